@@ -1,0 +1,31 @@
+"""custval: customer resource analysis and customer value evaluation (客户资源分析与客户价值评价)."""
+
+from custval.dataset import Dataset, load
+from custval.errors import DataError
+from custval.io import (
+    read_customers,
+    read_factors,
+    read_kano,
+    read_market,
+    read_positioning,
+    read_salespeople,
+    read_survey,
+    read_transactions,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataError",
+    "Dataset",
+    "load",
+    "read_customers",
+    "read_factors",
+    "read_kano",
+    "read_market",
+    "read_positioning",
+    "read_salespeople",
+    "read_survey",
+    "read_transactions",
+    "__version__",
+]

@@ -1,0 +1,138 @@
+"""The ``custval`` command: ``validate`` and ``sample`` (``report`` arrives with the runner).
+
+User errors (``DataError``) print one message and exit with code 2; anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from pathlib import Path
+
+from custval import i18n
+from custval.errors import DataError
+from custval.i18n import t
+
+EXIT_USER_ERROR = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "lang", None):
+        i18n.set_lang(args.lang)
+    try:
+        return args.run(args)
+    except DataError as exc:
+        print(f"{t('error_prefix')}: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="custval", description="客户资源分析与客户价值评价 / customer value analysis")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="read every configured input and account for every row")
+    validate.add_argument("--config", default="custval.yml", help="configuration file (default: custval.yml)")
+    validate.add_argument("--out", type=Path, help="folder to write rejected_rows.csv and quality.csv into")
+    validate.add_argument("--lang", choices=i18n.LANGS, help="language of messages (default: the config's lang)")
+    validate.set_defaults(run=run_validate)
+
+    sample = commands.add_parser("sample", help="write the synthetic sample data set")
+    sample.add_argument("--customers", type=int, default=2000)
+    sample.add_argument("--years", type=int, default=3)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    sample.add_argument("--out", type=Path, default=Path("data/sample"))
+    sample.add_argument("--lang", choices=i18n.LANGS)
+    sample.set_defaults(run=run_sample)
+    return parser
+
+
+def run_validate(args) -> int:
+    from custval.config import read_config
+    from custval.dataset import load
+
+    config = read_config(args.config)
+    if not args.lang:
+        i18n.set_lang(config.parameters["lang"])
+    dataset = load(config)
+    print(t("validate_title", config=args.config))
+    print()
+    print(format_table(_quality_rows(dataset)))
+    by_reason = dataset.rejections_by_reason()
+    if len(by_reason):
+        print()
+        rows = [
+            {
+                t("col_table"): r.table,
+                t("col_reason"): r.reason_text,
+                t("col_column"): r.column,
+                t("col_rows"): r.rows,
+                t("col_examples"): r.lines,
+            }
+            for r in by_reason.itertuples()
+        ]
+        print(format_table(rows))
+    tx = dataset.quality.set_index("table").loc["transactions"]
+    print()
+    print(t("validate_flags", returns=tx.returns, zero=tx.zero_amounts, duplicates=tx.duplicates))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        dataset.rejected.to_csv(args.out / "rejected_rows.csv", index=False, encoding="utf-8-sig")
+        dataset.quality.to_csv(args.out / "quality.csv", index=False, encoding="utf-8-sig")
+        print(t("validate_rejected_written", path=args.out / "rejected_rows.csv"))
+    print(t("validate_ok"))
+    return 0
+
+
+def _quality_rows(dataset) -> list[dict]:
+    return [
+        {
+            t("col_table"): q.table,
+            t("col_file"): Path(q.file).name,
+            t("col_encoding"): q.encoding or "-",
+            t("col_rows_read"): q.rows_read,
+            t("col_rows_used"): q.rows_used,
+            t("col_rows_rejected"): q.rows_rejected,
+            t("col_values_cleared"): q.values_cleared,
+        }
+        for q in dataset.quality.itertuples()
+    ]
+
+
+def run_sample(args) -> int:
+    from custval.sample import write_sample
+
+    paths = write_sample(args.out, customers=args.customers, years=args.years, seed=args.seed, fmt=args.format)
+    print(t("sample_written", out=args.out, files=", ".join(sorted(p.name for p in paths.values()))))
+    return 0
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(rows: list[dict]) -> str:
+    """A plain-text table aligned for terminals where CJK characters take two cells."""
+    if not rows:
+        return ""
+    headers = list(rows[0])
+    cells = [[str(r[h]) for h in headers] for r in rows]
+    widths = [max(_width(h), *(_width(c[i]) for c in cells)) for i, h in enumerate(headers)]
+
+    def line(values):
+        padded = []
+        for value, width in zip(values, widths):
+            pad = " " * (width - _width(value))
+            padded.append(pad + value if value.replace(".", "").isdigit() else value + pad)
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(c) for c in cells)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

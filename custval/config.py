@@ -1,0 +1,128 @@
+"""The configuration file (custval.yml): inputs, column mapping and analysis parameters.
+
+Input paths are relative to the configuration file's folder. A global ``columns:`` mapping applies
+to every input; an input's own ``columns:`` adds to it and wins on conflicts. Unknown keys are
+errors that list the valid ones, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from custval import schema
+from custval.errors import ConfigError
+from custval.i18n import LANGS, t
+
+TOP_KEYS = ("inputs", "columns", "parameters")
+INPUT_KEYS = ("path", "columns", "encoding", "sheet", "dayfirst")
+
+# Analysis parameters and their defaults; the report notebooks take exactly these names.
+DEFAULT_PARAMETERS: dict = {
+    "lang": "zh",  # 报告语言 / report language: zh or en
+    "as_of": None,  # 分析日期 / analysis date (YYYY-MM-DD); default: last order date
+    "anonymize": False,  # 匿名化客户编号和名称 / replace customer ids and names by pseudonyms
+}
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    table: str
+    path: Path
+    columns: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    sheet: str | int | None = None
+    dayfirst: bool | None = None
+
+    def read_options(self) -> dict:
+        return {"columns": self.columns, "encoding": self.encoding, "sheet": self.sheet, "dayfirst": self.dayfirst}
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    inputs: dict[str, InputSpec]
+    parameters: dict
+
+
+def read_config(path="custval.yml", overrides: dict | None = None) -> Config:
+    """Parse and validate a configuration file; ``overrides`` are parameters that win over it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(t("err_config_missing", file=path))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(t("err_config_yaml", file=path, detail=exc)) from None
+    _expect(raw, dict, path, "custval.yml", "mapping")
+    _known_keys(raw, TOP_KEYS, path, "custval.yml")
+    base = path.resolve().parent
+    global_columns = _columns(raw.get("columns"), path, "columns")
+    inputs = {}
+    for table, entry in (_expect(raw.get("inputs") or {}, dict, path, "inputs", "mapping")).items():
+        inputs[table] = _input(table, entry, base, global_columns, path)
+    if "transactions" not in inputs:
+        raise ConfigError(t("err_config_no_transactions", file=path))
+    parameters = merge_parameters(raw.get("parameters"), overrides, path)
+    return Config(path=path, inputs=inputs, parameters=parameters)
+
+
+def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) -> dict:
+    """Defaults < file < overrides, with unknown names and bad values rejected."""
+    merged = dict(DEFAULT_PARAMETERS)
+    for where, values in (("parameters", from_file), ("--param", overrides)):
+        values = _expect(values or {}, dict, path, where, "mapping")
+        _known_keys(values, tuple(DEFAULT_PARAMETERS), path, where)
+        merged.update(values)
+    if merged["lang"] not in LANGS:
+        raise ConfigError(t("err_param_value", key="lang", value=merged["lang"], detail=" / ".join(LANGS)))
+    return merged
+
+
+def _input(table, entry, base, global_columns, path) -> InputSpec:
+    if table not in schema.TABLES:
+        _known_keys({table: None}, tuple(schema.TABLES), path, "inputs")
+    if isinstance(entry, str):
+        entry = {"path": entry}
+    entry = _expect(entry, dict, path, f"inputs.{table}", "mapping or path")
+    _known_keys(entry, INPUT_KEYS, path, f"inputs.{table}")
+    if not entry.get("path"):
+        raise ConfigError(t("err_config_no_path", file=path, table=table))
+    own = _columns(entry.get("columns"), path, f"inputs.{table}.columns")
+    columns = {**global_columns, **own}
+    for source, target in own.items():
+        if target not in schema.TABLES[table].columns:
+            valid = ", ".join(schema.TABLES[table].columns)
+            raise ConfigError(t("err_config_column", file=path, source=source, target=target, table=table, valid=valid))
+    file = Path(entry["path"])
+    return InputSpec(
+        table=table,
+        path=file if file.is_absolute() else base / file,
+        columns=columns,
+        encoding=entry.get("encoding"),
+        sheet=entry.get("sheet"),
+        dayfirst=entry.get("dayfirst"),
+    )
+
+
+def _columns(mapping, path, where) -> dict[str, str]:
+    mapping = _expect(mapping or {}, dict, path, where, "mapping")
+    known = {c for spec in schema.TABLES.values() for c in spec.columns}
+    for source, target in mapping.items():
+        if target not in known:
+            raise ConfigError(t("err_config_column_any", file=path, source=source, target=target))
+    return {str(k): str(v) for k, v in mapping.items()}
+
+
+def _expect(value, kind, path, key, expected):
+    if not isinstance(value, kind):
+        raise ConfigError(t("err_config_type", file=path, key=key, expected=expected))
+    return value
+
+
+def _known_keys(mapping: dict, valid: tuple, path, where) -> None:
+    unknown = [k for k in mapping if k not in valid]
+    if unknown:
+        raise ConfigError(t("err_config_key", file=path, where=where, keys=", ".join(map(str, unknown)), valid=", ".join(valid)))

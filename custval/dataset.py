@@ -1,0 +1,92 @@
+"""``cv.load``: every configured input read into one Dataset with its data-quality account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from custval import io, schema
+from custval.config import Config, read_config
+from custval.i18n import t
+
+
+@dataclass
+class Dataset:
+    """The inputs of one analysis; tables that are not configured are ``None``."""
+
+    config: Config
+    reads: dict[str, io.ReadResult] = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        if name in schema.TABLES:
+            read = self.reads.get(name)
+            return None if read is None else read.data
+        raise AttributeError(name)
+
+    @property
+    def parameters(self) -> dict:
+        return self.config.parameters
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Every rejected input row: table, file, line, column, reason, value."""
+        return _stack([r.rejected for r in self.reads.values()])
+
+    @property
+    def cleared(self) -> pd.DataFrame:
+        """Values in optional columns that could not be read and were left empty."""
+        return _stack([r.cleared for r in self.reads.values()])
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """One row per table: rows read, used, rejected, values cleared, flagged lines."""
+        return quality_table(self.reads.values())
+
+    def rejections_by_reason(self) -> pd.DataFrame:
+        return rejections_by_reason(self.rejected)
+
+
+def load(config="custval.yml", **parameters) -> Dataset:
+    """Read every input named in the configuration file (parameters override the file's)."""
+    config = config if isinstance(config, Config) else read_config(config, overrides=parameters or None)
+    reads = {table: io.read_table(table, spec.path, **spec.read_options()) for table, spec in config.inputs.items()}
+    return Dataset(config=config, reads=reads)
+
+
+def quality_table(reads) -> pd.DataFrame:
+    rows = []
+    for read in reads:
+        flags = {f: int(read.data[f].sum()) if f in read.data else 0 for f in ("is_return", "is_zero", "is_duplicate")}
+        rows.append(
+            {
+                "table": read.table,
+                "file": read.file,
+                "encoding": read.encoding or "",
+                "rows_read": read.rows_read,
+                "rows_used": read.rows_used,
+                "rows_rejected": read.rows_rejected,
+                "values_cleared": len(read.cleared),
+                "returns": flags["is_return"],
+                "zero_amounts": flags["is_zero"],
+                "duplicates": flags["is_duplicate"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rejections_by_reason(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows counted per table, reason and column, with the first line numbers."""
+    if rejected.empty:
+        return pd.DataFrame(columns=["table", "reason", "column", "rows", "lines"])
+    grouped = rejected.groupby(["table", "reason", "column"], sort=True)["line"]
+    out = grouped.agg(rows="size", lines=lambda s: ", ".join(map(str, s.head(5)))).reset_index()
+    out["reason_text"] = [t(f"reason_{r}") for r in out["reason"]]
+    return out
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "string") for c in io.REJECTED_COLUMNS})
+    return pd.concat(frames, ignore_index=True)
