@@ -77,7 +77,8 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         _known_keys(values, tuple(DEFAULT_PARAMETERS), path, where)
         merged.update(values)
     if merged["lang"] not in LANGS:
-        raise ConfigError(t("err_param_value", key="lang", value=merged["lang"], detail=" / ".join(LANGS)))
+        message = t("err_param_value", key="lang", value=merged["lang"], detail=" / ".join(LANGS))
+        raise ConfigError(f"{path}: {message}" if path else message)
     return merged
 
 

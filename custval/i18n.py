@@ -127,6 +127,6 @@ def get_lang() -> str:
     return _current["lang"]
 
 
-def t(key: str, lang: str | None = None, **values) -> str:
+def t(key: str, /, lang: str | None = None, **values) -> str:
     """The text for ``key`` in ``lang`` (default: the current language), formatted with values."""
     return TEXT[lang or _current["lang"]][key].format(**values)

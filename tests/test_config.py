@@ -1,0 +1,109 @@
+"""Configuration parsing, cv.load and the conda wrapper."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+import custval as cv
+from custval.config import DEFAULT_PARAMETERS, merge_parameters, read_config
+from custval.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_config(tmp_path, text):
+    path = tmp_path / "custval.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tx_file(tmp_path):
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "orders.csv"
+    path.write_text("会员编号,日子,金额\nA1,2024-01-02,5\nA2,2024-01-03,bad\n", encoding="utf-8")
+    return path
+
+
+def test_paths_are_relative_to_the_config_and_mappings_merge(tmp_path, tx_file):
+    config = read_config(
+        write_config(
+            tmp_path,
+            "columns:\n  日子: order_date\n"
+            "inputs:\n  transactions:\n    path: data/orders.csv\n    columns: {会员编号: customer_id}\n",
+        )
+    )
+    spec = config.inputs["transactions"]
+    assert spec.path == tx_file
+    assert spec.columns == {"日子": "order_date", "会员编号": "customer_id"}
+    assert config.parameters == DEFAULT_PARAMETERS
+
+
+def test_load_reads_every_input_and_accounts_for_rows(tmp_path, tx_file):
+    ds = cv.load(write_config(tmp_path, "columns: {日子: order_date}\ninputs:\n  transactions: data/orders.csv\n"))
+    assert list(ds.transactions["customer_id"]) == ["A1"]
+    assert ds.customers is None
+    quality = ds.quality.set_index("table").loc["transactions"]
+    assert (quality.rows_read, quality.rows_used, quality.rows_rejected) == (2, 1, 1)
+    assert list(ds.rejected[["table", "line", "column", "reason"]].iloc[0]) == ["transactions", 3, "amount", "bad_number"]
+    by_reason = ds.rejections_by_reason()
+    assert by_reason[["reason", "rows", "lines"]].values.tolist() == [["bad_number", 1, "3"]]
+
+
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("inputs:\n  transactions: a.csv\nextra: 1\n", r"extra.*inputs, columns, parameters"),
+        ("inputs:\n  transaction: a.csv\n", r"transaction\b.*transactions"),
+        ("inputs:\n  transactions: {path: a.csv, encodng: gbk}\n", r"encodng.*encoding"),
+        ("inputs:\n  customers: c.csv\n", r"transactions"),
+        ("inputs:\n  transactions: {encoding: gbk}\n", r"transactions.*path|path"),
+        ("inputs:\n  transactions: a.csv\nparameters: {lagn: en}\n", r"lagn.*lang"),
+        ("inputs:\n  transactions: a.csv\nparameters: {lang: fr}\n", r"fr"),
+        ("inputs:\n  transactions: {path: a.csv, columns: {客户: customer}}\n", r"客户.*customer"),
+        ("inputs: [a, b]\n", r"inputs"),
+        ("inputs:\n  transactions: a.csv\n  bad: [\n", r"YAML"),
+    ],
+)
+def test_config_errors_name_the_problem(tmp_path, text, pattern):
+    with pytest.raises(ConfigError) as info:
+        read_config(write_config(tmp_path, text))
+    assert re.search(pattern, str(info.value)), str(info.value)
+    assert "custval.yml" in str(info.value)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="nope.yml"):
+        read_config(tmp_path / "nope.yml")
+
+
+def test_parameter_precedence_defaults_file_overrides():
+    merged = merge_parameters({"lang": "en", "anonymize": True}, {"lang": "zh"})
+    assert merged["lang"] == "zh" and merged["anonymize"] is True and merged["as_of"] is None
+    with pytest.raises(ConfigError, match="colour"):
+        merge_parameters(None, {"colour": "red"})
+
+
+def test_default_config_points_at_the_sample():
+    config = read_config(ROOT / "custval.yml")
+    assert set(config.inputs) == {"transactions", "customers", "survey", "kano", "market", "positioning", "factors", "salespeople"}
+    for spec in config.inputs.values():
+        assert spec.path.parent == ROOT / "data" / "sample"
+
+
+def test_environment_yml_defers_to_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert env["name"] == "custval" and env["channels"] == ["conda-forge"]
+    assert "pip" in env["dependencies"]
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    minimum = project["requires-python"].removeprefix(">=")
+    assert tuple(map(int, python.split("=")[1].split("."))) >= tuple(map(int, minimum.split(".")))
+    pip = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+    extras = re.fullmatch(r"-e \.\[(.*)\]", pip[0]).group(1).split(",")
+    assert set(extras) <= set(project["optional-dependencies"])
