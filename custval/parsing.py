@@ -17,7 +17,6 @@ from custval.errors import ColumnError, FileFormatError, examples
 from custval.i18n import t
 
 DELIMITERS = (",", "\t", ";", "|")
-ENCODING_NAMES = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
 
 
 def detect_encoding(raw: bytes, path) -> str:
