@@ -12,6 +12,7 @@ from custval.io import (
     read_survey,
     read_transactions,
 )
+from custval.summary import summarize
 
 __version__ = "0.1.0"
 
@@ -27,5 +28,6 @@ __all__ = [
     "read_salespeople",
     "read_survey",
     "read_transactions",
+    "summarize",
     "__version__",
 ]

@@ -1,0 +1,462 @@
+"""Transactions → customer table: the one step whose cost grows with the raw data.
+
+The aggregation is written once as an Ibis expression (:func:`customer_aggregates`) using only
+portable operations, so the same expression runs on the embedded DuckDB engine (the default) and
+on a distributed backend such as Ibis's PySpark backend. Everything after it works on one row per
+customer and is done in memory (:func:`summarize`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from custval.errors import DataError, FileFormatError, MissingColumnError, examples
+
+__all__ = ["UNITS", "customer_aggregates", "summarize"]
+
+UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+REQUIRED = ("customer_id", "order_date", "amount")
+# Amounts are added as whole multiples of 1/SCALE: integer sums are exact, so the result does not
+# depend on the order in which parallel workers add them (float sums do).
+SCALE = 10_000
+BASE_COLUMNS = [
+    "customer_id", "frequency", "recency", "T", "monetary", "n_orders",
+    "revenue", "profit", "first_purchase", "last_purchase",
+]  # fmt: skip
+HOLDOUT_COLUMNS = ["frequency_holdout", "monetary_holdout", "duration_holdout"]
+DTYPES = {
+    "customer_id": pd.StringDtype(),
+    "frequency": "int64",
+    "recency": "float64",
+    "T": "float64",
+    "monetary": "float64",
+    "n_orders": "int64",
+    "revenue": "float64",
+    "profit": "float64",
+    "first_purchase": "datetime64[us]",
+    "last_purchase": "datetime64[us]",
+    "frequency_holdout": "int64",
+    "monetary_holdout": "float64",
+    "duration_holdout": "float64",
+    "only_returns": "bool",
+}
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def summarize(
+    tx,
+    as_of=None,
+    unit: str = "D",
+    calibration_end=None,
+    merge_same_day: bool = True,
+    engine=None,
+) -> pd.DataFrame:
+    """One row per customer (sorted by ``customer_id``) from transaction lines.
+
+    ``tx`` is a pandas DataFrame, a path to a CSV or Parquet file (read out of core by the engine)
+    or an Ibis table, with the contract columns ``customer_id``, ``order_date`` (date or
+    timestamp) and ``amount``; optional ``order_id``, ``profit``, ``cost``; others are ignored.
+    ``engine`` is an Ibis backend connection; by default an embedded DuckDB using every core.
+
+    Columns: customer_id (string), frequency, recency, T, monetary, n_orders, revenue, profit,
+    first_purchase, last_purchase; with ``calibration_end`` also frequency_holdout,
+    monetary_holdout, duration_holdout; last ``only_returns``. Counts are int64, measures
+    float64, days datetime64. An empty input gives an empty frame with these columns.
+
+    Definitions (the project's documented choices):
+
+    - Times of day are dropped: every line belongs to its calendar day. ``as_of`` (default: the
+      latest ``order_date`` in the data) is a day too; lines dated after it are not used anywhere.
+    - A purchase *occasion* is, with ``merge_same_day=True``, a (customer, day) with at least one
+      line of ``amount >= 0``; with ``merge_same_day=False``, each ``order_id`` with such a line
+      (each such line when there is no ``order_id`` column; an order whose lines carry several
+      dates is one occasion per date). Zero amounts are purchases, so a
+      customer whose only purchase is 0.00 is a customer with one occasion.
+    - An occasion's value is the sum of its lines' amounts. Returns (``amount < 0``) never create
+      an occasion: with ``merge_same_day=True`` a return nets into that day's occasion if the
+      customer also bought that day; with ``merge_same_day=False`` it nets into the occasion of
+      its own ``order_id``. Otherwise it counts in ``revenue`` and ``profit`` only.
+    - ``frequency`` = occasions − 1 (repeat occasions); ``recency`` = last − first occasion and
+      ``T`` = ``as_of`` − first occasion, in ``unit``: ``"D"`` days, ``"W"`` weeks of 7 days,
+      ``"M"`` months of 365.25 / 12 days (continuous, not calendar, weeks and months).
+    - ``monetary`` = mean value of the repeat occasions (the first occasion is excluded, as the
+      Gamma-Gamma model requires), 0 when ``frequency`` is 0. With ``merge_same_day=False`` and
+      several occasions on the first day, the first is the one with the smallest ``order_id``
+      (without order ids: the smallest value).
+    - ``n_orders`` = distinct ``order_id`` with a line of ``amount >= 0`` (purchase lines when
+      there is no ``order_id``), again once per date.
+    - ``revenue`` = sum of all amounts, returns included; ``profit`` = sum of ``profit`` if that
+      column exists, else sum of ``amount − cost`` if ``cost`` exists, else NaN.
+    - ``first_purchase`` / ``last_purchase`` = days of the first and last occasion.
+    - A customer whose lines are all returns is kept (never dropped silently): ``only_returns``
+      is True, ``n_orders``, ``frequency``, ``recency`` and ``monetary`` are 0, and
+      ``first_purchase`` = ``last_purchase`` = the day of their first line, ``T`` from that day.
+    - With ``calibration_end`` the table describes the calibration period: lines up to and
+      including that day, ``T`` measured to it, ``n_orders``, ``revenue`` and ``profit`` of that
+      period. Customers whose first occasion is after it are not in the result (the convention
+      of the ``lifetimes`` package), even when they had returns before it; a customer with only
+      returns up to ``as_of`` is kept if the first of them is in the calibration period. ``frequency_holdout`` =
+      occasions in (``calibration_end``, ``as_of``], ``monetary_holdout`` = their mean value
+      (0 if none), ``duration_holdout`` = ``as_of`` − ``calibration_end`` in ``unit``.
+    - Amounts are added exactly in units of 0.0001 (more decimals are rounded), so repeated runs
+      on a parallel engine give identical results.
+    """
+    unit_days = _unit_days(unit)
+    as_of = _day_or_none(as_of, "as_of")
+    calibration_end = _day_or_none(calibration_end, "calibration_end")
+    table, con, source = _as_table(tx, engine)
+    _check_columns(table, source)
+    latest = _preflight(table, con, source)
+    horizon = as_of if as_of is not None else latest
+    if calibration_end is not None and horizon is not None and calibration_end >= horizon:
+        raise ValueError(
+            f"calibration_end ({calibration_end}) must be before as_of ({horizon}); "
+            "the holdout period (calibration_end, as_of] would be empty"
+        )
+    if horizon is None:
+        return _empty(calibration_end is not None)
+    expr = customer_aggregates(table, as_of, calibration_end, merge_same_day)
+    raw = con.to_pyarrow(expr.order_by("customer_id"))
+    _fail_on_missing("customer_id", raw.column("customer_id").null_count, table, source)
+    return _finish(raw, horizon, calibration_end, unit_days)
+
+
+# --------------------------------------------------------------------------- the Ibis expression
+
+
+def customer_aggregates(
+    table: ir.Table, as_of=None, calibration_end=None, merge_same_day: bool = True
+) -> ir.Table:
+    """Per-customer counts, days and sums from transaction lines, as a portable Ibis expression.
+
+    Sums are integers in units of 1/``SCALE``; days are dates; :func:`summarize` turns them into
+    the customer table. Lines after ``as_of`` are dropped; with ``calibration_end`` only customers
+    with an occasion in the calibration period (or with nothing but returns) are kept.
+    """
+    lines = _lines(table, as_of)
+    has_order = "order_key" in lines.columns
+    orders = _orders(lines) if has_order else lines
+    occasions = _days(orders) if merge_same_day else orders
+    occasions = _mark_occasions(occasions, calibration_end)
+    if not merge_same_day:
+        occasions = occasions.mutate(first_rank=_first_rank(occasions, has_order))
+    customers = occasions.group_by("customer_id").aggregate(**_aggregates(occasions, merge_same_day))
+    if calibration_end is None:
+        return customers
+    only_returns = (customers.occasions == 0) & (customers.holdout_occasions == 0)
+    kept = (customers.occasions > 0) | (only_returns & customers.first_line_day.notnull())
+    return customers.filter(kept | customers.customer_id.isnull())
+
+
+def _lines(table: ir.Table, as_of) -> ir.Table:
+    """The columns the summary needs, typed: days instead of times, amounts as scaled integers."""
+    columns = table.columns
+    amount = table.amount.cast("float64")
+    fields = {
+        "customer_id": table.customer_id.cast("string"),
+        "day": table.order_date.cast("date"),
+        "cents": _scaled(amount),
+        "buy": (amount >= 0).cast("int64"),
+    }
+    if "order_id" in columns:
+        fields["order_key"] = table.order_id.cast("string")
+    if "profit" in columns:
+        fields["profit"] = _scaled(table.profit.cast("float64"))
+    elif "cost" in columns:
+        fields["profit"] = _scaled(amount - table.cost.cast("float64"))
+    lines = table.select(**fields)
+    if as_of is not None:
+        lines = lines.filter(lines.day <= ibis.literal(as_of, "date"))
+    return lines
+
+
+def _scaled(value: ir.FloatingValue) -> ir.IntegerValue:
+    return (value * SCALE).round().cast("int64")
+
+
+def _sums(table: ir.Table) -> dict:
+    """Money aggregates that add up unchanged from lines to orders to days."""
+    sums = {"cents": table.cents.sum()}
+    if "profit" in table.columns:
+        sums["profit"] = table.profit.sum()
+    return sums
+
+
+def _orders(lines: ir.Table) -> ir.Table:
+    """One row per (customer, day, order_id); ``buy`` = 1 if the order has a purchase line."""
+    keys = ["customer_id", "day", "order_key"]
+    return lines.group_by(keys).aggregate(buy=lines.buy.max(), **_sums(lines))
+
+
+def _days(orders: ir.Table) -> ir.Table:
+    """One row per (customer, day); ``buy`` = purchase orders (or purchase lines) that day."""
+    return orders.group_by(["customer_id", "day"]).aggregate(buy=orders.buy.sum(), **_sums(orders))
+
+
+def _mark_occasions(occ: ir.Table, calibration_end) -> ir.Table:
+    """Add the day and value of counted occasions (null otherwise) and the period flag.
+
+    Nulls instead of ``where=`` filters keep the per-customer aggregation lean.
+    """
+    counted = occ.buy > 0
+    if calibration_end is not None:
+        occ = occ.mutate(in_period=occ.day <= ibis.literal(calibration_end, "date"))
+        counted = counted & occ.in_period
+    return occ.mutate(
+        occ_day=ibis.ifelse(counted, occ.day, ibis.null("date")),
+        occ_value=ibis.ifelse(counted, occ.cents, ibis.null("int64")),
+    )
+
+
+def _first_rank(occ: ir.Table, has_order: bool) -> ir.IntegerValue:
+    """0 for a customer's first occasion: earliest day, then smallest order_id, then value."""
+    order_by = [occ.occ_day.isnull(), occ.occ_day]
+    if has_order:
+        order_by.append(occ.order_key)
+    order_by.append(occ.occ_value)
+    return ibis.row_number().over(group_by=occ.customer_id, order_by=order_by)
+
+
+def _aggregates(occ: ir.Table, merge_same_day: bool) -> dict:
+    """Per-customer aggregates over occasion rows (return-only rows included, uncounted)."""
+    in_period = occ.in_period if "in_period" in occ.columns else None
+    if merge_same_day:
+        first_value = occ.occ_value.argmin(occ.occ_day)
+    else:
+        first_value = occ.occ_value.sum(where=occ.first_rank == 0)
+    aggregates = {
+        "occasions": occ.occ_day.count(),
+        "occasion_value": occ.occ_value.sum(),
+        "first_day": occ.occ_day.min(),
+        "last_day": occ.occ_day.max(),
+        "first_value": first_value,
+        "first_line_day": occ.day.min(where=in_period),
+        "n_orders": occ.buy.sum(where=in_period),
+        "revenue": occ.cents.sum(where=in_period),
+    }
+    if "profit" in occ.columns:
+        aggregates["profit"] = occ.profit.sum(where=in_period)
+    if in_period is not None:
+        holdout = (occ.buy > 0) & ~in_period
+        aggregates["holdout_occasions"] = holdout.cast("int64").sum()
+        aggregates["holdout_value"] = occ.cents.sum(where=holdout)
+    return aggregates
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _unit_days(unit: str) -> float:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(repr(u) for u in UNITS)} "
+                         f"(days, weeks of 7 days, months of 365.25/12 days), got {unit!r}")
+    return UNITS[unit]
+
+
+def _day_or_none(value, name: str):
+    """A date-like argument as a ``datetime.date`` (times of day dropped), or None."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a date, got {value!r} ({exc})") from None
+    if pd.isna(stamp):
+        raise ValueError(f"{name} must be a date, got {value!r}")
+    return stamp.date()
+
+
+def _default_engine():
+    """An in-memory DuckDB that uses every core this process may run on."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    con = ibis.duckdb.connect(threads=cores)
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
+
+
+def _as_table(tx, engine) -> tuple[ir.Table, object, str]:
+    """The input as an Ibis table, the backend to run on and a name for error messages."""
+    if isinstance(tx, ir.Table):
+        return tx, engine or _own_backend(tx), "transactions table"
+    if isinstance(tx, pd.DataFrame):
+        return ibis.memtable(tx), engine or _default_engine(), "transactions frame"
+    if isinstance(tx, (str, os.PathLike)):
+        path = Path(tx)
+        con = engine or _default_engine()
+        return _read_file(path, con), con, str(path)
+    raise TypeError(
+        f"tx must be a pandas DataFrame, a path to a CSV or Parquet file or an Ibis table, "
+        f"got {type(tx).__name__}"
+    )
+
+
+def _own_backend(table: ir.Table):
+    """The backend a bound table lives on; a fresh DuckDB for an in-memory table."""
+    try:
+        return table.get_backend()
+    except Exception:  # unbound memtables have no backend of their own
+        return _default_engine()
+
+
+def _read_file(path: Path, con) -> ir.Table:
+    """A lazy table over a CSV or Parquet file; the engine reads it out of core."""
+    if not path.exists():
+        raise FileFormatError(f"File not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return con.read_parquet(path)
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path, con)
+    supported = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
+    raise FileFormatError(f"Cannot read {path}: unsupported file type '{suffix}'. Supported: {supported}")
+
+
+def _read_csv(path: Path, con) -> ir.Table:
+    """CSV with identifier columns kept as text (DuckDB would read ``007`` as the number 7)."""
+    table = con.read_csv(path)
+    if con.name != "duckdb":
+        return table
+    ids = {c: "VARCHAR" for c in ("customer_id", "order_id") if c in table.columns}
+    if not any(not table[c].type().is_string() for c in ids):
+        return table
+    return con.read_csv(path, types=ids)
+
+
+def _check_columns(table: ir.Table, source: str) -> None:
+    """Required columns exist and every used column has a usable type."""
+    available = ", ".join(table.columns) or "-"
+    for column in REQUIRED:
+        if column not in table.columns:
+            raise MissingColumnError(
+                f"{source} has no column '{column}', required by summarize "
+                f"(required: {', '.join(REQUIRED)}). Columns available: {available}"
+            )
+    kinds = {
+        "customer_id": ("text or integer", lambda t: t.is_string() or t.is_integer()),
+        "order_id": ("text or integer", lambda t: t.is_string() or t.is_integer()),
+        "order_date": ("date or timestamp", lambda t: t.is_date() or t.is_timestamp()),
+        "amount": ("numeric", _is_number),
+        "profit": ("numeric", _is_number),
+        "cost": ("numeric", _is_number),
+    }
+    for column, (expected, ok) in kinds.items():
+        if column in table.columns and not ok(table[column].type()):
+            raise DataError(
+                f"{source}: column '{column}' must be {expected}, found {table[column].type()}. "
+                f"Read the file with custval.read_transactions to convert it. Columns available: {available}"
+            )
+
+
+def _is_number(dtype) -> bool:
+    return dtype.is_numeric() and not dtype.is_boolean()
+
+
+def _preflight(table: ir.Table, con, source: str):
+    """The latest day in the data (None when empty); error on missing dates or amounts.
+
+    A line without a date or amount cannot be placed, and dropping it here would lose it
+    silently. Empty customer ids are caught on the result, where they form a group of their own.
+    """
+    amount = table.amount
+    bad_amount = amount.isnull()
+    if amount.type().is_floating():
+        bad_amount = bad_amount | amount.isnan() | amount.isinf()
+    expr = table.aggregate(
+        latest=table.order_date.max().cast("date"),
+        order_date=table.order_date.isnull().cast("int64").sum(),
+        amount=bad_amount.cast("int64").sum(),
+    )
+    facts = con.to_pyarrow(expr).to_pylist()[0]
+    for column in ("order_date", "amount"):
+        _fail_on_missing(column, facts[column], table, source)
+    return facts["latest"]
+
+
+def _fail_on_missing(column: str, count: int, table: ir.Table, source: str) -> None:
+    """A clear error for lines without a usable value in a required column."""
+    if not count:
+        return
+    what = {"amount": f"{count} empty or non-finite values", "order_date": f"{count} empty values"}
+    raise DataError(
+        f"{source}: column '{column}' has {what.get(column, 'empty values')}; every line needs a customer_id, "
+        f"order_date and amount (custval.read_transactions rejects such rows with a reason). "
+        f"Columns available: {', '.join(table.columns)}"
+    )
+
+
+# --------------------------------------------------------------------------- the customer table
+
+
+def _finish(raw: pa.Table, horizon, calibration_end, unit_days: float) -> pd.DataFrame:
+    """The customer table in the documented units, dtypes and column order."""
+    horizon_day = np.datetime64(calibration_end if calibration_end is not None else horizon, "D")
+    occasions = _ints(raw, "occasions")
+    only_returns = occasions == 0
+    if calibration_end is not None:
+        only_returns &= _ints(raw, "holdout_occasions") == 0
+    first_line = _days_of(raw, "first_line_day")
+    first = np.where(only_returns, first_line, _days_of(raw, "first_day"))
+    last = np.where(only_returns, first_line, _days_of(raw, "last_day"))
+    frequency = np.maximum(occasions - 1, 0)
+    repeat_value = _money(raw, "occasion_value") - _money(raw, "first_value")
+    out = {
+        "customer_id": raw.column("customer_id").to_pandas(types_mapper=_string_mapper),
+        "frequency": frequency,
+        "recency": (last - first).astype("float64") / unit_days,
+        "T": (horizon_day - first).astype("float64") / unit_days,
+        "monetary": _mean(repeat_value, frequency),
+        "n_orders": _ints(raw, "n_orders"),
+        "revenue": _money(raw, "revenue"),
+        "profit": _money(raw, "profit") if "profit" in raw.column_names else np.nan,
+        "first_purchase": first,
+        "last_purchase": last,
+    }
+    if calibration_end is not None:
+        holdout = _ints(raw, "holdout_occasions")
+        out["frequency_holdout"] = holdout
+        out["monetary_holdout"] = _mean(_money(raw, "holdout_value"), holdout)
+        out["duration_holdout"] = (np.datetime64(horizon, "D") - horizon_day).astype("float64") / unit_days
+    out["only_returns"] = only_returns
+    frame = pd.DataFrame(out)
+    return frame.astype({c: DTYPES[c] for c in frame.columns})
+
+
+def _string_mapper(dtype):
+    return pd.StringDtype() if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) else None
+
+
+def _ints(raw: pa.Table, name: str) -> np.ndarray:
+    return raw.column(name).fill_null(0).to_numpy().astype("int64")
+
+
+def _money(raw: pa.Table, name: str) -> np.ndarray:
+    """A scaled integer sum back in currency units; null (no lines) becomes 0, for profit NaN."""
+    values = raw.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if name != "profit":
+        values = np.nan_to_num(values, nan=0.0)
+    return values / SCALE
+
+
+def _days_of(raw: pa.Table, name: str) -> np.ndarray:
+    return raw.column(name).cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+
+
+def _mean(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """total / count, 0 where count is 0."""
+    return np.divide(total, count, out=np.zeros(len(total)), where=count > 0)
+
+
+def _empty(holdout: bool) -> pd.DataFrame:
+    columns = BASE_COLUMNS + (HOLDOUT_COLUMNS if holdout else []) + ["only_returns"]
+    return pd.DataFrame({c: pd.Series(dtype=DTYPES[c]) for c in columns})
