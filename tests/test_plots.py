@@ -1,0 +1,107 @@
+"""Charts: one theme, Chinese text without missing glyphs, seaborn-style helpers."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from custval import plots  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = pd.DataFrame({"region": ["华东", "华南", "西北"], "amount": [-1250.5, 3000.0, 52000.0]})
+
+
+@pytest.fixture(autouse=True)
+def clean_style():
+    with matplotlib.rc_context():
+        yield
+    plt.close("all")
+
+
+@pytest.fixture
+def only_vendored_font(monkeypatch):
+    """Pretend the machine has no CJK font at all, so only the shipped file can be found."""
+    monkeypatch.delenv(plots.FONT_ENV, raising=False)
+    monkeypatch.setattr(plots, "CJK_FAMILIES", ("No Such Font SC",))
+    monkeypatch.setattr(plots, "SYSTEM_FONT_FILES", ())
+    plots.cjk_font.cache_clear()
+    yield
+    plots.cjk_font.cache_clear()
+
+
+def render(ax) -> None:
+    ax.figure.savefig(io.BytesIO(), format="png")
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("draw", [
+    lambda: plots.bar(data=DATA, x="region", y="amount", title="各地区金额"),
+    lambda: plots.bar(data=DATA, x="region", y="amount", horizontal=True, title="横向 −5"),
+    lambda: plots.line(data=DATA, x="region", y="amount", title="趋势", xlabel="地区", ylabel="金额"),
+    lambda: plots.hist(data=DATA, x="amount", log=True, title="分布", xlabel="金额"),
+])  # fmt: skip
+def test_chinese_and_negative_numbers_render_without_warnings(only_vendored_font, draw, caplog):
+    plots.theme()
+    render(draw())
+    assert not [r for r in caplog.records if "findfont" in r.getMessage() or "Glyph" in r.getMessage()]
+
+
+def test_vendored_font_is_used_without_a_system_font(only_vendored_font):
+    assert plots.theme() == "WenQuanYi Micro Hei"
+    assert plt.rcParams["font.family"] == ["DejaVu Sans", "WenQuanYi Micro Hei"]
+
+
+def test_font_file_from_the_environment(monkeypatch, only_vendored_font):
+    monkeypatch.setenv(plots.FONT_ENV, str(plots.VENDORED_FONT))
+    assert plots.cjk_font() == "WenQuanYi Micro Hei"
+
+
+def test_unknown_font_in_the_environment_warns_once_and_falls_back(monkeypatch, only_vendored_font):
+    monkeypatch.setenv(plots.FONT_ENV, "Comic Sans CJK")
+    with pytest.warns(UserWarning, match="CUSTVAL_CJK_FONT"):
+        assert plots.cjk_font() == "WenQuanYi Micro Hei"
+
+
+def test_theme_survives_a_later_seaborn_reset(only_vendored_font):
+    sns.set_theme()
+    assert "WenQuanYi Micro Hei" not in plt.rcParams["font.family"]
+    plots.theme()
+    assert "WenQuanYi Micro Hei" in plt.rcParams["font.family"]
+
+
+def test_helpers_draw_on_the_given_axes_and_label_it():
+    plots.theme()
+    fig, ax = plt.subplots()
+    assert plots.bar(data=DATA, x="region", y="amount", ax=ax, title="T", xlabel="X", ylabel="Y") is ax
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "X", "Y")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["华东", "华南", "西北"]
+    assert [round(p.get_height(), 1) for p in ax.patches] == [-1250.5, 3000.0, 52000.0]
+    fig, ax = plt.subplots()
+    assert plots.hist(data=DATA, x="amount", ax=ax, log=True) is ax and ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "amount"
+
+
+def test_long_period_axes_show_at_most_about_twelve_labels():
+    months = pd.DataFrame({"month": [f"{y}-{m:02d}" for y in (2022, 2023, 2024) for m in range(1, 13)], "amount": range(36)})
+    ax = plots.line(data=months, x="month", y="amount")
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "2022-01" and len(labels) <= 12
+
+
+def test_the_font_ships_with_its_licence_as_package_data():
+    folder = plots.VENDORED_FONT.parent
+    assert plots.VENDORED_FONT.stat().st_size > 1_000_000
+    licence = (folder / "LICENSE-wqy-microhei.txt").read_text(encoding="utf-8")
+    assert "Apache License" in licence and "WenQuanYi" in licence
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "fonts/*" in config["tool"]["setuptools"]["package-data"]["custval"]
