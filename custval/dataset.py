@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from custval import io, schema
+from custval import anonymize, io, schema
 from custval.config import Config, read_config
 from custval.i18n import t
 
@@ -51,7 +51,19 @@ def load(config="custval.yml", **parameters) -> Dataset:
     """Read every input named in the configuration file (parameters override the file's)."""
     config = config if isinstance(config, Config) else read_config(config, overrides=parameters or None)
     reads = {table: io.read_table(table, spec.path, **spec.read_options()) for table, spec in config.inputs.items()}
+    if config.parameters.get("anonymize"):
+        reads = _anonymized(reads, config)
     return Dataset(config=config, reads=reads)
+
+
+def _anonymized(reads: dict, config: Config) -> dict:
+    """Every read with customer ids and names replaced by stable pseudonyms."""
+    key = anonymize.load_key(config.path.resolve().parent if config.path else ".")
+    return {
+        table: replace(read, data=anonymize.anonymize_frame(read.data, key),
+                       rejected=anonymize.anonymize_rejected(read.rejected, key))
+        for table, read in reads.items()
+    }
 
 
 def quality_table(reads) -> pd.DataFrame:
