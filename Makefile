@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Until the report runner lands, the report is the data check of the configured inputs.
+# Runs every notebook on the configured data (the sample by default) into reports/<run>/;
+# the last line printed is the path of the run's index.html.
 report: $(STAMP)
-	$(BIN)/custval validate --config $(CONFIG) --out reports/validate
+	@$(BIN)/custval report --config $(CONFIG) --out reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -28,4 +29,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_summarize.py
 
 clean:
-	rm -rf reports/validate .pytest_cache
+	rm -rf .pytest_cache build

@@ -1,7 +1,7 @@
-"""The ``custval`` command: ``validate`` and ``sample`` (``report`` arrives with the runner).
+"""The ``custval`` command: ``report``, ``validate`` and ``sample``.
 
-User errors (``DataError``) print one message and exit with code 2; anything else is a bug and
-keeps its traceback.
+User errors (``DataError``) print one message and exit with code 2; a report whose notebooks did
+not all succeed exits with 1; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -34,6 +34,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="custval", description="客户资源分析与客户价值评价 / customer value analysis")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    report = commands.add_parser("report", help="run the notebooks and write a report folder")
+    report.add_argument("--config", default="custval.yml", help="configuration file (default: custval.yml)")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="folder for runs (default: reports)")
+    report.add_argument("--name", help="name of the run folder (default: date and time)")
+    report.add_argument("--only", action="append", metavar="NAMES", help="run only these notebooks (comma-separated)")
+    report.add_argument("--lang", choices=i18n.LANGS, help="report language (overrides the config's lang)")
+    report.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a parameter (overrides the config); repeatable")
+    report.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="per-cell time limit")
+    report.set_defaults(run=run_report)
+
     validate = commands.add_parser("validate", help="read every configured input and account for every row")
     validate.add_argument("--config", default="custval.yml", help="configuration file (default: custval.yml)")
     validate.add_argument("--out", type=Path, help="folder to write rejected_rows.csv and quality.csv into")
@@ -49,6 +60,24 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--lang", choices=i18n.LANGS)
     sample.set_defaults(run=run_sample)
     return parser
+
+
+def run_report(args) -> int:
+    from custval.config import parse_param
+    from custval.report import run_report as run
+
+    params = dict(parse_param(p) for p in args.param)
+    if args.lang:
+        params["lang"] = args.lang
+    result = run(args.config, out=args.out, name=args.name, only=args.only, params=params, timeout=args.timeout)
+    index = result.index.resolve()
+    if result.ok:
+        print(t("report_finished", index=index))
+    else:
+        failed = sum(n.status != "ok" for n in result.notebooks)
+        print(t("report_failed", failed=failed, index=index), file=sys.stderr)
+        print(t("report_finished", index=index))
+    return result.exit_code
 
 
 def run_validate(args) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from custval import schema
 from custval.errors import ConfigError
 from custval.i18n import LANGS, t
 
-TOP_KEYS = ("inputs", "columns", "parameters")
+TOP_KEYS = ("inputs", "columns", "parameters", "notebooks")
 INPUT_KEYS = ("path", "columns", "encoding", "sheet", "dayfirst")
 
 # Analysis parameters and their defaults; the report notebooks take exactly these names.
@@ -25,6 +26,8 @@ DEFAULT_PARAMETERS: dict = {
     "as_of": None,  # 分析日期 / analysis date (YYYY-MM-DD); default: last order date
     "anonymize": False,  # 匿名化客户编号和名称 / replace customer ids and names by pseudonyms
 }
+# Parameters the report runner passes to every notebook besides the analysis parameters.
+RUNNER_PARAMETERS = ("config", "output_dir")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Config:
     path: Path | None
     inputs: dict[str, InputSpec]
     parameters: dict
+    notebooks: Path | None = None
 
 
 def read_config(path="custval.yml", overrides: dict | None = None) -> Config:
@@ -66,7 +70,9 @@ def read_config(path="custval.yml", overrides: dict | None = None) -> Config:
     if "transactions" not in inputs:
         raise ConfigError(t("err_config_no_transactions", file=path))
     parameters = merge_parameters(raw.get("parameters"), overrides, path)
-    return Config(path=path, inputs=inputs, parameters=parameters)
+    notebooks = Path(_expect(raw.get("notebooks", "notebooks"), str, path, "notebooks", "path"))
+    notebooks = notebooks if notebooks.is_absolute() else base / notebooks
+    return Config(path=path, inputs=inputs, parameters=parameters, notebooks=notebooks)
 
 
 def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) -> dict:
@@ -76,10 +82,39 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         values = _expect(values or {}, dict, path, where, "mapping")
         _known_keys(values, tuple(DEFAULT_PARAMETERS), path, where)
         merged.update(values)
-    if merged["lang"] not in LANGS:
-        message = t("err_param_value", key="lang", value=merged["lang"], detail=" / ".join(LANGS))
-        raise ConfigError(f"{path}: {message}" if path else message)
+    if merged["as_of"] == "":
+        merged["as_of"] = None
+    checks = {
+        "lang": (merged["lang"] in LANGS, " / ".join(LANGS)),
+        "anonymize": (isinstance(merged["anonymize"], bool), "true / false"),
+        "as_of": (merged["as_of"] is None or _is_day(merged["as_of"]), "YYYY-MM-DD"),
+    }
+    for key, (ok, expected) in checks.items():
+        if not ok:
+            message = t("err_param_value", key=key, value=merged[key], detail=expected)
+            raise ConfigError(f"{path}: {message}" if path else message)
+    if merged["as_of"] is not None:
+        merged["as_of"] = pd.Timestamp(str(merged["as_of"])).date().isoformat()
     return merged
+
+
+def parse_param(text: str) -> tuple[str, object]:
+    """``key=value`` from the command line; the value is read as YAML (true, 3, 2024-06-30, text)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(t("err_param_syntax", text=text))
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def _is_day(value) -> bool:
+    try:
+        return not pd.isna(pd.Timestamp(str(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _input(table, entry, base, global_columns, path) -> InputSpec:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
@@ -281,7 +282,10 @@ def _default_engine():
     except AttributeError:
         cores = os.cpu_count() or 1
     con = ibis.duckdb.connect(threads=cores)
-    con.raw_sql("SET enable_progress_bar = false")
+    try:
+        con.raw_sql("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:  # in Jupyter without ipywidgets: refused, and no bar is drawn
+        pass
     return con
 
 

@@ -107,3 +107,29 @@ def test_environment_yml_defers_to_pyproject():
     pip = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
     extras = re.fullmatch(r"-e \.\[(.*)\]", pip[0]).group(1).split(",")
     assert set(extras) <= set(project["optional-dependencies"])
+
+
+def test_command_line_parameters_are_read_as_yaml():
+    from custval.config import parse_param
+
+    assert parse_param("anonymize=true") == ("anonymize", True)
+    assert parse_param("lang=en") == ("lang", "en")
+    assert parse_param("as_of=") == ("as_of", None)
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_param("anonymize")
+
+
+def test_parameters_are_validated_and_as_of_normalised(tmp_path):
+    from custval.config import merge_parameters
+
+    assert merge_parameters(None, {"as_of": "2024/6/30"})["as_of"] == "2024-06-30"
+    for bad in ({"anonymize": "yes"}, {"as_of": "someday"}, {"lang": "fr"}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            merge_parameters(None, bad)
+
+
+def test_notebooks_folder_defaults_to_the_config_folder(tmp_path):
+    (tmp_path / "custval.yml").write_text("inputs:\n  transactions: tx.csv\n", encoding="utf-8")
+    assert read_config(tmp_path / "custval.yml").notebooks == tmp_path.resolve() / "notebooks"
+    (tmp_path / "custval.yml").write_text("inputs:\n  transactions: tx.csv\nnotebooks: nb\n", encoding="utf-8")
+    assert read_config(tmp_path / "custval.yml").notebooks == tmp_path.resolve() / "nb"

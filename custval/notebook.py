@@ -1,0 +1,66 @@
+"""Glue for the report notebooks: one call to start, short calls to show text and tables.
+
+Notebooks stay thin: ``run = start(config, lang=..., ...)`` reads the data with the notebook's
+parameters, sets the language and the chart theme; ``run.say(key)`` shows a sentence from
+``custval.i18n``, ``run.show(frame)`` an escaped table, ``run.save(frame, name)`` writes it to the
+run's ``tables/`` folder when the notebook runs inside ``custval report``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from custval import i18n, plots
+from custval.dataset import Dataset, load
+from custval.display import table
+from custval.outputs import save_table
+from custval.summary import summarize
+
+
+@dataclass
+class NotebookRun:
+    """The data and settings one notebook works with."""
+
+    data: Dataset
+    lang: str
+    as_of: str | None
+    output_dir: str
+
+    def say(self, key: str, /, **values) -> None:
+        """Show the sentence ``key`` (Markdown) in the report language."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(i18n.t(key, **values)))
+
+    def show(self, data: pd.DataFrame, **options) -> None:
+        """Show a table with translated headers and escaped text."""
+        from IPython.display import display
+
+        display(table(data, lang=self.lang, **options))
+
+    def save(self, data: pd.DataFrame, name: str):
+        return save_table(data, name, self.output_dir)
+
+    def summary(self, **options) -> pd.DataFrame:
+        """The customer summary of the transactions at the run's ``as_of``."""
+        return summarize(self.data.transactions, as_of=self.as_of, **options)
+
+    @property
+    def reference_day(self) -> pd.Timestamp:
+        """``as_of`` when set, else today: the day after which an order date is in the future."""
+        return pd.Timestamp(self.as_of or date.today())
+
+    def parameters_table(self) -> pd.DataFrame:
+        values = self.data.parameters
+        return pd.DataFrame({"parameter": list(values), "value": ["—" if v is None else str(v) for v in values.values()]})
+
+
+def start(config: str, lang: str = "zh", as_of=None, anonymize: bool = False, output_dir: str = "") -> NotebookRun:
+    """Read the configured data with these parameters, and set language and chart theme."""
+    i18n.set_lang(lang)
+    plots.theme(lang=lang)
+    data = load(config, lang=lang, as_of=as_of, anonymize=anonymize)
+    return NotebookRun(data=data, lang=lang, as_of=data.parameters["as_of"], output_dir=output_dir)

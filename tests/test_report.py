@@ -1,0 +1,196 @@
+"""End-to-end runs of ``custval report`` on a tiny generated data set in a temporary folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from custval import i18n, sample
+from custval.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PAYLOAD = "<script>alert(1)</script>"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    yield
+    i18n.set_lang("zh")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A copy of the project's config and notebooks over a 60-customer sample with hostile text."""
+    root = tmp_path_factory.mktemp("project")
+    sample.write_sample(root / "data" / "sample", customers=60, seed=5)
+    tx_path = root / "data" / "sample" / "transactions.csv"
+    tx = pd.read_csv(tx_path, dtype=str, keep_default_na=False)
+    tx.loc[3, "地区"] = PAYLOAD
+    buyer = tx.loc[tx["金额"].astype(float) > 0].iloc[0]
+    big_return = buyer.copy()
+    big_return["订单编号"], big_return["金额"] = "R-BIG", "-99999999.00"  # returns exceed purchases
+    tx = pd.concat([tx, big_return.to_frame().T], ignore_index=True)
+    tx.to_csv(tx_path, index=False, lineterminator="\n")
+    shutil.copy(ROOT / "custval.yml", root / "custval.yml")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("exercises", ".*"))
+    return root
+
+
+def report(project, *args) -> int:
+    return main(["report", "--config", str(project / "custval.yml"), "--out", str(project / "reports"), *args])
+
+
+@pytest.fixture(scope="module")
+def english_run(project):
+    """One run in English with as_of set on the command line."""
+    code = report(project, "--name", "en-run", "--lang", "en", "--param", "as_of=2024-06-30")
+    return code, project / "reports" / "en-run"
+
+
+def test_run_succeeds_and_latest_points_at_it(english_run, project):
+    code, folder = english_run
+    assert code == 0
+    assert (project / "reports" / "latest").resolve() == folder.resolve()
+    assert not list((project / "reports").glob(".*partial"))
+
+
+def test_run_folder_has_exactly_the_documented_contents(english_run):
+    _, folder = english_run
+    names = {p.name for p in folder.iterdir()}
+    assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", "00_data_quality.ipynb",
+            "00_data_quality.html"} == names  # fmt: skip
+    tables = {p.name for p in (folder / "tables").iterdir()}
+    assert {"data_quality.csv", "coverage_month.csv", "coverage_region.csv", "anomalies.csv"} <= tables
+
+
+def test_manifest_records_versions_parameters_inputs_and_status(english_run, project):
+    _, folder = english_run
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok" and manifest["run_id"] == "en-run"
+    assert set(manifest["versions"]) >= {"custval", "python", "pandas"}
+    assert manifest["parameters"] == {"lang": "en", "as_of": "2024-06-30", "anonymize": False}
+    inputs = {i["table"]: i for i in manifest["inputs"]}
+    path = project / "data" / "sample" / "transactions.csv"
+    assert inputs["transactions"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert inputs["transactions"]["bytes"] == path.stat().st_size
+    assert inputs["transactions"]["rows_read"] == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
+    [notebook] = manifest["notebooks"]
+    assert notebook["name"] == "00_data_quality" and notebook["status"] == "ok" and notebook["duration_seconds"] > 0
+
+
+def test_parameters_reach_the_notebook(english_run):
+    _, folder = english_run
+    nb = nbformat.read(folder / "00_data_quality.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters["as_of"] == "2024-06-30"
+    assert nb.metadata.papermill.parameters["lang"] == "en"
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+    assert "Data quality" in outputs and "数据质量检查" not in outputs
+    assert "2024-06-30" in outputs  # the parameters table and the as-of sentence show it
+
+
+def test_html_escapes_data_hides_code_and_needs_no_network(english_run):
+    _, folder = english_run
+    html = (folder / "00_data_quality.html").read_text(encoding="utf-8")
+    assert PAYLOAD not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "run = start(" not in html and "import custval" not in html
+    assert "<script src=" not in html and "cdnjs" not in html
+    assert "Glyph" not in html and "Traceback" not in html
+    assert 'src="data:image/png;base64,' in html
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert PAYLOAD not in index and "00_data_quality.html" in index
+
+
+def test_anomalies_table_lists_the_planted_return(english_run):
+    _, folder = english_run
+    found = pd.read_csv(folder / "tables" / "anomalies.csv", encoding="utf-8-sig")
+    assert "returns_exceed_purchases" in set(found["kind"])
+
+
+def test_anonymized_run_shows_no_customer_id(project):
+    assert report(project, "--name", "anon", "--param", "anonymize=true") == 0
+    folder = project / "reports" / "anon"
+    ids = pd.read_csv(project / "data" / "sample" / "transactions.csv", dtype=str)["客户编号"].dropna().unique()
+    texts = [p.read_text(encoding="utf-8-sig") for p in folder.rglob("*") if p.suffix in (".html", ".csv", ".ipynb")]
+    leaked = [i for i in ids if any(i in text for text in texts)]
+    assert leaked == []
+    found = pd.read_csv(folder / "tables" / "anomalies.csv", encoding="utf-8-sig")
+    assert found["customer_id"].str.fullmatch(r"C-[0-9a-f]{10}").all() and len(found) > 0
+
+
+def test_failing_and_timed_out_notebooks_do_not_stop_the_others(project, tmp_path, capsys):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(project / "notebooks", notebooks)
+    for name in ("50_fails.ipynb", "60_sleeps.ipynb"):
+        shutil.copy(FIXTURES / "notebooks" / name, notebooks / name)
+    config = tmp_path / "custval.yml"
+    text = (project / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{project}/data/sample/")
+    config.write_text(text + f"notebooks: {notebooks}\n", encoding="utf-8")
+    code = main(["report", "--config", str(config), "--out", str(tmp_path / "reports"), "--name", "mixed", "--timeout", "5"])
+    assert code == 1
+    folder = tmp_path / "reports" / "mixed"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    status = {n["name"]: n for n in manifest["notebooks"]}
+    assert {k: v["status"] for k, v in status.items()} == {"00_data_quality": "ok", "50_fails": "failed", "60_sleeps": "timeout"}
+    assert manifest["status"] == "failed"
+    assert "ValueError: planted failure" in status["50_fails"]["error"]
+    assert status["50_fails"]["error_link"] == "50_fails.html#failed-cell"
+    assert status["60_sleeps"]["error_link"] == "60_sleeps.html#failed-cell"
+    failed_html = (folder / "50_fails.html").read_text(encoding="utf-8")
+    assert 'id="failed-cell"' in failed_html and "planted failure" in failed_html
+    assert (folder / "50_fails.ipynb").exists() and (folder / "60_sleeps.ipynb").exists()
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "50_fails.html#failed-cell" in index and "planted failure" in index
+    assert "1 个笔记本失败" not in capsys.readouterr().out  # failures go to stderr
+
+
+def test_bad_config_exits_2_before_any_notebook(project, tmp_path, capsys):
+    config = tmp_path / "custval.yml"
+    config.write_text((project / "custval.yml").read_text(encoding="utf-8") + "paramters: {}\n", encoding="utf-8")
+    code = main(["report", "--config", str(config), "--out", str(tmp_path / "reports")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "paramters" in err and "inputs, columns, parameters, notebooks" in err and "Traceback" not in err
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--param", "colour=red"], "colour"),
+        (["--param", "anonymize=maybe"], "anonymize"),
+        (["--param", "as_of=not-a-date"], "as_of"),
+        (["--only", "07_nothing"], "07_nothing"),
+        (["--name", "../escape"], "../escape"),
+    ],
+)
+def test_user_errors_exit_2_with_the_offending_value(project, tmp_path, capsys, args, message):
+    code = main(["report", "--config", str(project / "custval.yml"), "--out", str(tmp_path / "r"), *args])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_unusable_data_exits_2(project, tmp_path, capsys):
+    (tmp_path / "tx.csv").write_text("客户编号,金额\nA,1\n", encoding="utf-8")
+    (tmp_path / "custval.yml").write_text(f"inputs:\n  transactions: tx.csv\nnotebooks: {project / 'notebooks'}\n", encoding="utf-8")
+    assert main(["report", "--config", str(tmp_path / "custval.yml"), "--out", str(tmp_path / "r")]) == 2
+    assert "order_date" in capsys.readouterr().err
+
+
+def test_notebook_without_parameters_cell_is_a_user_error(project, tmp_path, capsys):
+    config = tmp_path / "custval.yml"
+    text = (project / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{project}/data/sample/")
+    config.write_text(text + f"notebooks: {FIXTURES / 'no_parameters'}\n", encoding="utf-8")
+    assert main(["report", "--config", str(config), "--out", str(tmp_path / "r")]) == 2
+    assert "parameters" in capsys.readouterr().err
