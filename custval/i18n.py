@@ -148,7 +148,7 @@ TEXT["zh"].update({
     "col_p99": "99% 分位", "col_max": "最大值", "col_kind": "类型", "col_customer_id": "客户编号",
     "col_order_id": "订单号", "col_order_date": "下单日期", "col_detail": "说明值", "col_parameter": "参数",
     "col_value": "取值", "col_frequency": "重复购买次数", "col_recency": "首末购买间隔", "col_T": "观察期长度",
-    "col_monetary": "平均复购金额", "col_n_orders": "订单数", "col_revenue": "收入", "col_kind_text": "类型",
+    "col_monetary": "平均复购金额", "col_n_orders": "订单数", "col_revenue": "收入",
     "col_line": "行号",
 })
 TEXT["en"].update({
@@ -162,7 +162,7 @@ TEXT["en"].update({
     "col_customer_id": "customer id", "col_order_id": "order id", "col_order_date": "order date",
     "col_detail": "detail", "col_parameter": "parameter", "col_value": "value",
     "col_frequency": "repeat purchases", "col_recency": "first-to-last purchase", "col_T": "time observed",
-    "col_monetary": "mean repeat value", "col_n_orders": "orders", "col_revenue": "revenue", "col_kind_text": "kind",
+    "col_monetary": "mean repeat value", "col_n_orders": "orders", "col_revenue": "revenue",
     "col_line": "line",
 })
 

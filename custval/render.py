@@ -15,6 +15,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 REMOVE_CELL_TAGS = {"remove_cell", "parameters", "injected-parameters"}
 REMOVE_INPUT_TAGS = {"remove_input"}
 STATUSES = ("ok", "failed", "timeout", "dead")
+INDEX_KEYS = ("title", "run", "started", "duration", "notebooks", "notebook", "status", "error", "files",
+              "failing_cell", "parameters", "inputs", "table", "file", "rows_read", "rows_used",
+              "rows_rejected", "bytes", "outputs")  # fmt: skip
 
 
 def render_html(path: Path) -> str:
@@ -47,7 +50,3 @@ def render_index(manifest: dict) -> str:
         html_lang="zh-CN" if get_lang() == "zh" else "en",
     )  # fmt: skip
 
-
-INDEX_KEYS = ("title", "run", "started", "duration", "notebooks", "notebook", "status", "error", "files",
-              "failing_cell", "parameters", "inputs", "table", "file", "rows_read", "rows_used",
-              "rows_rejected", "bytes", "outputs")  # fmt: skip
