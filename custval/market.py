@@ -1,0 +1,321 @@
+"""Market scanning (course tasks 一 and 二): where sales and profit are, how they move, and where
+the company stands — sales cube, contribution to growth, ABC, BCG, EFE/IFE/IE, SPACE, PEST and
+the positioning map. Pure functions over DataFrames; each returns a tidy, sorted DataFrame.
+Definitions and sources: METHODS.md §5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from custval.errors import DataError, examples
+
+PERIODS = {"M": "M", "Q": "Q", "Y": "Y"}
+WEIGHT_TOLERANCE = 1e-9
+EXTERNAL_KINDS = ("opportunity", "threat")
+INTERNAL_KINDS = ("strength", "weakness")
+PEST_KINDS = ("political", "economic", "social", "technological")
+# IE matrix cells (David, Fig. 6-9): rows EFE high→low, columns IFE strong→weak.
+IE_STRATEGY = {1: "grow_build", 2: "grow_build", 4: "grow_build", 3: "hold_maintain", 5: "hold_maintain",
+               7: "hold_maintain", 6: "harvest_divest", 8: "harvest_divest", 9: "harvest_divest"}  # fmt: skip
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
+SPACE_SIGNS = {"FP": 1, "IP": 1, "SP": -1, "CP": -1}
+
+
+# --------------------------------------------------------------------------- sales scanning
+
+
+def with_period(tx: pd.DataFrame, period: str = "Q") -> pd.DataFrame:
+    """``tx`` with a ``period`` label column: ``2024-03`` (M), ``2024Q1`` (Q) or ``2024`` (Y)."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)} (month, quarter, year), got {period!r}")
+    return tx.assign(period=tx["order_date"].dt.to_period(PERIODS[period]).astype(str))
+
+
+def with_profit(tx: pd.DataFrame) -> pd.DataFrame:
+    """``tx`` with a ``profit`` column: given, or ``amount − cost`` when there is a cost column."""
+    if "profit" in tx.columns or "cost" not in tx.columns:
+        return tx
+    return tx.assign(profit=tx["amount"] - tx["cost"])
+
+
+def sales_cube(tx, by=("region", "period", "product_category"), period="Q", values=("amount", "profit")):
+    """Totals of ``values`` for every combination of ``by`` with shares of the grand total and margin.
+
+    ``period`` in ``by`` is the order date's month, quarter or year. ``profit`` is derived from
+    ``cost`` when needed. Columns: the ``by`` columns, ``lines``, each value, ``share_<value>``
+    and, when both amount and profit are there, ``margin`` = profit / amount.
+    """
+    by, values = list(by), list(values)
+    data = _prepared(tx, by, values, period)
+    cube = data.groupby(by, sort=True, dropna=False, observed=True).agg(
+        lines=("amount", "size"), **{v: (v, "sum") for v in values}
+    )
+    cube = cube.reset_index()
+    for value in values:
+        cube[f"share_{value}"] = _share(cube[value])
+    if "amount" in values and "profit" in values:
+        cube["margin"] = _ratio(cube["profit"], cube["amount"])
+    return cube
+
+
+def contribution(tx, by="region", period="Y", values=("amount", "profit")):
+    """Per group and period: shares, margin, growth on the previous period and contribution to growth.
+
+    growth = (S_t − S_{t−1}) / S_{t−1} (NaN when S_{t−1} is 0: growth from nothing is undefined);
+    contribution = ΔS_g / ΔS_total (NaN when the total did not change). A group absent in a
+    period counts as 0 there, so every group has every period.
+    """
+    values = list(values)
+    data = _prepared(tx, [by, "period"], values, period)
+    totals = data.groupby([by, "period"], sort=True, observed=True)[values].sum()
+    grid = pd.MultiIndex.from_product([sorted(data[by].dropna().unique()), sorted(data["period"].unique())],
+                                      names=[by, "period"])  # fmt: skip
+    table = totals.reindex(grid, fill_value=0.0).reset_index()
+    period_total = table.groupby("period")["amount"].transform("sum")
+    table["share_amount"] = _ratio(table["amount"], period_total)
+    if "profit" in values:
+        table["share_profit"] = _ratio(table["profit"], table.groupby("period")["profit"].transform("sum"))
+        table["margin"] = _ratio(table["profit"], table["amount"])
+    previous = table.groupby(by)["amount"].shift(1)
+    change = table["amount"] - previous
+    table["growth"] = _ratio(change, previous)
+    total_change = change.groupby(table["period"]).transform(lambda s: s.sum(min_count=1))
+    table["contribution_to_growth"] = _ratio(change, total_change)
+    return table
+
+
+def abc(values: pd.DataFrame, cuts=(0.8, 0.95), by="profit", item=None) -> pd.DataFrame:
+    """ABC (Pareto) classes of items by ``by``, with the Pareto curve.
+
+    Items are sorted by value, largest first (ties by item name). An item is A when the cumulative
+    share *before* it is below ``cuts[0]`` — so the item that crosses 80 % is still A — B when it
+    is below ``cuts[1]``, else C. Shares are of the total of positive values; items worth 0 or
+    less are C. ``item`` names the item column (default: the index). Columns: item, value, rank,
+    share, cum_share, cum_items (share of items up to this one), class.
+    """
+    low, high = cuts
+    if not 0 < low < high <= 1:
+        raise ValueError(f"cuts must satisfy 0 < A cut < B cut ≤ 1, got {cuts!r}")
+    frame = values.reset_index() if item is None else values
+    item = item or frame.columns[0]
+    if by not in frame.columns:
+        raise ValueError(f"no column {by!r} to rank by; columns: {', '.join(map(str, frame.columns))}")
+    table = pd.DataFrame({"item": frame[item].astype("string"), "value": frame[by].astype("float64")})
+    table = table.sort_values(["value", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    positive = table["value"].clip(lower=0)
+    total = positive.sum()
+    table["rank"] = np.arange(1, len(table) + 1)
+    table["share"] = positive / total if total > 0 else 0.0
+    table["cum_share"] = table["share"].cumsum()
+    table["cum_items"] = table["rank"] / len(table) if len(table) else 0.0
+    before = table["cum_share"] - table["share"]
+    grade = np.where(before < low, "A", np.where(before < high, "B", "C"))
+    table["class"] = np.where(table["value"] > 0, grade, "C")
+    return table
+
+
+def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0, by=("product_category",),
+        year=None) -> pd.DataFrame:  # fmt: skip
+    """Growth-share matrix for the latest full year of the market table (or ``year``).
+
+    relative_share = own sales / sales of the largest competitor; market_growth = market sales on
+    the previous year. Quadrants: star (growth ≥ cut, relative share ≥ cut), cash_cow (low
+    growth, high share), question_mark (high growth, low share), dog. ``by`` is
+    ``("product_category",)`` or ``("region", "product_category")``.
+    """
+    by = list(by)
+    missing = [c for c in ("period", "market_sales", "competitor", "competitor_sales", *by) if c not in market.columns]
+    if missing:
+        raise ValueError(f"the market table has no column {', '.join(missing)}")
+    market = market.assign(year=market["period"].astype(str).str[:4].astype(int))
+    year = year or _last_full_year(market)
+    cells = market.drop_duplicates(["period", "year", *_cell_keys(market)])
+    sizes = cells.groupby(["year", *by])["market_sales"].sum()
+    rivals = market.groupby(["year", *by, "competitor"])["competitor_sales"].sum().reset_index()
+    rivals = rivals[rivals["year"] == year].sort_values([*by, "competitor_sales", "competitor"], ascending=[*[True] * len(by), False, True])
+    largest = rivals.groupby(by, sort=True).first()
+    mine = own.assign(year=own["order_date"].dt.year)
+    mine = mine[mine["year"] == year].groupby(by)["amount"].sum()
+    table = largest.rename(columns={"competitor": "largest_competitor"})[["largest_competitor", "competitor_sales"]]
+    table["own_sales"] = mine.reindex(table.index).fillna(0.0)
+    table["market_sales"] = sizes.xs(year, level="year").reindex(table.index)
+    previous = sizes.xs(year - 1, level="year").reindex(table.index) if (year - 1) in sizes.index.get_level_values("year") else np.nan
+    table["market_growth"] = _ratio(table["market_sales"] - previous, previous)
+    table["market_share"] = _ratio(table["own_sales"], table["market_sales"])
+    table["relative_share"] = _ratio(table["own_sales"], table["competitor_sales"])
+    high_growth = table["market_growth"] >= growth_cut
+    high_share = table["relative_share"] >= share_cut
+    table["quadrant"] = np.select(
+        [high_growth & high_share, ~high_growth & high_share, high_growth & ~high_share],
+        ["star", "cash_cow", "question_mark"], default="dog",
+    )  # fmt: skip
+    table.insert(0, "year", year)
+    return table.reset_index()
+
+
+# --------------------------------------------------------------------------- factor matrices
+
+
+def efe(factors: pd.DataFrame) -> pd.DataFrame:
+    """External factor evaluation: opportunities and threats, score = weight × rating (1–4)."""
+    return _weighted(factors, EXTERNAL_KINDS, "EFE")
+
+
+def ife(factors: pd.DataFrame) -> pd.DataFrame:
+    """Internal factor evaluation: strengths rated 3–4, weaknesses 1–2, score = weight × rating."""
+    table = _weighted(factors, INTERNAL_KINDS, "IFE")
+    wrong = ((table["kind"] == "strength") & (table["rating"] < 3)) | ((table["kind"] == "weakness") & (table["rating"] > 2))
+    if wrong.any():
+        bad = table[wrong]
+        raise DataError(
+            "IFE: strengths must be rated 3 or 4 and weaknesses 1 or 2; these are not: "
+            + examples([f"{f} ({k}, {r:g})" for f, k, r in zip(bad["factor"], bad["kind"], bad["rating"])])
+        )
+    return table
+
+
+def ie_cell(ife_score: float, efe_score: float) -> dict:
+    """The IE matrix cell (I–IX) and its strategy for total IFE (columns) and EFE (rows) scores."""
+    for name, score in (("IFE", ife_score), ("EFE", efe_score)):
+        if not 1 <= score <= 4:
+            raise ValueError(f"{name} score must be between 1 and 4, got {score}")
+    column = 1 if ife_score >= 3 else 2 if ife_score >= 2 else 3
+    row = 1 if efe_score >= 3 else 2 if efe_score >= 2 else 3
+    cell = (row - 1) * 3 + column
+    return {"cell": ROMAN[cell - 1], "number": cell, "row": row, "column": column, "strategy": IE_STRATEGY[cell]}
+
+
+def space(ratings: pd.DataFrame, scale: int = 7) -> pd.DataFrame:
+    """SPACE matrix: mean rating per dimension, direction vector (x = CP + IP, y = FP + SP), quadrant.
+
+    ``ratings`` has columns dimension (FP, CP, SP, IP) and rating; FP and IP are rated +1…+scale,
+    SP and CP −scale…−1 (David uses 7, many courses 6).
+    """
+    dims = ratings["dimension"].astype(str).str.upper()
+    for dim, sign in SPACE_SIGNS.items():
+        values = ratings.loc[dims == dim, "rating"]
+        if values.empty:
+            raise DataError(f"SPACE: no ratings for dimension {dim} (need FP, CP, SP and IP)")
+        low, high = (1, scale) if sign > 0 else (-scale, -1)
+        bad = values[(values < low) | (values > high)]
+        if len(bad):
+            raise DataError(f"SPACE: {dim} ratings must be between {low} and {high}; found {examples(bad.tolist())}")
+    means = ratings.assign(dimension=dims).groupby("dimension")["rating"].mean()
+    x, y = means["CP"] + means["IP"], means["FP"] + means["SP"]
+    quadrant = {(True, True): "aggressive", (False, True): "conservative", (False, False): "defensive",
+                (True, False): "competitive"}[(x >= 0, y >= 0)]  # fmt: skip
+    return pd.DataFrame([{**{d.lower(): means[d] for d in SPACE_SIGNS}, "x": x, "y": y, "quadrant": quadrant}])
+
+
+def pest_scores(factors: pd.DataFrame) -> pd.DataFrame:
+    """Impact-weighted PEST scores: weight = impact / Σ impact, score = weight × probability.
+
+    ``direction`` (+ opportunity, − threat) is kept beside the score, not folded into it. Sorted
+    by score, largest first (ties by factor name).
+    """
+    table = factors[factors["kind"].isin(PEST_KINDS)].copy()
+    if table.empty:
+        raise DataError("PEST: the factors table has no political, economic, social or technological rows")
+    for column in ("impact", "probability"):
+        missing = table[table[column].isna()]
+        if len(missing):
+            raise DataError(f"PEST: column {column} is empty for {examples(missing['factor'].tolist())}")
+    table["weight"] = table["impact"] / table["impact"].sum()
+    table["score"] = table["weight"] * table["probability"]
+    columns = ["factor", "kind", "impact", "probability", "direction", "weight", "score"]
+    table = table.reindex(columns=columns)
+    return table.sort_values(["score", "factor"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- positioning
+
+
+def positioning_map(ratings: pd.DataFrame, standardize: bool = True) -> pd.DataFrame:
+    """PCA biplot of brands (points) and attributes (vectors) from brand × attribute mean ratings.
+
+    Attributes are centred (and scaled to unit variance when ``standardize``); brand coordinates
+    are the principal component scores, attribute vectors the loadings scaled by the component's
+    standard deviation. Each axis is oriented so its largest loading is positive. Columns: kind
+    (brand/attribute), name, x, y; ``.attrs["explained_variance_ratio"]`` holds the two shares.
+    """
+    means = ratings.pivot_table(index="brand", columns="attribute", values="rating", aggfunc="mean", observed=True)
+    means = means.sort_index().sort_index(axis=1)
+    if means.shape[0] < 3 or means.shape[1] < 2:
+        raise DataError("positioning map needs at least 3 brands and 2 attributes with ratings")
+    if means.isna().any().any():
+        holes = [f"{b}/{a}" for b, a in zip(*np.where(means.isna()))]
+        raise DataError(f"positioning map: some brands have no rating for some attributes: {examples(holes)}")
+    centred = means - means.mean()
+    if standardize:
+        spread = means.std(ddof=0).replace(0, 1.0)
+        centred = centred / spread
+    u, s, vt = np.linalg.svd(centred.to_numpy(), full_matrices=False)
+    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
+    u, vt = u * signs, vt * signs[:, None]
+    scores = u[:, :2] * s[:2]
+    sd = s[:2] / np.sqrt(len(means))
+    loadings = vt[:2].T * sd
+    variance = s**2 / (s**2).sum()
+    out = pd.concat([
+        pd.DataFrame({"kind": "brand", "name": means.index.astype(str), "x": scores[:, 0], "y": scores[:, 1]}),
+        pd.DataFrame({"kind": "attribute", "name": means.columns.astype(str), "x": loadings[:, 0], "y": loadings[:, 1]}),
+    ], ignore_index=True)  # fmt: skip
+    out.attrs["explained_variance_ratio"] = variance[:2].tolist()
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _prepared(tx: pd.DataFrame, by: list, values: list, period: str) -> pd.DataFrame:
+    data = with_profit(tx)
+    if "period" in by:
+        data = with_period(data, period)
+    missing = [c for c in [*by, *values] if c not in data.columns]
+    if missing:
+        raise ValueError(f"the transactions have no column {', '.join(missing)} "
+                         "(profit needs a profit or cost column)")  # fmt: skip
+    return data
+
+
+def _share(values: pd.Series) -> pd.Series:
+    total = values.sum()
+    return values / total if total else pd.Series(np.nan, index=values.index)
+
+
+def _ratio(numerator, denominator):
+    """numerator / denominator, NaN where the denominator is 0 or missing."""
+    denominator = pd.Series(denominator, dtype="float64") if np.isscalar(denominator) else denominator
+    return numerator / denominator.where(denominator != 0)
+
+
+def _weighted(factors: pd.DataFrame, kinds: tuple, name: str) -> pd.DataFrame:
+    table = factors[factors["kind"].isin(kinds)].reindex(columns=["factor", "kind", "weight", "rating"]).copy()
+    if table.empty:
+        raise DataError(f"{name}: the factors table has no {' or '.join(kinds)} rows")
+    empty = table[table["weight"].isna() | table["rating"].isna()]
+    if len(empty):
+        raise DataError(f"{name}: weight or rating is empty for {examples(empty['factor'].tolist())}")
+    total = table["weight"].sum()
+    if abs(total - 1) > WEIGHT_TOLERANCE:
+        raise DataError(f"{name}: the weights of the {' and '.join(kinds)} factors must add up to 1, "
+                        f"they add up to {total:.6g}")  # fmt: skip
+    bad = table[~table["rating"].isin([1, 2, 3, 4])]
+    if len(bad):
+        raise DataError(f"{name}: ratings must be 1, 2, 3 or 4; found "
+                        + examples([f"{f} ({r:g})" for f, r in zip(bad["factor"], bad["rating"])]))  # fmt: skip
+    table["score"] = table["weight"] * table["rating"]
+    return table.reset_index(drop=True)
+
+
+def _cell_keys(market: pd.DataFrame) -> list:
+    return [c for c in ("region", "product_category") if c in market.columns]
+
+
+def _last_full_year(market: pd.DataFrame) -> int:
+    """The latest year whose periods cover the whole year (4 quarters or 12 months)."""
+    periods = market.groupby("year")["period"].nunique()
+    full = periods[periods.isin([1, 4, 12])]
+    return int(full.index.max() if len(full) else periods.index.max())

@@ -1,0 +1,162 @@
+"""Market scanning functions against hand-computed cases and invariants (METHODS §5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custval import market
+from custval.errors import DataError
+
+
+def tx_frame() -> pd.DataFrame:
+    rows = [  # region, date, category, amount, cost
+        ("华东", "2023-02-01", "A", 100.0, 60.0), ("华东", "2024-02-01", "A", 150.0, 90.0),
+        ("华南", "2023-05-01", "B", 50.0, 10.0), ("华南", "2024-05-01", "B", 100.0, 20.0),
+        ("西北", "2024-08-01", "A", 30.0, 15.0),  # nothing in 2023
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["region", "order_date", "product_category", "amount", "cost"])
+    return frame.assign(order_date=pd.to_datetime(frame["order_date"]), customer_id="C1")
+
+
+def test_sales_cube_totals_shares_and_margin():
+    cube = market.sales_cube(tx_frame(), by=("region",), period="Y")
+    assert cube["region"].tolist() == ["华东", "华南", "西北"]
+    assert cube["amount"].tolist() == [250.0, 150.0, 30.0] and cube["profit"].tolist() == [100.0, 120.0, 15.0]
+    assert cube["share_amount"].sum() == pytest.approx(1.0) and cube["share_profit"].sum() == pytest.approx(1.0)
+    assert cube["margin"].tolist() == pytest.approx([0.4, 0.8, 0.5])
+    assert cube["lines"].sum() == 5
+
+
+def test_sales_cube_periods():
+    cube = market.sales_cube(tx_frame(), by=("period",), period="Q", values=("amount",))
+    assert cube["period"].tolist() == ["2023Q1", "2023Q2", "2024Q1", "2024Q2", "2024Q3"]
+    assert market.with_period(tx_frame(), "M")["period"].iloc[0] == "2023-02"
+    with pytest.raises(ValueError, match="period must be one of"):
+        market.sales_cube(tx_frame(), period="W")
+
+
+def test_sales_cube_without_cost_names_the_missing_column():
+    with pytest.raises(ValueError, match="profit"):
+        market.sales_cube(tx_frame().drop(columns="cost"), by=("region",))
+
+
+def test_contribution_growth_and_zero_previous_period():
+    table = market.contribution(tx_frame(), by="region", period="Y").set_index(["region", "period"])
+    # total 2023 = 150, 2024 = 280: Δ = 130
+    assert table.loc[("华东", "2024"), "growth"] == pytest.approx(0.5)
+    assert table.loc[("华东", "2024"), "contribution_to_growth"] == pytest.approx(50 / 130)
+    assert table.loc[("华南", "2024"), "contribution_to_growth"] == pytest.approx(50 / 130)
+    assert np.isnan(table.loc[("西北", "2024"), "growth"])  # from 0: undefined
+    assert table.loc[("西北", "2023"), "amount"] == 0
+    assert table.loc[("西北", "2024"), "contribution_to_growth"] == pytest.approx(30 / 130)
+    assert table.xs("2024", level="period")["contribution_to_growth"].sum() == pytest.approx(1.0)
+    assert table.xs("2024", level="period")["share_amount"].sum() == pytest.approx(1.0)
+
+
+def test_abc_boundary_item_goes_to_a_and_ties_are_ordered_by_name():
+    values = pd.DataFrame({"product": ["p1", "p2", "p3", "p4", "p5"], "profit": [50.0, 30.0, 10.0, 10.0, 0.0]})
+    table = market.abc(values, by="profit", item="product")
+    # cumulative before: 0, .5, .8, .9, 1.0 → A, A, B (0.8 is not < 0.8), B, C (worth 0)
+    assert table["item"].tolist() == ["p1", "p2", "p3", "p4", "p5"]
+    assert table["class"].tolist() == ["A", "A", "B", "B", "C"]
+    assert table["cum_share"].iloc[-1] == pytest.approx(1.0) and table["cum_items"].iloc[-1] == 1.0
+    crossing = market.abc(pd.DataFrame({"i": ["x", "y", "z"], "profit": [70.0, 20.0, 10.0]}), item="i")
+    assert crossing["class"].tolist() == ["A", "A", "B"]  # y crosses 80 % from 70 %: still A; z starts at 90 %
+
+
+def test_abc_covers_every_item_once_and_puts_losses_in_c():
+    rng = np.random.default_rng(1)
+    values = pd.DataFrame({"id": [f"c{i}" for i in range(100)], "profit": rng.normal(10, 20, 100)})
+    table = market.abc(values, item="id")
+    assert sorted(table["item"]) == sorted(values["id"]) and table["class"].isin(["A", "B", "C"]).all()
+    assert (table.loc[table["value"] <= 0, "class"] == "C").all()
+    with pytest.raises(ValueError, match="cuts"):
+        market.abc(values, item="id", cuts=(0.9, 0.8))
+
+
+def factors() -> pd.DataFrame:
+    rows = [
+        ("o1", "opportunity", 0.3, 4), ("o2", "opportunity", 0.2, 2), ("t1", "threat", 0.5, 3),
+        ("s1", "strength", 0.6, 4), ("w1", "weakness", 0.4, 1),
+        ("p1", "political", None, None), ("e1", "economic", None, None),
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["factor", "kind", "weight", "rating"])
+    return frame.assign(impact=[None] * 5 + [3, 1], probability=[None] * 5 + [4.0, 5.0], direction=[None] * 5 + ["+", "-"])
+
+
+def test_efe_ife_scores_and_ie_cell():
+    efe, ife = market.efe(factors()), market.ife(factors())
+    assert efe["score"].sum() == pytest.approx(0.3 * 4 + 0.2 * 2 + 0.5 * 3)  # 3.1
+    assert ife["score"].sum() == pytest.approx(0.6 * 4 + 0.4 * 1)  # 2.8
+    cell = market.ie_cell(ife["score"].sum(), efe["score"].sum())
+    assert cell == {"cell": "II", "number": 2, "row": 1, "column": 2, "strategy": "grow_build"}
+    assert market.ie_cell(3.0, 1.0)["cell"] == "VII" and market.ie_cell(1.5, 2.5)["strategy"] == "harvest_divest"
+    with pytest.raises(ValueError, match="between 1 and 4"):
+        market.ie_cell(0.5, 2)
+
+
+def test_weights_that_do_not_add_up_to_one_are_an_error():
+    bad = factors()
+    bad.loc[0, "weight"] = 0.35
+    with pytest.raises(DataError, match="add up to 1.*1.05"):
+        market.efe(bad)
+
+
+def test_a_strength_rated_2_is_an_error_naming_it():
+    bad = factors()
+    bad.loc[3, "rating"] = 2
+    with pytest.raises(DataError, match="s1 \\(strength, 2\\)"):
+        market.ife(bad)
+    bad.loc[3, "rating"] = 5
+    with pytest.raises(DataError, match="1, 2, 3 or 4"):
+        market.ife(bad)
+
+
+def test_pest_scores_weight_by_impact_and_keep_direction():
+    table = market.pest_scores(factors())
+    assert table["factor"].tolist() == ["p1", "e1"]
+    assert table["weight"].tolist() == pytest.approx([0.75, 0.25]) and table["weight"].sum() == pytest.approx(1)
+    assert table["score"].tolist() == pytest.approx([3.0, 1.25])
+    assert table["direction"].tolist() == ["+", "-"]
+
+
+def test_space_vector_and_quadrant_with_a_scale_parameter():
+    ratings = pd.DataFrame({"dimension": ["FP", "FP", "IP", "SP", "CP"], "rating": [5, 3, 6, -2, -3]})
+    row = market.space(ratings, scale=6).iloc[0]
+    assert (row["fp"], row["ip"], row["sp"], row["cp"]) == (4, 6, -2, -3)
+    assert (row["x"], row["y"], row["quadrant"]) == (3, 2, "aggressive")
+    with pytest.raises(DataError, match="SP ratings must be between -6 and -1"):
+        market.space(ratings.assign(rating=[5, 3, 6, 2, -3]), scale=6)
+
+
+def test_bcg_quadrants_against_the_largest_competitor():
+    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-03-01", "2024-06-01"]), "amount": [300.0, 50.0],
+                        "product_category": ["A", "B"]})  # fmt: skip
+    rows = []
+    for year, size_a, size_b in ((2023, 1000.0, 1000.0), (2024, 1200.0, 1020.0)):
+        for q in range(1, 5):
+            for cat, size, rivals in (("A", size_a, {"R1": 200.0, "R2": 100.0}), ("B", size_b, {"R1": 100.0, "R2": 400.0})):
+                for name, sales in rivals.items():
+                    rows.append((f"{year}Q{q}", cat, size / 4, name, sales / 4))
+    market_table = pd.DataFrame(rows, columns=["period", "product_category", "market_sales", "competitor", "competitor_sales"])
+    table = market.bcg(own, market_table).set_index("product_category")
+    assert table.loc["A", "largest_competitor"] == "R1" and table.loc["A", "relative_share"] == pytest.approx(1.5)
+    assert table.loc["A", "market_growth"] == pytest.approx(0.2) and table.loc["A", "quadrant"] == "star"
+    assert table.loc["B", "relative_share"] == pytest.approx(50 / 400) and table.loc["B", "quadrant"] == "dog"
+    assert table.loc["A", "market_share"] == pytest.approx(300 / 1200)
+
+
+def test_positioning_map_is_deterministic_and_explains_variance():
+    rng = np.random.default_rng(0)
+    rows = [(b, a, float(r)) for b in ("甲", "乙", "丙", "丁") for a in ("价格", "质量", "服务") for r in rng.integers(1, 6, 5)]
+    ratings = pd.DataFrame(rows, columns=["brand", "attribute", "rating"])
+    first, again = market.positioning_map(ratings), market.positioning_map(ratings.sample(frac=1, random_state=3))
+    pd.testing.assert_frame_equal(first, again)
+    assert sorted(first.loc[first["kind"] == "brand", "name"]) == sorted(["甲", "乙", "丙", "丁"])
+    ratio = first.attrs["explained_variance_ratio"]
+    assert 0 < ratio[1] <= ratio[0] <= 1 and sum(ratio) <= 1 + 1e-12
+    assert first.loc[first["kind"] == "brand", "x"].sum() == pytest.approx(0, abs=1e-9)  # scores are centred
+    with pytest.raises(DataError, match="at least 3 brands"):
+        market.positioning_map(ratings[ratings["brand"].isin(["甲", "乙"])])
