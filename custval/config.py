@@ -25,6 +25,12 @@ DEFAULT_PARAMETERS: dict = {
     "lang": "zh",  # 报告语言 / report language: zh or en
     "as_of": None,  # 分析日期 / analysis date (YYYY-MM-DD); default: last order date
     "anonymize": False,  # 匿名化客户编号和名称 / replace customer ids and names by pseudonyms
+    # 01_market_scan
+    "period": "Q",  # 期间粒度 M/Q/Y / period of the sales cube: month, quarter or year
+    "value": "profit",  # 排序和 ABC 所用的指标 amount/profit / measure for ranking and ABC
+    "abc_cuts": [0.8, 0.95],  # ABC 分类的累计占比界限 / cumulative-share cuts of classes A and B
+    "bcg_growth_cut": 0.10,  # BCG 市场增长率界限 / market growth cut-off
+    "bcg_share_cut": 1.0,  # BCG 相对市场份额界限 / relative market share cut-off
 }
 # Parameters the report runner passes to every notebook besides the analysis parameters.
 RUNNER_PARAMETERS = ("config", "output_dir")
@@ -88,6 +94,11 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "lang": (merged["lang"] in LANGS, " / ".join(LANGS)),
         "anonymize": (isinstance(merged["anonymize"], bool), "true / false"),
         "as_of": (merged["as_of"] is None or _is_day(merged["as_of"]), "YYYY-MM-DD"),
+        "period": (merged["period"] in ("M", "Q", "Y"), "M / Q / Y"),
+        "value": (merged["value"] in ("amount", "profit"), "amount / profit"),
+        "abc_cuts": (_is_cuts(merged["abc_cuts"]), "[A, B] with 0 < A < B ≤ 1, e.g. [0.8, 0.95]"),
+        "bcg_growth_cut": (_is_number(merged["bcg_growth_cut"]), "a number, e.g. 0.10"),
+        "bcg_share_cut": (_is_number(merged["bcg_share_cut"]) and merged["bcg_share_cut"] > 0, "a number > 0, e.g. 1.0"),
     }
     for key, (ok, expected) in checks.items():
         if not ok:
@@ -108,6 +119,15 @@ def parse_param(text: str) -> tuple[str, object]:
     except yaml.YAMLError:
         parsed = value
     return key.strip(), parsed
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_cuts(value) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(v) for v in value)
+            and 0 < value[0] < value[1] <= 1)  # fmt: skip
 
 
 def _is_day(value) -> bool:

@@ -63,7 +63,8 @@ def sales_cube(tx, by=("region", "period", "product_category"), period="Q", valu
 def contribution(tx, by="region", period="Y", values=("amount", "profit")):
     """Per group and period: shares, margin, growth on the previous period and contribution to growth.
 
-    growth = (S_t − S_{t−1}) / S_{t−1} (NaN when S_{t−1} is 0: growth from nothing is undefined);
+    change = S_t − S_{t−1} (amount); growth = change / S_{t−1} (NaN when S_{t−1} is 0: growth from
+    nothing is undefined);
     contribution = ΔS_g / ΔS_total (NaN when the total did not change). A group absent in a
     period counts as 0 there, so every group has every period.
     """
@@ -80,6 +81,7 @@ def contribution(tx, by="region", period="Y", values=("amount", "profit")):
         table["margin"] = _ratio(table["profit"], table["amount"])
     previous = table.groupby(by)["amount"].shift(1)
     change = table["amount"] - previous
+    table["change"] = change
     table["growth"] = _ratio(change, previous)
     total_change = change.groupby(table["period"]).transform(lambda s: s.sum(min_count=1))
     table["contribution_to_growth"] = _ratio(change, total_change)
@@ -153,6 +155,26 @@ def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0,
     )  # fmt: skip
     table.insert(0, "year", year)
     return table.reset_index()
+
+
+def usable_measure(tx: pd.DataFrame, value: str) -> str:
+    """``value`` if the transactions can provide it, else ``amount`` (profit needs profit or cost)."""
+    if value == "profit" and "profit" not in with_profit(tx).columns:
+        return "amount"
+    return value
+
+
+def customer_values(tx: pd.DataFrame) -> pd.DataFrame:
+    """Amount and (when available) profit per customer, for ABC of customers."""
+    data = with_profit(tx)
+    values = [v for v in ("amount", "profit") if v in data.columns]
+    return data.groupby("customer_id", sort=True)[values].sum()
+
+
+def leaders(table: pd.DataFrame, key: str, column: str, n: int = 2) -> list:
+    """The ``n`` values of ``key`` with the largest ``column`` (ties by name)."""
+    ordered = table.sort_values([column, key], ascending=[False, True], kind="stable")
+    return ordered[key].head(n).astype(str).tolist()
 
 
 # --------------------------------------------------------------------------- factor matrices

@@ -44,6 +44,22 @@ class NotebookRun:
     def save(self, data: pd.DataFrame, name: str):
         return save_table(data, name, self.output_dir)
 
+    @property
+    def transactions(self) -> pd.DataFrame:
+        """The transactions up to ``as_of`` (all of them when it is not set)."""
+        tx = self.data.transactions
+        return tx if self.as_of is None else tx[tx["order_date"] <= pd.Timestamp(self.as_of)]
+
+    def has(self, table: str, *columns: str) -> bool:
+        """Whether ``table`` was configured and has ``columns``; says which part is skipped if not."""
+        frame = getattr(self.data, table)
+        missing = [c for c in columns if frame is not None and c not in frame.columns]
+        if frame is None:
+            self.say("skip_no_table", table=table)
+        elif missing:
+            self.say("skip_no_column", table=table, columns=", ".join(missing))
+        return frame is not None and not missing
+
     def summary(self, **options) -> pd.DataFrame:
         """The customer summary of the transactions at the run's ``as_of``."""
         return summarize(self.data.transactions, as_of=self.as_of, **options)

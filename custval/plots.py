@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import matplotlib.ticker as mticker
 import seaborn as sns
 from matplotlib import font_manager
@@ -116,8 +117,11 @@ def _thousands(axis) -> None:
     axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"))
 
 
-def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None, ylabel=None):
-    """Bars of ``y`` per value of ``x`` (categories in the order they appear in ``data``)."""
+def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None, ylabel=None, legend=None):
+    """Bars of ``y`` per value of ``x`` (categories in the order they appear in ``data``).
+
+    ``legend`` is the legend's title when ``hue`` is given (default: the hue column's name).
+    """
     ax = _axes(ax)
     if horizontal:
         sns.barplot(data=data, x=y, y=x, hue=hue, ax=ax, orient="h", errorbar=None)
@@ -127,6 +131,8 @@ def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None
         sns.barplot(data=data, x=x, y=y, hue=hue, ax=ax, errorbar=None)
         _label(ax, title, xlabel, ylabel, x, y)
         _thousands(ax.yaxis)
+    if hue is not None and ax.get_legend() is not None:
+        ax.get_legend().set_title(hue if legend is None else legend)
     return ax
 
 
@@ -164,3 +170,142 @@ def _is_numeric(values) -> bool:
     import pandas as pd
 
     return pd.api.types.is_numeric_dtype(values)
+
+
+# --------------------------------------------------------------------------- market charts
+
+
+def heatmap(data, x, y, value, ax=None, fmt=".0%", title=None, xlabel=None, ylabel=None):
+    """A ``y`` × ``x`` grid coloured and annotated by ``value`` (e.g. profit share)."""
+    ax = _axes(ax)
+    grid = data.pivot_table(index=y, columns=x, values=value, aggfunc="sum", observed=True)
+    sns.heatmap(grid, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, linewidths=0.5)
+    _label(ax, title, xlabel, ylabel, x, y)
+    ax.tick_params(axis="x", rotation=0)
+    return ax
+
+
+def stacked_bar(data, x, y, hue, ax=None, title=None, xlabel=None, ylabel=None):
+    """Bars of ``y`` per ``x`` stacked by ``hue`` (e.g. sales per period by region)."""
+    ax = _axes(ax)
+    grid = data.pivot_table(index=x, columns=hue, values=y, aggfunc="sum", observed=True).fillna(0)
+    grid.plot(kind="bar", stacked=True, ax=ax, width=0.8, color=PALETTE[: grid.shape[1]] * 3)
+    _label(ax, title, xlabel, ylabel, x, y)
+    ax.legend(title="" if hue is None else None, bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
+    ax.tick_params(axis="x", rotation=45)
+    _thousands(ax.yaxis)
+    return ax
+
+
+def waterfall(data, x, y, ax=None, total_label="Σ", title=None, xlabel=None, ylabel=None):
+    """Each ``x``'s change ``y`` as a floating bar from the running total, then the total."""
+    ax = _axes(ax)
+    steps = data[y].astype(float).to_numpy()
+    starts = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
+    colours = [PALETTE[2] if s >= 0 else PALETTE[3] for s in steps]
+    labels = [*map(str, data[x]), total_label]
+    ax.bar(range(len(steps)), steps, bottom=starts, color=colours)
+    ax.bar(len(steps), steps.sum(), color=PALETTE[0])
+    ax.set_xticks(range(len(labels)), labels)
+    ax.axhline(0, color="#555", linewidth=0.8)
+    _label(ax, title, xlabel, ylabel, x, y)
+    _thousands(ax.yaxis)
+    return ax
+
+
+def pareto(data, x="cum_items", y="cum_share", hue="class", cuts=(0.8, 0.95), ax=None, title=None,
+           xlabel=None, ylabel=None):  # fmt: skip
+    """The Pareto curve (cumulative value share over cumulative item share) with ABC bands."""
+    ax = _axes(ax)
+    xs = np.concatenate([[0.0], data[x].to_numpy(float)])
+    ys = np.concatenate([[0.0], data[y].to_numpy(float)])
+    for (low, high), colour in zip(((0, cuts[0]), cuts, (cuts[1], 1.0)), PALETTE[:3]):
+        ax.axhspan(low, high, color=colour, alpha=0.08)
+    ax.plot(xs, ys, color=PALETTE[0], marker="o" if len(data) <= 40 else None, markersize=3)
+    for share in cuts:
+        ax.axhline(share, color="#888", linestyle="--", linewidth=0.8)
+    for grade, (low, high) in zip("ABC", ((0, cuts[0]), cuts, (cuts[1], 1.0))):
+        ax.text(1.01, (low + high) / 2, grade, transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+    ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    _label(ax, title, xlabel, ylabel, x, y)
+    return ax
+
+
+def bubbles(data, x, y, size, label, x_cut=None, y_cut=None, log_x=False, invert_x=False, ax=None,
+            quadrant_labels=None, title=None, xlabel=None, ylabel=None):  # fmt: skip
+    """A bubble chart with optional cut lines and quadrant names (used for the BCG matrix).
+
+    ``quadrant_labels`` = (top-left, top-right, bottom-left, bottom-right) as drawn.
+    """
+    ax = _axes(ax)
+    sizes = data[size].astype(float).clip(lower=0)
+    area = 2000 * sizes / sizes.max() if sizes.max() > 0 else 200
+    ax.scatter(data[x], data[y], s=area, alpha=0.55, color=PALETTE[0], edgecolor="white")
+    for _, row in data.iterrows():
+        ax.annotate(str(row[label]), (row[x], row[y]), ha="center", va="center", fontsize=9)
+    if log_x:
+        ax.set_xscale("log")
+    if x_cut is not None:
+        ax.axvline(x_cut, color="#888", linestyle="--", linewidth=0.8)
+    if y_cut is not None:
+        ax.axhline(y_cut, color="#888", linestyle="--", linewidth=0.8)
+    if invert_x:
+        ax.invert_xaxis()
+    if quadrant_labels:
+        for text, (px, py) in zip(quadrant_labels, ((0.02, 0.97), (0.98, 0.97), (0.02, 0.03), (0.98, 0.03))):
+            ax.text(px, py, text, transform=ax.transAxes, ha="left" if px < 0.5 else "right",
+                    va="top" if py > 0.5 else "bottom", color="#555")  # fmt: skip
+    _label(ax, title, xlabel, ylabel, x, y)
+    return ax
+
+
+def ie_matrix(cell: int, strategies, ax=None, title=None, xlabel=None, ylabel=None):
+    """The 3 × 3 IE matrix (I top-left … IX bottom-right) with ``cell`` (1–9) highlighted.
+
+    ``strategies`` maps cell number → text shown in the cell.
+    """
+    ax = _axes(ax)
+    for number in range(1, 10):
+        row, column = divmod(number - 1, 3)
+        marked = number == cell
+        ax.add_patch(plt.Rectangle((column, 2 - row), 1, 1, facecolor=PALETTE[1] if marked else "#f3f4f6",
+                                   edgecolor="white", linewidth=2))  # fmt: skip
+        roman = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[number - 1]
+        ax.text(column + 0.5, 2 - row + 0.6, roman, ha="center", fontsize=15)
+        ax.text(column + 0.5, 2 - row + 0.3, strategies[number], ha="center", fontsize=9)
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 3)
+    ax.set_xticks([0.5, 1.5, 2.5], ["3.0–4.0", "2.0–2.99", "1.0–1.99"])
+    ax.set_yticks([2.5, 1.5, 0.5], ["3.0–4.0", "2.0–2.99", "1.0–1.99"])
+    ax.grid(False)
+    _label(ax, title, xlabel, ylabel, "IFE", "EFE")
+    return ax
+
+
+def biplot(data, ax=None, explained=None, title=None, xlabel=None, ylabel=None):
+    """Brands as points and attributes as arrows, from ``market.positioning_map``."""
+    ax = _axes(ax)
+    brands = data[data["kind"] == "brand"]
+    attributes = data[data["kind"] == "attribute"]
+    reach = max(np.abs(brands[["x", "y"]].to_numpy()).max(), 1e-9)
+    stretch = reach / max(np.abs(attributes[["x", "y"]].to_numpy()).max(), 1e-9)
+    ax.scatter(brands["x"], brands["y"], s=80, color=PALETTE[0], zorder=3)
+    for _, row in brands.iterrows():
+        ax.annotate(row["name"], (row["x"], row["y"]), xytext=(6, 6), textcoords="offset points", fontsize=11)
+    for _, row in attributes.iterrows():
+        ax.annotate("", xy=(row["x"] * stretch, row["y"] * stretch), xytext=(0, 0),
+                    arrowprops={"arrowstyle": "->", "color": PALETTE[1]})  # fmt: skip
+        ax.text(row["x"] * stretch * 1.08, row["y"] * stretch * 1.08, row["name"], color=PALETTE[1], ha="center")
+    ax.axhline(0, color="#bbb", linewidth=0.8)
+    ax.axvline(0, color="#bbb", linewidth=0.8)
+    limit = 1.3 * reach
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    if explained is not None:
+        xlabel = f"{xlabel or 'PC1'} ({explained[0]:.0%})"
+        ylabel = f"{ylabel or 'PC2'} ({explained[1]:.0%})"
+    _label(ax, title, xlabel, ylabel, "PC1", "PC2")
+    return ax

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from custval import __version__, i18n
-from custval.config import RUNNER_PARAMETERS, Config, read_config
+from custval.config import DEFAULT_PARAMETERS, RUNNER_PARAMETERS, Config, read_config
 from custval.dataset import load
 from custval.errors import ConfigError
 from custval.i18n import t
@@ -96,9 +96,10 @@ def run_report(
     progress = sys.stderr.isatty() if progress is None else progress
     parameters = {**config.parameters, "config": str(config.path.resolve()), "output_dir": str(partial.resolve())}
     results = []
-    for position, notebook in enumerate(notebooks, start=1):
+    for position, (notebook, declared) in enumerate(notebooks.items(), start=1):
         _log(t("report_start", position=position, total=len(notebooks), name=notebook.stem), progress)
-        result = run_notebook(notebook, partial, parameters, timeout, progress)
+        own = {k: v for k, v in parameters.items() if k in declared}
+        result = run_notebook(notebook, partial, own, timeout, progress)
         _log(t("report_done", name=notebook.stem, status=t(f"status_{result.status}"),
                seconds=f"{result.duration_seconds:.1f}"), progress)  # fmt: skip
         results.append(result)
@@ -112,8 +113,11 @@ def run_report(
     return RunResult(folder=folder, notebooks=results)
 
 
-def select_notebooks(config: Config, only=None) -> list[Path]:
-    """The notebooks to run, in name order; ``only`` names a subset (with or without ``.ipynb``)."""
+def select_notebooks(config: Config, only=None) -> dict[Path, set]:
+    """The notebooks to run, in name order, with the parameters each declares.
+
+    ``only`` names a subset (with or without ``.ipynb``).
+    """
     folder = config.notebooks
     if folder is None or not folder.is_dir():
         raise ConfigError(t("err_notebooks_folder", folder=folder, file=config.path))
@@ -127,26 +131,31 @@ def select_notebooks(config: Config, only=None) -> list[Path]:
         available = [by_stem[n] for n in dict.fromkeys(wanted)]
     if not available:
         raise ConfigError(t("err_no_notebooks", folder=folder))
-    for path in available:
-        check_parameters_cell(path, config.parameters)
-    return available
+    return {path: check_parameters_cell(path) for path in available}
 
 
-def check_parameters_cell(path: Path, parameters: dict) -> None:
-    """A notebook must declare every parameter it is given in a cell tagged ``parameters``.
+def check_parameters_cell(path: Path) -> set:
+    """The parameters a notebook declares in its cell tagged ``parameters``.
 
-    papermill would otherwise inject the values at the top, the notebook's own assignments would
-    overwrite them, and the run would succeed with the defaults.
+    Without that cell papermill would inject the values at the top, the notebook's own assignments
+    would overwrite them, and the run would succeed with the defaults. Every notebook must declare
+    ``lang`` and the runner's parameters; it is given only the parameters it declares, and a
+    parameter no package default knows is an error (a typo would otherwise keep its default).
     """
     import papermill
 
     nb = nbformat.read(path, as_version=4)
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise ConfigError(t("err_no_parameters_cell", notebook=path))
-    declared = papermill.inspect_notebook(str(path))
-    missing = [p for p in (*parameters, *RUNNER_PARAMETERS) if p not in declared]
+    declared = set(papermill.inspect_notebook(str(path)))
+    missing = [p for p in ("lang", *RUNNER_PARAMETERS) if p not in declared]
     if missing:
         raise ConfigError(t("err_parameters_missing", notebook=path, names=", ".join(missing)))
+    unknown = sorted(declared - set(DEFAULT_PARAMETERS) - set(RUNNER_PARAMETERS))
+    if unknown:
+        raise ConfigError(t("err_parameters_unknown", notebook=path, names=", ".join(unknown),
+                            valid=", ".join(DEFAULT_PARAMETERS)))  # fmt: skip
+    return declared
 
 
 def run_notebook(path: Path, folder: Path, parameters: dict, timeout: float, progress: bool) -> NotebookResult:

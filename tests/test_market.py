@@ -160,3 +160,13 @@ def test_positioning_map_is_deterministic_and_explains_variance():
     assert first.loc[first["kind"] == "brand", "x"].sum() == pytest.approx(0, abs=1e-9)  # scores are centred
     with pytest.raises(DataError, match="at least 3 brands"):
         market.positioning_map(ratings[ratings["brand"].isin(["甲", "乙"])])
+
+
+def test_measure_falls_back_to_amount_without_cost_and_customer_values():
+    tx = tx_frame()
+    assert market.usable_measure(tx, "profit") == "profit"
+    assert market.usable_measure(tx.drop(columns="cost"), "profit") == "amount"
+    values = market.customer_values(tx.assign(customer_id=["a", "b", "a", "b", "c"]))
+    assert values.loc["a", "amount"] == 150.0 and values.loc["b", "profit"] == 140.0 and list(values.index) == ["a", "b", "c"]
+    table = pd.DataFrame({"region": ["x", "y", "z"], "share": [0.2, 0.4, 0.4]})
+    assert market.leaders(table, "region", "share") == ["y", "z"]

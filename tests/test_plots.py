@@ -105,3 +105,48 @@ def test_the_font_ships_with_its_licence_as_package_data():
     assert "Apache License" in licence and "WenQuanYi" in licence
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "fonts/*" in config["tool"]["setuptools"]["package-data"]["custval"]
+
+
+CUBE = pd.DataFrame({"region": ["华东", "华东", "华南", "华南"], "product_category": ["甲", "乙", "甲", "乙"],
+                     "period": ["2024Q1", "2024Q2", "2024Q1", "2024Q2"], "amount": [10.0, 20.0, 5.0, -2.0],
+                     "share_amount": [0.3, 0.6, 0.15, -0.05]})  # fmt: skip
+POSITIONS = pd.DataFrame({"kind": ["brand"] * 3 + ["attribute"] * 2, "name": ["本公司", "甲", "乙", "价格", "质量"],
+                          "x": [1.0, -0.5, -0.5, 0.3, -0.2], "y": [0.2, 0.8, -1.0, 0.1, 0.4]})  # fmt: skip
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("draw", [
+    lambda: plots.heatmap(data=CUBE, x="product_category", y="region", value="share_amount", title="利润占比"),
+    lambda: plots.stacked_bar(data=CUBE, x="period", y="amount", hue="region", title="各期间"),
+    lambda: plots.waterfall(data=CUBE, x="region", y="amount", title="增长贡献"),
+    lambda: plots.pareto(data=pd.DataFrame({"cum_items": [0.5, 1.0], "cum_share": [0.9, 1.0]}), title="帕累托"),
+    lambda: plots.bubbles(data=CUBE.assign(amount=[1.0, 2.0, 3.0, 4.0], g=[0.1, 0.2, -0.1, 0.3]), x="amount", y="g",
+                          size="amount", label="region", x_cut=2, y_cut=0.1, log_x=True, invert_x=True,
+                          quadrant_labels=["明星", "问题", "金牛", "瘦狗"], title="波士顿矩阵"),
+    lambda: plots.ie_matrix(5, {n: "坚守与保持" for n in range(1, 10)}, title="IE 矩阵"),
+    lambda: plots.biplot(data=POSITIONS, explained=[0.7, 0.2], title="定位图"),
+])  # fmt: skip
+def test_market_charts_render_chinese_without_warnings(only_vendored_font, draw, caplog):
+    plots.theme()
+    ax = draw()
+    render(ax)
+    assert ax.get_title()
+    assert not [r for r in caplog.records if "findfont" in r.getMessage() or "Glyph" in r.getMessage()]
+
+
+def test_waterfall_ends_with_the_total_and_biplot_keeps_labels_inside():
+    plots.theme()
+    ax = plots.waterfall(data=CUBE, x="region", y="amount", total_label="合计")
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "合计"
+    assert ax.patches[-1].get_height() == pytest.approx(CUBE["amount"].sum())
+    ax = plots.biplot(data=POSITIONS)
+    low, high = ax.get_xlim()
+    labels = [t for t in ax.texts if not isinstance(t, matplotlib.text.Annotation)]
+    assert len(labels) == 2 and all(low < t.get_position()[0] < high for t in labels)
+
+
+def test_ie_matrix_highlights_the_given_cell():
+    plots.theme()
+    ax = plots.ie_matrix(5, {n: str(n) for n in range(1, 10)})
+    colours = [p.get_facecolor() for p in ax.patches]
+    assert len(colours) == 9 and sum(c != colours[0] for c in colours) == 1 and colours[4] != colours[0]

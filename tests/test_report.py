@@ -52,7 +52,7 @@ def report(project, *args) -> int:
 @pytest.fixture(scope="module")
 def english_run(project):
     """One run in English with as_of set on the command line."""
-    code = report(project, "--name", "en-run", "--lang", "en", "--param", "as_of=2024-06-30")
+    code = report(project, "--name", "en-run", "--lang", "en", "--param", "as_of=2024-06-30", "--param", "period=Y")
     return code, project / "reports" / "en-run"
 
 
@@ -66,10 +66,11 @@ def test_run_succeeds_and_latest_points_at_it(english_run, project):
 def test_run_folder_has_exactly_the_documented_contents(english_run):
     _, folder = english_run
     names = {p.name for p in folder.iterdir()}
-    assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", "00_data_quality.ipynb",
-            "00_data_quality.html"} == names  # fmt: skip
+    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan") for ext in ("ipynb", "html")}
+    assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", *notebooks} == names
     tables = {p.name for p in (folder / "tables").iterdir()}
     assert {"data_quality.csv", "coverage_month.csv", "coverage_region.csv", "anomalies.csv"} <= tables
+    assert {"market_cube.csv", "abc_products.csv", "abc_customers.csv", "bcg.csv", "factor_scores.csv"} <= tables
 
 
 def test_manifest_records_versions_parameters_inputs_and_status(english_run, project):
@@ -77,14 +78,17 @@ def test_manifest_records_versions_parameters_inputs_and_status(english_run, pro
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "ok" and manifest["run_id"] == "en-run"
     assert set(manifest["versions"]) >= {"custval", "python", "pandas"}
-    assert manifest["parameters"] == {"lang": "en", "as_of": "2024-06-30", "anonymize": False}
+    from custval.config import DEFAULT_PARAMETERS
+
+    assert manifest["parameters"] == {**DEFAULT_PARAMETERS, "lang": "en", "as_of": "2024-06-30", "period": "Y"}
     inputs = {i["table"]: i for i in manifest["inputs"]}
     path = project / "data" / "sample" / "transactions.csv"
     assert inputs["transactions"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert inputs["transactions"]["bytes"] == path.stat().st_size
     assert inputs["transactions"]["rows_read"] == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
-    [notebook] = manifest["notebooks"]
-    assert notebook["name"] == "00_data_quality" and notebook["status"] == "ok" and notebook["duration_seconds"] > 0
+    assert [n["name"] for n in manifest["notebooks"]] == ["00_data_quality", "01_market_scan"]
+    assert all(n["status"] == "ok" and n["duration_seconds"] > 0 for n in manifest["notebooks"])
+    assert manifest["tables"] == sorted(p.name for p in (folder / "tables").iterdir())
 
 
 def test_parameters_reach_the_notebook(english_run):
@@ -95,6 +99,14 @@ def test_parameters_reach_the_notebook(english_run):
     outputs = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
     assert "Data quality" in outputs and "数据质量检查" not in outputs
     assert "2024-06-30" in outputs  # the parameters table and the as-of sentence show it
+    assert "period" not in nb.metadata.papermill.parameters  # only what the notebook declares
+    market_nb = nbformat.read(folder / "01_market_scan.ipynb", as_version=4)
+    assert market_nb.metadata.papermill.parameters["period"] == "Y"
+    cube = pd.read_csv(folder / "tables" / "market_cube.csv", encoding="utf-8-sig", dtype={"period": str})
+    assert sorted(cube["period"].unique()) == ["2022", "2023", "2024"]  # yearly, and nothing after as_of
+    # the data-quality notebook covers everything read, including lines after as_of (flagged as future)
+    assert pd.read_csv(folder / "tables" / "coverage_month.csv", encoding="utf-8-sig")["month"].max() == "2024-12"
+    assert "future_date" in set(pd.read_csv(folder / "tables" / "anomalies.csv", encoding="utf-8-sig")["kind"])
 
 
 def test_html_escapes_data_hides_code_and_needs_no_network(english_run):
@@ -104,7 +116,7 @@ def test_html_escapes_data_hides_code_and_needs_no_network(english_run):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "run = start(" not in html and "import custval" not in html
     assert "<script src=" not in html and "cdnjs" not in html
-    assert "Glyph" not in html and "Traceback" not in html
+    assert "Glyph" not in html and "findfont" not in html and "Traceback" not in html
     assert 'src="data:image/png;base64,' in html
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert PAYLOAD not in index and "00_data_quality.html" in index
@@ -140,7 +152,8 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(project, tmp_pat
     folder = tmp_path / "reports" / "mixed"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     status = {n["name"]: n for n in manifest["notebooks"]}
-    assert {k: v["status"] for k, v in status.items()} == {"00_data_quality": "ok", "50_fails": "failed", "60_sleeps": "timeout"}
+    assert {k: v["status"] for k, v in status.items()} == {
+        "00_data_quality": "ok", "01_market_scan": "ok", "50_fails": "failed", "60_sleeps": "timeout"}  # fmt: skip
     assert manifest["status"] == "failed"
     assert "ValueError: planted failure" in status["50_fails"]["error"]
     assert status["50_fails"]["error_link"] == "50_fails.html#failed-cell"
@@ -194,3 +207,22 @@ def test_notebook_without_parameters_cell_is_a_user_error(project, tmp_path, cap
     config.write_text(text + f"notebooks: {FIXTURES / 'no_parameters'}\n", encoding="utf-8")
     assert main(["report", "--config", str(config), "--out", str(tmp_path / "r")]) == 2
     assert "parameters" in capsys.readouterr().err
+
+
+def test_cdnow_shaped_data_runs_every_notebook_and_says_what_it_skipped(project, tmp_path):
+    """Only customer, date and amount: no region, product, cost, market, factors or positioning."""
+    from custval.datasets import read_cdnow
+
+    read_cdnow().head(3000).to_csv(tmp_path / "cdnow.csv", index=False)
+    (tmp_path / "custval.yml").write_text(
+        f"inputs:\n  transactions: cdnow.csv\nnotebooks: {project / 'notebooks'}\nparameters:\n  lang: en\n",
+        encoding="utf-8",
+    )
+    assert main(["report", "--config", str(tmp_path / "custval.yml"), "--out", str(tmp_path / "r"), "--name", "cdnow"]) == 0
+    folder = tmp_path / "r" / "cdnow"
+    html = (folder / "01_market_scan.html").read_text(encoding="utf-8")
+    assert "no profit or cost" in html
+    for skipped in ("no region column", "No market table", "No factors table", "No positioning table"):
+        assert skipped in html, skipped
+    abc = pd.read_csv(folder / "tables" / "abc_customers.csv", encoding="utf-8-sig")
+    assert len(abc) == read_cdnow().head(3000)["customer_id"].nunique()
