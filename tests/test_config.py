@@ -133,3 +133,15 @@ def test_notebooks_folder_defaults_to_the_config_folder(tmp_path):
     assert read_config(tmp_path / "custval.yml").notebooks == tmp_path.resolve() / "notebooks"
     (tmp_path / "custval.yml").write_text("inputs:\n  transactions: tx.csv\nnotebooks: nb\n", encoding="utf-8")
     assert read_config(tmp_path / "custval.yml").notebooks == tmp_path.resolve() / "nb"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"period": "W"}, {"value": "revenue"}, {"abc_cuts": [0.95, 0.8]}, {"abc_cuts": [0.8]}, {"abc_cuts": "0.8,0.95"},
+     {"bcg_growth_cut": "ten"}, {"bcg_share_cut": 0}],
+)  # fmt: skip
+def test_market_parameters_are_validated(bad):
+    from custval.config import merge_parameters
+
+    with pytest.raises(ConfigError, match=next(iter(bad))):
+        merge_parameters(None, bad)

@@ -170,3 +170,15 @@ def test_measure_falls_back_to_amount_without_cost_and_customer_values():
     assert values.loc["a", "amount"] == 150.0 and values.loc["b", "profit"] == 140.0 and list(values.index) == ["a", "b", "c"]
     table = pd.DataFrame({"region": ["x", "y", "z"], "share": [0.2, 0.4, 0.4]})
     assert market.leaders(table, "region", "share") == ["y", "z"]
+
+
+def test_bcg_per_region_and_category():
+    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-03-01", "2024-03-01"]), "amount": [40.0, 10.0],
+                        "region": ["华东", "华南"], "product_category": ["A", "A"]})  # fmt: skip
+    rows = [(f"{y}Q{q}", r, "A", size / 4, "R1", rival / 4)
+            for y, sizes in ((2023, {"华东": 100.0, "华南": 100.0}), (2024, {"华东": 100.0, "华南": 150.0}))
+            for q in range(1, 5) for r, size in sizes.items() for rival in [20.0]]  # fmt: skip
+    market_table = pd.DataFrame(rows, columns=["period", "region", "product_category", "market_sales", "competitor", "competitor_sales"])
+    table = market.bcg(own, market_table, by=("region", "product_category")).set_index("region")
+    assert table.loc["华东", "quadrant"] == "cash_cow" and table.loc["华东", "relative_share"] == pytest.approx(2.0)
+    assert table.loc["华南", "quadrant"] == "question_mark" and table.loc["华南", "market_growth"] == pytest.approx(0.5)
