@@ -31,6 +31,12 @@ DEFAULT_PARAMETERS: dict = {
     "abc_cuts": [0.8, 0.95],  # ABC 分类的累计占比界限 / cumulative-share cuts of classes A and B
     "bcg_growth_cut": 0.10,  # BCG 市场增长率界限 / market growth cut-off
     "bcg_share_cut": 1.0,  # BCG 相对市场份额界限 / relative market share cut-off
+    # 02_segmentation
+    "rfm_rules": "",  # RFM 分群规则 cn-8/rfm-0.3/rf-grid/custom,空:中文报告用 cn-8,英文用 rfm-0.3 / rule set
+    "rfm_bins": 5,  # RFM 评分档数 / number of score bins
+    "rfm_center": "mean",  # 八类模型的比较基准 mean/median / centre for the eight-class model
+    "custom_segments": [],  # 自定义分群规则 [{name, R: [lo, hi], F: …, M: …}] / user rules for rfm_rules: custom
+    "clusters": 0,  # k-means 的簇数,0 表示按轮廓系数选择 / number of clusters; 0: chosen by silhouette
 }
 # Parameters the report runner passes to every notebook besides the analysis parameters.
 RUNNER_PARAMETERS = ("config", "output_dir")
@@ -99,7 +105,14 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "abc_cuts": (_is_cuts(merged["abc_cuts"]), "[A, B] with 0 < A < B ≤ 1, e.g. [0.8, 0.95]"),
         "bcg_growth_cut": (_is_number(merged["bcg_growth_cut"]), "a number, e.g. 0.10"),
         "bcg_share_cut": (_is_number(merged["bcg_share_cut"]) and merged["bcg_share_cut"] > 0, "a number > 0, e.g. 1.0"),
+        "rfm_rules": (merged["rfm_rules"] in ("", "cn-8", "rfm-0.3", "rf-grid", "custom"), "cn-8 / rfm-0.3 / rf-grid / custom"),
+        "rfm_bins": (_is_int(merged["rfm_bins"]) and 2 <= merged["rfm_bins"] <= 9, "an integer from 2 to 9"),
+        "rfm_center": (merged["rfm_center"] in ("mean", "median"), "mean / median"),
+        "custom_segments": (_is_rules(merged["custom_segments"]), "a list of {name: …, R: [lo, hi], F: [lo, hi], M: [lo, hi]}"),
+        "clusters": (_is_int(merged["clusters"]) and (merged["clusters"] == 0 or merged["clusters"] >= 2), "0 (choose) or an integer ≥ 2"),
     }
+    if merged["rfm_rules"] == "custom" and not merged["custom_segments"]:
+        checks["custom_segments"] = (False, "rules, because rfm_rules is custom")
     for key, (ok, expected) in checks.items():
         if not ok:
             message = t("err_param_value", key=key, value=merged[key], detail=expected)
@@ -123,6 +136,14 @@ def parse_param(text: str) -> tuple[str, object]:
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_rules(value) -> bool:
+    return isinstance(value, list) and all(isinstance(r, dict) and "name" in r for r in value)
 
 
 def _is_cuts(value) -> bool:

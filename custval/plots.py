@@ -178,7 +178,7 @@ def _is_numeric(values) -> bool:
 def heatmap(data, x, y, value, ax=None, fmt=".0%", title=None, xlabel=None, ylabel=None):
     """A ``y`` × ``x`` grid coloured and annotated by ``value`` (e.g. profit share)."""
     ax = _axes(ax)
-    grid = data.pivot_table(index=y, columns=x, values=value, aggfunc="sum", observed=True)
+    grid = data.groupby([y, x], observed=True, sort=True)[value].sum(min_count=1).unstack(x)
     sns.heatmap(grid, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, linewidths=0.5)
     _label(ax, title, xlabel, ylabel, x, y)
     ax.tick_params(axis="x", rotation=0)
@@ -308,4 +308,22 @@ def biplot(data, ax=None, explained=None, title=None, xlabel=None, ylabel=None):
         xlabel = f"{xlabel or 'PC1'} ({explained[0]:.0%})"
         ylabel = f"{ylabel or 'PC2'} ({explained[1]:.0%})"
     _label(ax, title, xlabel, ylabel, "PC1", "PC2")
+    return ax
+
+
+def parallel(data, columns, hue, ax=None, title=None, xlabel=None, ylabel=None, labels=None, legend=None):
+    """One line per row across ``columns``, each column scaled to its largest value (cluster profiles).
+
+    ``labels`` optionally renames the columns on the x axis; ``legend`` titles the legend.
+    """
+    ax = _axes(ax)
+    scaled = data[list(columns)].astype(float)
+    scaled = scaled / scaled.abs().max().replace(0, 1)
+    for i, (_, row) in enumerate(scaled.iterrows()):
+        ax.plot(range(len(columns)), row.to_numpy(), marker="o", color=PALETTE[i % len(PALETTE)],
+                label=str(data[hue].iloc[i]))  # fmt: skip
+    ax.set_xticks(range(len(columns)), [labels.get(c, c) for c in columns] if labels else list(columns))
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.legend(title=hue if legend is None else legend, frameon=False)
+    _label(ax, title, xlabel, ylabel, "", "")
     return ax

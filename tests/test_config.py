@@ -145,3 +145,15 @@ def test_market_parameters_are_validated(bad):
 
     with pytest.raises(ConfigError, match=next(iter(bad))):
         merge_parameters(None, bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"rfm_rules": "rfm-9"}, {"rfm_bins": 1}, {"rfm_bins": 2.5}, {"rfm_center": "mode"}, {"clusters": 1},
+     {"custom_segments": [{"R": [1, 2]}]}, {"rfm_rules": "custom"}],
+)  # fmt: skip
+def test_segmentation_parameters_are_validated(bad):
+    from custval.config import merge_parameters
+
+    with pytest.raises(ConfigError, match="rfm_|clusters|custom_segments"):
+        merge_parameters(None, bad)

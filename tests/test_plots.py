@@ -150,3 +150,13 @@ def test_ie_matrix_highlights_the_given_cell():
     ax = plots.ie_matrix(5, {n: str(n) for n in range(1, 10)})
     colours = [p.get_facecolor() for p in ax.patches]
     assert len(colours) == 9 and sum(c != colours[0] for c in colours) == 1 and colours[4] != colours[0]
+
+
+@pytest.mark.filterwarnings("error")
+def test_parallel_profile_draws_one_scaled_line_per_row(only_vendored_font):
+    plots.theme()
+    centres = pd.DataFrame({"簇": [1, 2], "订单金额": [4000.0, 400.0], "次数": [7.0, 3.5], "企业": [1.0, 0.0]})
+    ax = plots.parallel(data=centres, columns=["订单金额", "次数", "企业"], hue="簇", title="簇的特征")
+    render(ax)
+    assert len(ax.lines) == 2 and list(ax.lines[0].get_ydata()) == [1.0, 1.0, 1.0]
+    assert list(ax.lines[1].get_ydata()) == [0.1, 0.5, 0.0]

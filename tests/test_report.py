@@ -66,11 +66,12 @@ def test_run_succeeds_and_latest_points_at_it(english_run, project):
 def test_run_folder_has_exactly_the_documented_contents(english_run):
     _, folder = english_run
     names = {p.name for p in folder.iterdir()}
-    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan") for ext in ("ipynb", "html")}
+    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan", "02_segmentation") for ext in ("ipynb", "html")}
     assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", *notebooks} == names
     tables = {p.name for p in (folder / "tables").iterdir()}
     assert {"data_quality.csv", "coverage_month.csv", "coverage_region.csv", "anomalies.csv"} <= tables
     assert {"market_cube.csv", "abc_products.csv", "abc_customers.csv", "bcg.csv", "factor_scores.csv"} <= tables
+    assert {"segments.csv", "keep_lists.xlsx", "contact_plan.csv"} <= tables
 
 
 def test_manifest_records_versions_parameters_inputs_and_status(english_run, project):
@@ -86,7 +87,7 @@ def test_manifest_records_versions_parameters_inputs_and_status(english_run, pro
     assert inputs["transactions"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert inputs["transactions"]["bytes"] == path.stat().st_size
     assert inputs["transactions"]["rows_read"] == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
-    assert [n["name"] for n in manifest["notebooks"]] == ["00_data_quality", "01_market_scan"]
+    assert [n["name"] for n in manifest["notebooks"]] == ["00_data_quality", "01_market_scan", "02_segmentation"]
     assert all(n["status"] == "ok" and n["duration_seconds"] > 0 for n in manifest["notebooks"])
     assert manifest["tables"] == sorted(p.name for p in (folder / "tables").iterdir())
 
@@ -132,9 +133,12 @@ def test_anonymized_run_shows_no_customer_id(project):
     assert report(project, "--name", "anon", "--param", "anonymize=true") == 0
     folder = project / "reports" / "anon"
     ids = pd.read_csv(project / "data" / "sample" / "transactions.csv", dtype=str)["客户编号"].dropna().unique()
+    names = pd.read_csv(project / "data" / "sample" / "customers.csv", dtype=str)["客户名称"].dropna().unique()
     texts = [p.read_text(encoding="utf-8-sig") for p in folder.rglob("*") if p.suffix in (".html", ".csv", ".ipynb")]
-    leaked = [i for i in ids if any(i in text for text in texts)]
-    assert leaked == []
+    sheets = pd.read_excel(folder / "tables" / "keep_lists.xlsx", sheet_name=None, dtype=str)
+    texts += [frame.to_csv() for frame in sheets.values()]
+    leaked = [i for i in [*ids, *names] if any(i in text for text in texts)]
+    assert leaked == [] and sum(len(f) for f in sheets.values()) > 0
     found = pd.read_csv(folder / "tables" / "anomalies.csv", encoding="utf-8-sig")
     assert found["customer_id"].str.fullmatch(r"C-[0-9a-f]{10}").all() and len(found) > 0
 
@@ -153,7 +157,8 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(project, tmp_pat
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     status = {n["name"]: n for n in manifest["notebooks"]}
     assert {k: v["status"] for k, v in status.items()} == {
-        "00_data_quality": "ok", "01_market_scan": "ok", "50_fails": "failed", "60_sleeps": "timeout"}  # fmt: skip
+        "00_data_quality": "ok", "01_market_scan": "ok", "02_segmentation": "ok", "50_fails": "failed",
+        "60_sleeps": "timeout"}  # fmt: skip
     assert manifest["status"] == "failed"
     assert "ValueError: planted failure" in status["50_fails"]["error"]
     assert status["50_fails"]["error_link"] == "50_fails.html#failed-cell"
@@ -224,5 +229,9 @@ def test_cdnow_shaped_data_runs_every_notebook_and_says_what_it_skipped(project,
     assert "no profit or cost" in html
     for skipped in ("no region column", "No market table", "No factors table", "No positioning table"):
         assert skipped in html, skipped
+    segmentation = (folder / "02_segmentation.html").read_text(encoding="utf-8")
+    assert "No customers table" in segmentation and "no region column" in segmentation
+    segments = pd.read_csv(folder / "tables" / "segments.csv", encoding="utf-8-sig")
+    assert segments["segment"].notna().all() and len(segments) == read_cdnow().head(3000)["customer_id"].nunique()
     abc = pd.read_csv(folder / "tables" / "abc_customers.csv", encoding="utf-8-sig")
     assert len(abc) == read_cdnow().head(3000)["customer_id"].nunique()
