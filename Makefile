@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= custval.yml
 
-.PHONY: report test sample bench install clean
+.PHONY: report test sample templates bench install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/custval sample --out data/sample
+
+templates: $(STAMP)
+	$(BIN)/python -c "from custval.questionnaires import write_templates; write_templates('data/templates')"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_summarize.py

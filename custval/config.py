@@ -37,6 +37,10 @@ DEFAULT_PARAMETERS: dict = {
     "rfm_center": "mean",  # 八类模型的比较基准 mean/median / centre for the eight-class model
     "custom_segments": [],  # 自定义分群规则 [{name, R: [lo, hi], F: …, M: …}] / user rules for rfm_rules: custom
     "clusters": 0,  # k-means 的簇数,0 表示按轮廓系数选择 / number of clusters; 0: chosen by silhouette
+    # 03_value_dimensions
+    "target": "overall_satisfaction",  # 导出重要性的目标 overall_satisfaction/switch_intent / outcome explained
+    "importance_method": "auto",  # 导出重要性方法 auto/shapley/johnson/forest / derived importance method
+    "ipa_center": "data",  # IPA 十字线位置 data/median/scale / crosshair of the IPA quadrants
 }
 # Parameters the report runner passes to every notebook besides the analysis parameters.
 RUNNER_PARAMETERS = ("config", "output_dir")
@@ -110,6 +114,9 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "rfm_center": (merged["rfm_center"] in ("mean", "median"), "mean / median"),
         "custom_segments": (_is_rules(merged["custom_segments"]), "a list of {name: …, R: [lo, hi], F: [lo, hi], M: [lo, hi]}"),
         "clusters": (_is_int(merged["clusters"]) and (merged["clusters"] == 0 or merged["clusters"] >= 2), "0 (choose) or an integer ≥ 2"),
+        "target": (merged["target"] in ("overall_satisfaction", "switch_intent"), "overall_satisfaction / switch_intent"),
+        "importance_method": (merged["importance_method"] in ("auto", "shapley", "johnson", "forest"), "auto / shapley / johnson / forest"),
+        "ipa_center": (merged["ipa_center"] in ("data", "median", "scale"), "data / median / scale"),
     }
     if merged["rfm_rules"] == "custom" and not merged["custom_segments"]:
         checks["custom_segments"] = (False, "rules, because rfm_rules is custom")

@@ -327,3 +327,46 @@ def parallel(data, columns, hue, ax=None, title=None, xlabel=None, ylabel=None, 
     ax.legend(title=hue if legend is None else legend, frameon=False)
     _label(ax, title, xlabel, ylabel, "", "")
     return ax
+
+
+def labelled_scatter(data, x, y, label, x_cut=None, y_cut=None, diagonal=False, quadrant_labels=None, ax=None,
+                     title=None, xlabel=None, ylabel=None):  # fmt: skip
+    """Points named by ``label`` with optional cut lines, the diagonal x = y and quadrant names.
+
+    Used for importance–performance maps and the Kano Better/Worse chart. ``quadrant_labels`` =
+    (top-left, top-right, bottom-left, bottom-right).
+    """
+    ax = _axes(ax)
+    ax.scatter(data[x], data[y], s=40, color=PALETTE[0], zorder=3)
+    for _, row in data.iterrows():
+        ax.annotate(str(row[label]), (row[x], row[y]), xytext=(4, 3), textcoords="offset points", fontsize=8)
+    if x_cut is not None:
+        ax.axvline(x_cut, color="#888", linestyle="--", linewidth=0.8)
+    if y_cut is not None:
+        ax.axhline(y_cut, color="#888", linestyle="--", linewidth=0.8)
+    if diagonal:
+        low = min(data[x].min(), data[y].min())
+        high = max(data[x].max(), data[y].max())
+        ax.plot([low, high], [low, high], color=PALETTE[3], linewidth=0.8, linestyle=":")
+    if quadrant_labels:
+        for text, (px, py) in zip(quadrant_labels, ((0.02, 0.98), (0.98, 0.98), (0.02, 0.02), (0.98, 0.02))):
+            ax.text(px, py, text, transform=ax.transAxes, ha="left" if px < 0.5 else "right",
+                    va="top" if py > 0.5 else "bottom", color="#555")  # fmt: skip
+    _label(ax, title, xlabel, ylabel, x, y)
+    return ax
+
+
+def slope(data, label, before, after, ax=None, title=None, xlabel=None, ylabel=None, highlight=None):
+    """A slope chart: each row's value at ``before`` and ``after``; ``highlight`` rows drawn in colour."""
+    ax = _axes(ax)
+    marked = set(highlight or [])
+    for _, row in data.iterrows():
+        colour = PALETTE[1] if row[label] in marked else "#bbbbbb"
+        ax.plot([0, 1], [row[before], row[after]], marker="o", color=colour, linewidth=1.5 if row[label] in marked else 0.8)
+        if row[label] in marked:
+            ax.text(1.03, row[after], str(row[label]), va="center", fontsize=9, color=colour)
+    ax.set_xticks([0, 1], [before if xlabel is None else xlabel[0], after if xlabel is None else xlabel[1]])
+    ax.set_xlim(-0.2, 1.6)
+    ax.set_title(title or "")
+    ax.set_ylabel(ylabel or "")
+    return ax

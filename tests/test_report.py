@@ -66,12 +66,13 @@ def test_run_succeeds_and_latest_points_at_it(english_run, project):
 def test_run_folder_has_exactly_the_documented_contents(english_run):
     _, folder = english_run
     names = {p.name for p in folder.iterdir()}
-    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan", "02_segmentation") for ext in ("ipynb", "html")}
+    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions") for ext in ("ipynb", "html")}
     assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", *notebooks} == names
     tables = {p.name for p in (folder / "tables").iterdir()}
     assert {"data_quality.csv", "coverage_month.csv", "coverage_region.csv", "anomalies.csv"} <= tables
     assert {"market_cube.csv", "abc_products.csv", "abc_customers.csv", "bcg.csv", "factor_scores.csv"} <= tables
     assert {"segments.csv", "keep_lists.xlsx", "contact_plan.csv"} <= tables
+    assert {"ipa.csv", "importance.csv", "kano.csv", "delivered_value.csv", "improvement_priorities.csv"} <= tables
 
 
 def test_manifest_records_versions_parameters_inputs_and_status(english_run, project):
@@ -87,7 +88,8 @@ def test_manifest_records_versions_parameters_inputs_and_status(english_run, pro
     assert inputs["transactions"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert inputs["transactions"]["bytes"] == path.stat().st_size
     assert inputs["transactions"]["rows_read"] == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
-    assert [n["name"] for n in manifest["notebooks"]] == ["00_data_quality", "01_market_scan", "02_segmentation"]
+    assert [n["name"] for n in manifest["notebooks"]] == [
+        "00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions"]  # fmt: skip
     assert all(n["status"] == "ok" and n["duration_seconds"] > 0 for n in manifest["notebooks"])
     assert manifest["tables"] == sorted(p.name for p in (folder / "tables").iterdir())
 
@@ -157,7 +159,8 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(project, tmp_pat
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     status = {n["name"]: n for n in manifest["notebooks"]}
     assert {k: v["status"] for k, v in status.items()} == {
-        "00_data_quality": "ok", "01_market_scan": "ok", "02_segmentation": "ok", "50_fails": "failed",
+        "00_data_quality": "ok", "01_market_scan": "ok", "02_segmentation": "ok", "03_value_dimensions": "ok",
+        "50_fails": "failed",
         "60_sleeps": "timeout"}  # fmt: skip
     assert manifest["status"] == "failed"
     assert "ValueError: planted failure" in status["50_fails"]["error"]
@@ -231,6 +234,8 @@ def test_cdnow_shaped_data_runs_every_notebook_and_says_what_it_skipped(project,
         assert skipped in html, skipped
     segmentation = (folder / "02_segmentation.html").read_text(encoding="utf-8")
     assert "No customers table" in segmentation and "no region column" in segmentation
+    values = (folder / "03_value_dimensions.html").read_text(encoding="utf-8")
+    assert "A survey is needed" in values and "overall_satisfaction" in values and "合理的价格" in values
     segments = pd.read_csv(folder / "tables" / "segments.csv", encoding="utf-8-sig")
     assert segments["segment"].notna().all() and len(segments) == read_cdnow().head(3000)["customer_id"].nunique()
     abc = pd.read_csv(folder / "tables" / "abc_customers.csv", encoding="utf-8-sig")

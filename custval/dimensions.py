@@ -1,0 +1,369 @@
+"""Value dimensions (顾客价值确定法) and customer delivered value (客户让渡价值).
+
+Importance–performance analysis, derived importance (exact Shapley/LMG, Johnson relative
+weights, random-forest permutation), strategic dimensions, change between survey waves, Kano,
+SERVQUAL gaps, delivered value TCV − TCC and the ranked delivery problems. Input is the long
+survey table of ``cv.load`` (one row per respondent and dimension). Definitions: METHODS.md §2–3.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from math import factorial
+
+import numpy as np
+import pandas as pd
+
+from custval.errors import DataError, examples
+
+QUADRANTS = {(True, False): "concentrate_here", (True, True): "keep_up", (False, False): "low_priority",
+             (False, True): "possible_overkill"}  # fmt: skip
+SHAPLEY_MAX = 15
+METHODS = ("auto", "shapley", "johnson", "forest")
+# Customer delivered value: the four value and four cost components, by their Chinese or English
+# survey names. A survey may name others: pass ``items=`` to :func:`delivered_value`.
+DELIVERED_VALUE_ITEMS = {
+    "产品价值": "value", "服务价值": "value", "人员价值": "value", "形象价值": "value",
+    "货币成本": "cost", "时间成本": "cost", "体力成本": "cost", "精神成本": "cost",
+    "product value": "value", "service value": "value", "personnel value": "value", "image value": "value",
+    "monetary cost": "cost", "time cost": "cost", "physical (energy) cost": "cost", "psychic cost": "cost",
+}  # fmt: skip
+# Kano evaluation table: rows functional answer 1–5, columns dysfunctional answer 1–5
+# (1 like, 2 must-be, 3 neutral, 4 live with, 5 dislike).
+KANO_TABLE = (
+    ("Q", "A", "A", "A", "O"),
+    ("R", "I", "I", "I", "M"),
+    ("R", "I", "I", "I", "M"),
+    ("R", "I", "I", "I", "M"),
+    ("R", "R", "R", "R", "Q"),
+)
+KANO_PRIORITY = ("M", "O", "A", "I", "R", "Q")  # tie rule: the first of the tied categories wins
+
+
+def service_dimensions(survey: pd.DataFrame) -> pd.DataFrame:
+    """The survey without the delivered-value items (those are analysed by :func:`delivered_value`)."""
+    return survey[~survey["dimension"].isin(DELIVERED_VALUE_ITEMS)]
+
+
+# --------------------------------------------------------------------------- IPA
+
+
+def ipa(survey: pd.DataFrame, center="data", scale=(1, 7), by=None) -> pd.DataFrame:
+    """Importance–performance analysis per dimension (and per ``by`` group, e.g. brand).
+
+    ``center``: ``"data"`` (crosshair at the mean of the dimension means, per group), ``"median"``
+    or ``"scale"`` (the midpoint of ``scale``). Quadrants: concentrate_here (important, performs
+    below the centre), keep_up, low_priority, possible_overkill. ``priority`` = I − P, the distance
+    to the diagonal I = P; ``above_diagonal`` marks dimensions where importance exceeds performance.
+    """
+    _require(survey, ["dimension", "importance", "performance"], "IPA")
+    keys = ([by] if by else []) + ["dimension"]
+    means = survey.groupby(keys, sort=True, observed=True).agg(
+        importance=("importance", "mean"), performance=("performance", "mean"), respondents=("importance", "count")
+    ).reset_index()
+    if center == "scale":
+        middle = pd.DataFrame({"importance": [sum(scale) / 2], "performance": [sum(scale) / 2]})
+        centres = means[keys].assign(ci=middle["importance"][0], cp=middle["performance"][0])
+    elif center in ("data", "median"):
+        how = "mean" if center == "data" else "median"
+        group = means.groupby(by) if by else means.assign(_all=0).groupby("_all")
+        centres = means[keys].assign(ci=group["importance"].transform(how), cp=group["performance"].transform(how))
+    else:
+        raise ValueError(f"center must be 'data', 'median' or 'scale', got {center!r}")
+    important = means["importance"] >= centres["ci"]
+    performs = means["performance"] >= centres["cp"]
+    means["quadrant"] = [QUADRANTS[(i, p)] for i, p in zip(important, performs)]
+    means["center_importance"], means["center_performance"] = centres["ci"], centres["cp"]
+    means["priority"] = means["importance"] - means["performance"]
+    means["above_diagonal"] = means["priority"] > 0
+    return means
+
+
+# --------------------------------------------------------------------------- derived importance
+
+
+def respondent_matrix(survey: pd.DataFrame, target: str = "overall_satisfaction", measure="performance"):
+    """(X, y): one row per respondent (and brand rated), dimensions as columns; complete rows only."""
+    _require(survey, ["respondent_id", "dimension", measure, target], "derived importance")
+    keys = ["respondent_id"] + (["brand"] if "brand" in survey.columns else [])
+    x = survey.pivot_table(index=keys, columns="dimension", values=measure, aggfunc="mean", observed=True)
+    y = survey.groupby(keys, observed=True)[target].first().reindex(x.index)
+    complete = x.notna().all(axis=1) & y.notna()
+    return x[complete].sort_index(axis=1), y[complete]
+
+
+def derived_importance(survey, target="overall_satisfaction", method="auto", random_state=0) -> pd.DataFrame:
+    """How much each dimension's performance explains ``target`` across respondents.
+
+    ``method``: ``shapley`` (exact LMG decomposition of R², up to 15 dimensions), ``johnson``
+    (relative weights, any number), ``forest`` (random-forest permutation importance on a held-out
+    quarter, a non-linear cross-check), or ``auto`` (Shapley when it is exact and cheap, else
+    Johnson). Columns: dimension, importance, share (of the total), rank, method; for Shapley and
+    Johnson ``importance`` sums to the regression's R² (in ``.attrs["r2"]``).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    x, y = respondent_matrix(survey, target)
+    if len(x) <= x.shape[1] + 1:
+        raise DataError(f"derived importance needs more complete respondents ({len(x)}) than dimensions ({x.shape[1]})")
+    chosen = ("shapley" if x.shape[1] <= SHAPLEY_MAX else "johnson") if method == "auto" else method
+    if chosen == "shapley" and x.shape[1] > SHAPLEY_MAX:
+        raise ValueError(f"exact Shapley needs 2^p regressions; {x.shape[1]} dimensions is too many "
+                         f"(at most {SHAPLEY_MAX}); use method='johnson'")  # fmt: skip
+    compute = {"shapley": shapley_r2, "johnson": johnson_weights, "forest": _forest}[chosen]
+    values = compute(x, y, random_state) if chosen == "forest" else compute(x, y)
+    out = pd.DataFrame({"dimension": x.columns, "importance": values})
+    total = out["importance"].clip(lower=0).sum()
+    out["share"] = out["importance"].clip(lower=0) / total if total > 0 else 0.0
+    out = out.sort_values(["importance", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    out["method"] = chosen
+    out.attrs["r2"] = _r2(np.corrcoef(np.column_stack([x.to_numpy(), y.to_numpy()]), rowvar=False), list(range(x.shape[1])))
+    out.attrs["respondents"] = len(x)
+    return out
+
+
+def shapley_r2(x: pd.DataFrame, y: pd.Series) -> np.ndarray:
+    """Exact Shapley (LMG) shares of R²: φ_j = Σ_S |S|!(p−|S|−1)!/p! · [R²(S ∪ j) − R²(S)]."""
+    corr = np.corrcoef(np.column_stack([x.to_numpy(float), y.to_numpy(float)]), rowvar=False)
+    p = x.shape[1]
+    r2 = {(): 0.0}
+    for size in range(1, p + 1):
+        for subset in combinations(range(p), size):
+            r2[subset] = _r2(corr, list(subset))
+    weights = [factorial(s) * factorial(p - s - 1) / factorial(p) for s in range(p)]
+    phi = np.zeros(p)
+    for subset, value in r2.items():
+        for j in range(p):
+            if j not in subset:
+                with_j = tuple(sorted((*subset, j)))
+                phi[j] += weights[len(subset)] * (r2[with_j] - value)
+    return phi
+
+
+def johnson_weights(x: pd.DataFrame, y: pd.Series) -> np.ndarray:
+    """Johnson's (2000) relative weights: Σ_k Λ*_jk² β_k² with Λ* = R_xx^½ and β = Λ*⁻¹ r_xy."""
+    corr = np.corrcoef(np.column_stack([x.to_numpy(float), y.to_numpy(float)]), rowvar=False)
+    rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
+    values, vectors = np.linalg.eigh(rxx)
+    if values.min() <= 1e-12:
+        raise DataError("Johnson weights: some dimensions are perfectly collinear; drop one of them")
+    root = vectors @ np.diag(np.sqrt(values)) @ vectors.T
+    beta = np.linalg.solve(root, rxy)
+    return (root**2) @ (beta**2)
+
+
+def _forest(x: pd.DataFrame, y: pd.Series, random_state: int) -> np.ndarray:
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.inspection import permutation_importance
+    from sklearn.model_selection import train_test_split
+
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=random_state)
+    forest = RandomForestRegressor(n_estimators=300, min_samples_leaf=5, random_state=random_state, n_jobs=1)
+    forest.fit(x_train, y_train)
+    result = permutation_importance(forest, x_test, y_test, n_repeats=10, random_state=random_state, n_jobs=1)
+    return result.importances_mean
+
+
+def _r2(corr: np.ndarray, subset: list) -> float:
+    """R² of the last variable on ``subset`` of the others, from their correlation matrix."""
+    if not subset:
+        return 0.0
+    rxx = corr[np.ix_(subset, subset)]
+    rxy = corr[subset, -1]
+    return float(rxy @ np.linalg.solve(rxx, rxy))
+
+
+def strategic_dimensions(stated: pd.DataFrame, derived: pd.DataFrame) -> pd.DataFrame:
+    """Combine stated importance (from :func:`ipa`) and derived importance into a ranked list.
+
+    Stated importance is high at or above the median of the dimensions; derived importance is high
+    when a dimension's share is at least an equal share (1 / number of dimensions), because
+    derived shares concentrate on a few drivers. Rule: high on both → ``strategic``;
+    high stated, low derived → ``hygiene`` (expected, no longer differentiates); low stated,
+    high derived → ``hidden_driver``; low on both → ``secondary``. Ranked by category in that
+    order, then by derived share.
+    """
+    table = stated[["dimension", "importance", "performance"]].rename(columns={"importance": "stated"})
+    table = table.merge(derived[["dimension", "share"]].rename(columns={"share": "derived"}), on="dimension")
+    high_stated = table["stated"] >= table["stated"].median()
+    high_derived = table["derived"] >= 1 / len(table)
+    table["category"] = np.select([high_stated & high_derived, high_stated, high_derived],
+                                  ["strategic", "hygiene", "hidden_driver"], default="secondary")  # fmt: skip
+    order = {"strategic": 0, "hidden_driver": 1, "hygiene": 2, "secondary": 3}
+    table = table.assign(_order=table["category"].map(order))
+    table = table.sort_values(["_order", "derived", "dimension"], ascending=[True, False, True], kind="stable")
+    return table.drop(columns="_order").reset_index(drop=True).assign(rank=lambda d: np.arange(1, len(d) + 1))
+
+
+# --------------------------------------------------------------------------- change between waves
+
+
+def value_change(survey: pd.DataFrame, by: str = "wave", alpha: float = 0.05) -> pd.DataFrame:
+    """Change of mean importance and performance from the first to the last ``by`` value.
+
+    Welch's t-test per dimension and measure; ``rising``/``fading`` flag a significant increase
+    or decrease of importance (p < ``alpha``).
+    """
+    from scipy import stats
+
+    _require(survey, ["dimension", by, "importance", "performance"], "value change")
+    waves = sorted(survey[by].dropna().unique(), key=lambda w: (pd.to_numeric(w, errors="coerce"), str(w)))
+    if len(waves) < 2:
+        raise DataError(f"value change needs at least two values of {by!r}; found {examples(waves)}")
+    first, last = survey[survey[by] == waves[0]], survey[survey[by] == waves[-1]]
+    rows = []
+    for dimension in sorted(survey["dimension"].unique()):
+        a, b = first[first["dimension"] == dimension], last[last["dimension"] == dimension]
+        row = {"dimension": dimension, "from": waves[0], "to": waves[-1]}
+        for measure in ("importance", "performance"):
+            before, after = a[measure].dropna(), b[measure].dropna()
+            row[f"{measure}_before"], row[f"{measure}_after"] = before.mean(), after.mean()
+            row[f"{measure}_change"] = after.mean() - before.mean()
+            test = stats.ttest_ind(after, before, equal_var=False) if len(before) > 1 and len(after) > 1 else None
+            row[f"{measure}_p"] = float(test.pvalue) if test is not None else np.nan
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    significant = table["importance_p"] < alpha
+    table["rising"] = significant & (table["importance_change"] > 0)
+    table["fading"] = significant & (table["importance_change"] < 0)
+    return table.sort_values(["importance_change", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- Kano
+
+
+def kano_category(functional, dysfunctional) -> np.ndarray:
+    """The Kano category (A, O, M, I, R, Q) of each answer pair (1–5 each)."""
+    f = np.asarray(functional, dtype=int) - 1
+    d = np.asarray(dysfunctional, dtype=int) - 1
+    return np.array(KANO_TABLE)[f, d]
+
+
+def kano(answers: pd.DataFrame) -> pd.DataFrame:
+    """Kano evaluation per feature: counts per category, the category, Better and Worse.
+
+    Category = the most frequent one; ties go to the first in M > O > A > I > R > Q. Better =
+    (A + O) / (A + O + M + I); Worse = −(O + M) / (A + O + M + I) (reverse and questionable answers
+    excluded, Berger et al. 1993).
+    """
+    _require(answers, ["feature", "functional", "dysfunctional"], "Kano")
+    valid = answers.dropna(subset=["functional", "dysfunctional"])
+    bad = valid[~valid["functional"].isin(range(1, 6)) | ~valid["dysfunctional"].isin(range(1, 6))]
+    if len(bad):
+        raise DataError(f"Kano answers must be 1–5; found {examples(bad[['functional', 'dysfunctional']].values.tolist())}")
+    categories = valid.assign(category=kano_category(valid["functional"], valid["dysfunctional"]))
+    counts = pd.crosstab(categories["feature"], categories["category"]).reindex(columns=list(KANO_PRIORITY), fill_value=0)
+    table = counts.reset_index().rename_axis(columns=None)
+    table["answers"] = counts.sum(axis=1).to_numpy()
+    order = counts[list(KANO_PRIORITY)].to_numpy()
+    table["category"] = [KANO_PRIORITY[int(np.argmax(row))] for row in order]  # argmax takes the first maximum
+    core = table[["A", "O", "M", "I"]].sum(axis=1).replace(0, np.nan)
+    table["better"] = (table["A"] + table["O"]) / core
+    table["worse"] = -(table["O"] + table["M"]) / core
+    return table.sort_values("feature", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- gaps and delivered value
+
+
+def servqual_gaps(survey: pd.DataFrame, groups: dict | None = None, weights: dict | None = None) -> pd.DataFrame:
+    """Perception minus expectation per dimension (and per group of dimensions when ``groups`` maps
+    dimension → group), averaged over respondents; negative means below expectation.
+
+    With ``weights`` (group → weight, normalised to sum 1) ``.attrs["weighted_gap"]`` is Σ w·gap;
+    ``.attrs["gap"]`` is the unweighted mean of the group (or dimension) gaps.
+    """
+    _require(survey, ["respondent_id", "dimension", "performance", "expectation"], "gap analysis")
+    data = survey.dropna(subset=["performance", "expectation"])
+    data = data.assign(gap=data["performance"] - data["expectation"])
+    if groups:
+        data = data.assign(group=data["dimension"].map(groups).fillna(data["dimension"]))
+        per_respondent = data.groupby(["respondent_id", "group"])["gap"].mean()
+        table = per_respondent.groupby("group").agg(["mean", "count"]).rename(columns={"mean": "gap", "count": "respondents"})
+    else:
+        table = data.groupby("dimension").agg(gap=("gap", "mean"), respondents=("gap", "count"),
+                                              performance=("performance", "mean"), expectation=("expectation", "mean"))  # fmt: skip
+    table = table.reset_index().sort_values(["gap", table.index.name or table.columns[0]], kind="stable").reset_index(drop=True)
+    table.attrs["gap"] = float(table["gap"].mean())
+    if weights:
+        key = "group" if groups else "dimension"
+        w = pd.Series(weights, dtype=float)
+        w = w / w.sum()
+        table.attrs["weighted_gap"] = float((table.set_index(key)["gap"] * w).dropna().sum())
+    return table
+
+
+def delivered_value(survey: pd.DataFrame, weights: dict | None = None, items: dict | None = None,
+                    by=("brand",)) -> pd.DataFrame:  # fmt: skip
+    """Total customer value, total customer cost, their difference and ratio per respondent and ``by``.
+
+    The value (产品/服务/人员/形象价值) and cost (货币/时间/体力/精神成本) items are rated like any
+    dimension (``performance``; for costs a higher rating is a larger cost). Weights: ``weights``
+    (item → weight) or, by default, each respondent's stated importance of the items, normalised to
+    sum 1 within value and within cost. TCV = Σ w·V, TCC = Σ u·C, CDV = TCV − TCC, ratio = TCV / TCC.
+    """
+    items = items or DELIVERED_VALUE_ITEMS
+    by = [b for b in by if b in survey.columns]
+    data = survey[survey["dimension"].isin(items)].dropna(subset=["performance"])
+    if data.empty:
+        raise DataError("the survey has no delivered-value items (产品价值 … 精神成本 or their English names)")
+    data = data.assign(kind=data["dimension"].map(items))
+    if weights is not None:
+        data = data.assign(weight=data["dimension"].map(weights).fillna(0.0))
+    else:
+        data = data.assign(weight=data["importance"].fillna(0.0) if "importance" in data else 1.0)
+    keys = ["respondent_id", *by]
+    total = data.groupby([*keys, "kind"])["weight"].transform("sum")
+    data = data.assign(weighted=data["performance"] * data["weight"] / total.where(total > 0))
+    scores = data.pivot_table(index=keys, columns="kind", values="weighted", aggfunc="sum", observed=True)
+    scores = scores.reindex(columns=["value", "cost"]).rename(columns={"value": "tcv", "cost": "tcc"}).reset_index()
+    scores.columns.name = None
+    scores["cdv"] = scores["tcv"] - scores["tcc"]
+    scores["ratio"] = scores["tcv"] / scores["tcc"].where(scores["tcc"] > 0)
+    return scores
+
+
+def delivered_value_summary(values: pd.DataFrame, by="brand") -> pd.DataFrame:
+    """Mean TCV, TCC, CDV and ratio per ``by`` (e.g. brand), with the number of respondents."""
+    return values.groupby(by).agg(respondents=("respondent_id", "nunique"), tcv=("tcv", "mean"), tcc=("tcc", "mean"),
+                                  cdv=("cdv", "mean"), ratio=("ratio", "mean")).reset_index()  # fmt: skip
+
+
+def component_means(survey: pd.DataFrame, items: dict | None = None, by: str = "brand") -> pd.DataFrame:
+    """Mean rating of each value and cost component per ``by``; costs as negative values for charts."""
+    items = items or DELIVERED_VALUE_ITEMS
+    data = survey[survey["dimension"].isin(items)]
+    table = data.groupby([by, "dimension"])["performance"].mean().reset_index()
+    table["kind"] = table["dimension"].map(items)
+    table["signed"] = np.where(table["kind"] == "cost", -table["performance"], table["performance"])
+    return table
+
+
+def delivery_problems(stated: pd.DataFrame, derived: pd.DataFrame, gaps: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Dimensions ranked by how much their shortfall matters: weight × shortfall.
+
+    weight = derived importance share; shortfall = expectation − performance when expectations
+    were asked (``gaps`` from :func:`servqual_gaps`), else importance − performance; only
+    shortfalls above 0 count. Columns: dimension, weight, shortfall, priority, rank.
+    """
+    table = stated[["dimension", "importance", "performance", "quadrant"]].merge(
+        derived[["dimension", "share"]].rename(columns={"share": "weight"}), on="dimension", how="left"
+    )  # fmt: skip
+    if gaps is not None and "dimension" in gaps.columns:
+        table = table.merge(gaps[["dimension", "gap"]], on="dimension", how="left")
+        table["shortfall"] = (-table["gap"]).clip(lower=0)
+    else:
+        table["shortfall"] = (table["importance"] - table["performance"]).clip(lower=0)
+    table["weight"] = table["weight"].fillna(0.0)
+    table["priority"] = table["weight"] * table["shortfall"]
+    table = table.sort_values(["priority", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
+    return table
+
+
+def _require(frame: pd.DataFrame, columns: list, what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns or frame[c].isna().all()]
+    if missing:
+        raise DataError(f"{what} needs the survey column(s) {', '.join(missing)}; columns present: "
+                        f"{', '.join(frame.columns)}")  # fmt: skip
