@@ -113,6 +113,21 @@ def _label(ax, title, xlabel, ylabel, x, y):
     ax.set_ylabel((y or "") if ylabel is None else ylabel)
 
 
+def _cuts(ax, x_cut, y_cut) -> None:
+    """Dashed lines at the quadrant cut-offs that are given."""
+    if x_cut is not None:
+        ax.axvline(x_cut, color="#888", linestyle="--", linewidth=0.8)
+    if y_cut is not None:
+        ax.axhline(y_cut, color="#888", linestyle="--", linewidth=0.8)
+
+
+def _quadrant_labels(ax, labels) -> None:
+    """Names in the corners: (top-left, top-right, bottom-left, bottom-right) as drawn."""
+    for text, (px, py) in zip(labels or (), ((0.02, 0.98), (0.98, 0.98), (0.02, 0.02), (0.98, 0.02))):
+        ax.text(px, py, text, transform=ax.transAxes, ha="left" if px < 0.5 else "right",
+                va="top" if py > 0.5 else "bottom", color="#555")  # fmt: skip
+
+
 def _thousands(axis) -> None:
     axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"))
 
@@ -248,16 +263,10 @@ def bubbles(data, x, y, size, label, x_cut=None, y_cut=None, log_x=False, invert
         ax.annotate(str(row[label]), (row[x], row[y]), ha="center", va="center", fontsize=9)
     if log_x:
         ax.set_xscale("log")
-    if x_cut is not None:
-        ax.axvline(x_cut, color="#888", linestyle="--", linewidth=0.8)
-    if y_cut is not None:
-        ax.axhline(y_cut, color="#888", linestyle="--", linewidth=0.8)
+    _cuts(ax, x_cut, y_cut)
     if invert_x:
         ax.invert_xaxis()
-    if quadrant_labels:
-        for text, (px, py) in zip(quadrant_labels, ((0.02, 0.97), (0.98, 0.97), (0.02, 0.03), (0.98, 0.03))):
-            ax.text(px, py, text, transform=ax.transAxes, ha="left" if px < 0.5 else "right",
-                    va="top" if py > 0.5 else "bottom", color="#555")  # fmt: skip
+    _quadrant_labels(ax, quadrant_labels)
     _label(ax, title, xlabel, ylabel, x, y)
     return ax
 
@@ -340,18 +349,12 @@ def labelled_scatter(data, x, y, label, x_cut=None, y_cut=None, diagonal=False, 
     ax.scatter(data[x], data[y], s=40, color=PALETTE[0], zorder=3)
     for _, row in data.iterrows():
         ax.annotate(str(row[label]), (row[x], row[y]), xytext=(4, 3), textcoords="offset points", fontsize=8)
-    if x_cut is not None:
-        ax.axvline(x_cut, color="#888", linestyle="--", linewidth=0.8)
-    if y_cut is not None:
-        ax.axhline(y_cut, color="#888", linestyle="--", linewidth=0.8)
+    _cuts(ax, x_cut, y_cut)
     if diagonal:
         low = min(data[x].min(), data[y].min())
         high = max(data[x].max(), data[y].max())
         ax.plot([low, high], [low, high], color=PALETTE[3], linewidth=0.8, linestyle=":")
-    if quadrant_labels:
-        for text, (px, py) in zip(quadrant_labels, ((0.02, 0.98), (0.98, 0.98), (0.02, 0.02), (0.98, 0.02))):
-            ax.text(px, py, text, transform=ax.transAxes, ha="left" if px < 0.5 else "right",
-                    va="top" if py > 0.5 else "bottom", color="#555")  # fmt: skip
+    _quadrant_labels(ax, quadrant_labels)
     _label(ax, title, xlabel, ylabel, x, y)
     return ax
 
