@@ -30,6 +30,7 @@ templates: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_summarize.py
+	$(BIN)/python benchmarks/bench_fit.py
 
 clean:
 	rm -rf .pytest_cache build

@@ -41,9 +41,20 @@ DEFAULT_PARAMETERS: dict = {
     "target": "overall_satisfaction",  # 导出重要性的目标 overall_satisfaction/switch_intent / outcome explained
     "importance_method": "auto",  # 导出重要性方法 auto/shapley/johnson/forest / derived importance method
     "ipa_center": "data",  # IPA 十字线位置 data/median/scale / crosshair of the IPA quadrants
+    # 04_value_grading
+    "horizon": 12,  # 未来价值的期数 / number of periods of future value
+    "unit": "M",  # 期间单位 D/W/M(同时是折现率的单位)/ period of the horizon and of the discount rate
+    "discount": 0.01,  # 每期折现率 / discount rate per period
+    "margin_rate": 0.0,  # 毛利率,0 表示由成本数据计算 / margin on revenue; 0: from the cost data
+    "grade_layout": "ACB/DEF",  # A–F 排列:未来价值高一行/低一行,各按目前价值高中低 / grid layout
+    "grade_cuts": {"current": [0.5, 0.8], "future": [0.5]},  # 分档界限 / level cuts
+    "grade_method": "quantile",  # 分档方法 quantile 或 share / cut method
+    "dwyer_by": "cohort",  # DWYER 分组 cohort/region/channel/acquisition_channel / DWYER groups
 }
 # Parameters the report runner passes to every notebook besides the analysis parameters.
 RUNNER_PARAMETERS = ("config", "output_dir")
+# Filled in by the runner only for notebooks that declare them.
+OPTIONAL_RUNNER_PARAMETERS = ("previous_grades",)
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,14 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "target": (merged["target"] in ("overall_satisfaction", "switch_intent"), "overall_satisfaction / switch_intent"),
         "importance_method": (merged["importance_method"] in ("auto", "shapley", "johnson", "forest"), "auto / shapley / johnson / forest"),
         "ipa_center": (merged["ipa_center"] in ("data", "median", "scale"), "data / median / scale"),
+        "horizon": (_is_int(merged["horizon"]) and merged["horizon"] >= 1, "an integer ≥ 1"),
+        "unit": (merged["unit"] in ("D", "W", "M"), "D / W / M"),
+        "discount": (_is_number(merged["discount"]) and 0 <= merged["discount"] < 1, "a rate from 0 to 1, e.g. 0.01"),
+        "margin_rate": (_is_number(merged["margin_rate"]) and 0 <= merged["margin_rate"] <= 1, "0 (from the data) or a rate up to 1"),
+        "grade_layout": (_is_layout(merged["grade_layout"]), "two rows of three grades, each of A–F once, like ACB/DEF"),
+        "grade_cuts": (_is_grade_cuts(merged["grade_cuts"]), "{current: [low, high], future: [cut]} with increasing numbers in (0, 1]"),
+        "grade_method": (merged["grade_method"] in ("quantile", "share"), "quantile / share"),
+        "dwyer_by": (merged["dwyer_by"] in ("cohort", "region", "channel", "acquisition_channel"), "cohort / region / channel / acquisition_channel"),
     }
     if merged["rfm_rules"] == "custom" and not merged["custom_segments"]:
         checks["custom_segments"] = (False, "rules, because rfm_rules is custom")
@@ -143,6 +162,24 @@ def parse_param(text: str) -> tuple[str, object]:
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_layout(value) -> bool:
+    from custval.grading import parse_layout
+
+    try:
+        parse_layout(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_grade_cuts(value) -> bool:
+    if not isinstance(value, dict) or set(value) - {"current", "future"}:
+        return False
+    sizes = {"current": 2, "future": 1}
+    return all(isinstance(v, (list, tuple)) and len(v) == sizes[k] and all(_is_number(c) and 0 < c <= 1 for c in v)
+               and list(v) == sorted(v) for k, v in value.items())  # fmt: skip
 
 
 def _is_int(value) -> bool:

@@ -48,3 +48,16 @@ def sheet_name(title: str, used: set) -> str:
         candidate = clean[: 31 - len(suffix)] + suffix
     used.add(candidate)
     return candidate
+
+
+def save_json(data: dict, name: str, output_dir: str | Path | None) -> Path | None:
+    """Write ``data`` as ``<output_dir>/tables/<name>.json`` (UTF-8, sorted keys, so runs compare)."""
+    if not output_dir:
+        return None
+    import json
+
+    folder = Path(output_dir) / TABLES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=float) + "\n", encoding="utf-8")
+    return path

@@ -14,8 +14,10 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import matplotlib.ticker as mticker
 import seaborn as sns
 from matplotlib import font_manager
@@ -151,13 +153,22 @@ def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None
     return ax
 
 
-def line(data, x, y, hue=None, ax=None, marker="o", title=None, xlabel=None, ylabel=None):
-    """A line of ``y`` over ``x`` (dates or period labels), one per ``hue`` value."""
+def line(data, x, y, hue=None, ax=None, marker="o", title=None, xlabel=None, ylabel=None, legend=None):
+    """A line of ``y`` over ``x`` (dates, numbers or period labels), one per ``hue`` value."""
     ax = _axes(ax)
     sns.lineplot(data=data, x=x, y=y, hue=hue, ax=ax, marker=marker, errorbar=None, sort=False)
     _label(ax, title, xlabel, ylabel, x, y)
     _thousands(ax.yaxis)
-    if not _is_datetime(data[x]) and not _is_numeric(data[x]):
+    if hue is not None and ax.get_legend() is not None:
+        ax.get_legend().set_title(hue if legend is None else legend)
+    if _is_datetime(data[x]):
+        locator = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    elif _is_numeric(data[x]):
+        if pd.api.types.is_integer_dtype(data[x]):
+            ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    else:
         labels = list(dict.fromkeys(data[x]))
         step = -(-len(labels) // 12)  # at most about 12 labels
         ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right")
@@ -176,25 +187,23 @@ def hist(data, x, bins=30, log=False, ax=None, title=None, xlabel=None, ylabel=N
 
 
 def _is_datetime(values) -> bool:
-    import pandas as pd
-
     return pd.api.types.is_datetime64_any_dtype(values)
 
 
 def _is_numeric(values) -> bool:
-    import pandas as pd
-
     return pd.api.types.is_numeric_dtype(values)
 
 
 # --------------------------------------------------------------------------- market charts
 
 
-def heatmap(data, x, y, value, ax=None, fmt=".0%", title=None, xlabel=None, ylabel=None):
-    """A ``y`` × ``x`` grid coloured and annotated by ``value`` (e.g. profit share)."""
+def heatmap(data, x, y, value, ax=None, fmt=".0%", title=None, xlabel=None, ylabel=None, annotate=True):
+    """A ``y`` × ``x`` grid coloured (and annotated unless ``annotate=False``) by ``value``."""
     ax = _axes(ax)
     grid = data.groupby([y, x], observed=True, sort=True)[value].sum(min_count=1).unstack(x)
-    sns.heatmap(grid, annot=True, fmt=fmt, cmap="Blues", cbar=False, ax=ax, linewidths=0.5)
+    sns.heatmap(grid, annot=annotate, fmt=fmt, cmap="Blues", cbar=not annotate, ax=ax, linewidths=0.5 if annotate else 0,
+                xticklabels=True if annotate else max(1, grid.shape[1] // 8),
+                yticklabels=True if annotate else max(1, grid.shape[0] // 10))  # fmt: skip
     _label(ax, title, xlabel, ylabel, x, y)
     ax.tick_params(axis="x", rotation=0)
     return ax
@@ -372,4 +381,32 @@ def slope(data, label, before, after, ax=None, title=None, xlabel=None, ylabel=N
     ax.set_xlim(-0.2, 1.6)
     ax.set_title(title or "")
     ax.set_ylabel(ylabel or "")
+    return ax
+
+
+def grade_grid(data, layout, levels, ax=None, title=None, xlabel=None, ylabel=None):
+    """The A–F grid: future value rows (high on top) × current value columns (high on the left),
+    each cell with its grade, customers and share of value.
+
+    ``data`` has grade, customers, share_value; ``layout`` maps (future, current) → grade;
+    ``levels`` maps high/medium/low to display names.
+    """
+    ax = _axes(ax)
+    counts = data.set_index("grade")
+    for row, future in enumerate(("high", "low")):
+        for column, current in enumerate(("high", "medium", "low")):
+            grade = layout[(future, current)]
+            customers = int(counts["customers"].get(grade, 0))
+            share = float(counts["share_value"].get(grade, 0.0))
+            ax.add_patch(plt.Rectangle((column, 1 - row), 1, 1, facecolor=plt.cm.Blues(0.15 + 0.8 * share),
+                                       edgecolor="white", linewidth=2))  # fmt: skip
+            colour = "white" if share > 0.5 else "#222"
+            ax.text(column + 0.5, 1 - row + 0.62, grade, ha="center", fontsize=18, color=colour)
+            ax.text(column + 0.5, 1 - row + 0.3, f"{customers:,} · {share:.0%}", ha="center", fontsize=10, color=colour)
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 2)
+    ax.set_xticks([0.5, 1.5, 2.5], [levels["high"], levels["medium"], levels["low"]])
+    ax.set_yticks([1.5, 0.5], [levels["high"], levels["low"]])
+    ax.grid(False)
+    _label(ax, title, xlabel, ylabel, "current", "future")
     return ax

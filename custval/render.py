@@ -28,7 +28,7 @@ def render_html(path: Path) -> str:
     exporter = HTMLExporter(
         template_name="custval_report", extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
-        language_code="zh-CN" if get_lang() == "zh" else "en",
+        language_code="zh" if get_lang() == "zh" else "en",
     )  # fmt: skip
     remover = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL_TAGS, remove_input_tags=REMOVE_INPUT_TAGS)
     exporter.register_preprocessor(remover, enabled=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from custval import __version__, i18n
-from custval.config import DEFAULT_PARAMETERS, RUNNER_PARAMETERS, Config, read_config
+from custval.config import DEFAULT_PARAMETERS, OPTIONAL_RUNNER_PARAMETERS, RUNNER_PARAMETERS, Config, read_config
 from custval.dataset import load
 from custval.errors import ConfigError
 from custval.i18n import t
@@ -94,7 +94,8 @@ def run_report(
     partial.mkdir(parents=True)
     dataset.rejected.to_csv(partial / "rejected_rows.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
     progress = sys.stderr.isatty() if progress is None else progress
-    parameters = {**config.parameters, "config": str(config.path.resolve()), "output_dir": str(partial.resolve())}
+    parameters = {**config.parameters, "config": str(config.path.resolve()), "output_dir": str(partial.resolve()),
+                  "previous_grades": previous_grades(out)}  # fmt: skip
     results = []
     for position, (notebook, declared) in enumerate(notebooks.items(), start=1):
         _log(t("report_start", position=position, total=len(notebooks), name=notebook.stem), progress)
@@ -151,7 +152,7 @@ def check_parameters_cell(path: Path) -> set:
     missing = [p for p in ("lang", *RUNNER_PARAMETERS) if p not in declared]
     if missing:
         raise ConfigError(t("err_parameters_missing", notebook=path, names=", ".join(missing)))
-    unknown = sorted(declared - set(DEFAULT_PARAMETERS) - set(RUNNER_PARAMETERS))
+    unknown = sorted(declared - set(DEFAULT_PARAMETERS) - set(RUNNER_PARAMETERS) - set(OPTIONAL_RUNNER_PARAMETERS))
     if unknown:
         raise ConfigError(t("err_parameters_unknown", notebook=path, names=", ".join(unknown),
                             valid=", ".join(DEFAULT_PARAMETERS)))  # fmt: skip
@@ -277,6 +278,14 @@ def _run_id(out: Path, name: str | None, started: datetime) -> str:
         counter += 1
         candidate = f"{base}_{counter}"
     return candidate
+
+
+def previous_grades(out: Path) -> str:
+    """The newest finished run's ``tables/grades.csv`` (for grade migration), or "" when there is none."""
+    path = out / "latest" / "tables" / "grades.csv"
+    if not path.exists() and (out / "latest.txt").exists():
+        path = out / (out / "latest.txt").read_text(encoding="utf-8").strip() / "tables" / "grades.csv"
+    return str(path.resolve()) if path.exists() else ""
 
 
 def point_latest(out: Path, run_id: str) -> None:

@@ -69,7 +69,7 @@ def summarize(
 
     Columns: customer_id (string), frequency, recency, T, monetary, n_orders, revenue, profit,
     first_purchase, last_purchase; with ``calibration_end`` also frequency_holdout,
-    monetary_holdout, duration_holdout; last ``only_returns``. Counts are int64, measures
+    monetary_holdout, duration_holdout; last ``only_returns``. ``.attrs["unit"]`` records ``unit``. Counts are int64, measures
     float64, days datetime64. An empty input gives an empty frame with these columns.
 
     Definitions (the project's documented choices):
@@ -123,11 +123,14 @@ def summarize(
             "the holdout period (calibration_end, as_of] would be empty"
         )
     if horizon is None:
-        return _empty(calibration_end is not None)
-    expr = customer_aggregates(table, as_of, calibration_end, merge_same_day)
-    raw = con.to_pyarrow(expr.order_by("customer_id"))
-    _fail_on_missing("customer_id", raw.column("customer_id").null_count, table, source)
-    return _finish(raw, horizon, calibration_end, unit_days)
+        result = _empty(calibration_end is not None)
+    else:
+        expr = customer_aggregates(table, as_of, calibration_end, merge_same_day)
+        raw = con.to_pyarrow(expr.order_by("customer_id"))
+        _fail_on_missing("customer_id", raw.column("customer_id").null_count, table, source)
+        result = _finish(raw, horizon, calibration_end, unit_days)
+    result.attrs["unit"] = unit  # models read it, so that time units are never mixed silently
+    return result
 
 
 # --------------------------------------------------------------------------- the Ibis expression

@@ -10,7 +10,7 @@ import nbformat
 import papermill
 import pytest
 
-from custval.config import DEFAULT_PARAMETERS, RUNNER_PARAMETERS
+from custval.config import DEFAULT_PARAMETERS, OPTIONAL_RUNNER_PARAMETERS, RUNNER_PARAMETERS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
@@ -40,7 +40,7 @@ def test_first_cell_declares_known_parameters_with_help(path):
     assert "parameters" in nb.cells[0].metadata.get("tags", [])
     declared = papermill.inspect_notebook(str(path))
     assert {"lang", "as_of", "anonymize", *RUNNER_PARAMETERS} <= set(declared)
-    assert set(declared) <= set(DEFAULT_PARAMETERS) | set(RUNNER_PARAMETERS)
+    assert set(declared) <= set(DEFAULT_PARAMETERS) | set(RUNNER_PARAMETERS) | set(OPTIONAL_RUNNER_PARAMETERS)
     assert all(p["help"] for p in declared.values())  # every parameter explains itself
 
 

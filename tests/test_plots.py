@@ -61,9 +61,21 @@ def test_vendored_font_is_used_without_a_system_font(only_vendored_font):
     assert plt.rcParams["font.family"] == ["DejaVu Sans", "WenQuanYi Micro Hei"]
 
 
-def test_font_file_from_the_environment(monkeypatch, only_vendored_font):
-    monkeypatch.setenv(plots.FONT_ENV, str(plots.VENDORED_FONT))
+@pytest.mark.filterwarnings("error")
+def test_font_file_from_the_environment(monkeypatch, only_vendored_font, tmp_path):
+    copy = tmp_path / "my-font.ttc"
+    copy.write_bytes(plots.VENDORED_FONT.read_bytes())
+    monkeypatch.setattr(plots, "VENDORED_FONT", tmp_path / "missing.ttc")  # only the env var can find it
+    monkeypatch.setenv(plots.FONT_ENV, str(copy))
     assert plots.cjk_font() == "WenQuanYi Micro Hei"
+
+
+def test_no_font_at_all_gives_one_warning_with_the_fix(monkeypatch, only_vendored_font, tmp_path):
+    monkeypatch.setattr(plots, "VENDORED_FONT", tmp_path / "missing.ttc")
+    with pytest.warns(UserWarning) as caught:
+        assert plots.theme() == ""
+    assert len(caught) == 1 and "fonts-wqy-microhei" in str(caught[0].message)
+    assert plt.rcParams["font.family"] == ["DejaVu Sans"]
 
 
 def test_unknown_font_in_the_environment_warns_once_and_falls_back(monkeypatch, only_vendored_font):
@@ -89,6 +101,10 @@ def test_helpers_draw_on_the_given_axes_and_label_it():
     fig, ax = plt.subplots()
     assert plots.hist(data=DATA, x="amount", ax=ax, log=True) is ax and ax.get_yscale() == "log"
     assert ax.get_xlabel() == "amount"
+    fig, ax = plt.subplots()
+    assert plots.line(data=DATA, x="region", y="amount", ax=ax, title="趋势") is ax
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("趋势", "region", "amount")
+    assert list(ax.lines[0].get_ydata()) == [-1250.5, 3000.0, 52000.0]
 
 
 def test_long_period_axes_show_at_most_about_twelve_labels():

@@ -1,0 +1,21 @@
+"""Customer lifetime value models and calculations (``from custval.clv import BetaGeo, ...``)."""
+
+from custval.clv.base import FitError
+from custval.clv.beta_geo import BetaGeo
+from custval.clv.gamma_gamma import GammaGamma
+from custval.clv.value import (
+    calibration_holdout_check,
+    clv,
+    cumulative_tracking,
+    dwyer_inputs,
+    dwyer_table,
+    event_value,
+    frequency_recency_matrix,
+    markov_clv,
+    retention_clv,
+)
+
+__all__ = [
+    "BetaGeo", "FitError", "GammaGamma", "calibration_holdout_check", "clv", "cumulative_tracking",
+    "dwyer_inputs", "dwyer_table", "event_value", "frequency_recency_matrix", "markov_clv", "retention_clv",
+]  # fmt: skip

@@ -1,0 +1,134 @@
+"""CLV: the CDNOW reproduction, closed forms, and the value calculations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custval as cv
+from custval import clv
+from custval.datasets import read_cdnow
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    return cv.summarize(read_cdnow(), calibration_end="1997-09-30", unit="W")
+
+
+@pytest.fixture(scope="module")
+def bgnbd(cdnow):
+    return clv.BetaGeo().fit(cdnow)
+
+
+def test_bgnbd_reproduces_fader_hardie_lee_2005(bgnbd):
+    expected = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    for name, value in expected.items():
+        assert bgnbd.params_[name] == pytest.approx(value, abs=0.005), name
+    assert bgnbd.log_likelihood_ == pytest.approx(-9582.4, abs=0.05)
+    assert all(0 < se < 1 for se in bgnbd.standard_errors_.values())
+
+
+def test_gamma_gamma_reproduces_the_published_spend_model(cdnow):
+    model = clv.GammaGamma().fit(cdnow)
+    assert model.n_customers_ == 946 and model.excluded_ == len(cdnow) - 946
+    for name, value in {"p": 6.25, "q": 3.74, "gamma": 15.44}.items():
+        assert model.params_[name] == pytest.approx(value, abs=0.01), name
+
+
+def test_compressed_fit_equals_the_fit_on_every_row(cdnow, bgnbd):
+    doubled = clv.BetaGeo().fit(cdnow, weights=np.full(len(cdnow), 2.0))
+    assert doubled.log_likelihood_ == pytest.approx(2 * bgnbd.log_likelihood_, rel=1e-9)
+    for name in bgnbd.names:
+        assert doubled.params_[name] == pytest.approx(bgnbd.params_[name], rel=1e-4)
+
+
+def test_predictions_track_the_holdout(cdnow, bgnbd):
+    check = clv.calibration_holdout_check(bgnbd, cdnow)
+    assert check["customers"].sum() == len(cdnow)
+    assert np.abs(check["predicted"] - check["actual"]).max() < 0.5
+    alive = bgnbd.p_alive(cdnow)
+    assert ((alive > 0) & (alive <= 1)).all() and (alive[cdnow["frequency"].to_numpy() == 0] == 1).all()
+
+
+def test_heavy_buyers_stay_finite(bgnbd):
+    heavy = pd.DataFrame({"frequency": [200, 500], "recency": [38.0, 10.0], "T": [39.0, 39.0]})
+    assert np.isfinite(bgnbd._loglik(np.array(list(bgnbd.params_.values())), {c: heavy[c].to_numpy() for c in heavy})).all()
+    assert np.isfinite(bgnbd.expected_purchases(39, heavy)).all() and np.isfinite(bgnbd.p_alive(heavy)).all()
+
+
+def test_bgnbd_recovers_simulated_parameters():
+    truth = clv.BetaGeo()
+    truth.params_ = {"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 3.0}
+    simulated = truth.simulate(6000, T=52.0, random_state=1)
+    fitted = clv.BetaGeo().fit(simulated)
+    for name, value in truth.params_.items():
+        assert fitted.params_[name] == pytest.approx(value, rel=0.25), name
+
+
+def test_clv_converts_units_and_refuses_unknown_ones(cdnow, bgnbd):
+    spend = clv.GammaGamma().fit(cdnow)
+    monthly = clv.clv(bgnbd, spend, cdnow, horizon=12, unit="M", discount=0.01)
+    weekly = clv.clv(bgnbd, spend, cdnow, horizon=52, unit="W", discount=(1.01 ** (12 / 52.1786)) - 1)
+    assert (monthly > 0).all() and monthly.sum() == pytest.approx(weekly.sum(), rel=0.01)
+    no_unit = cdnow.copy()
+    no_unit.attrs = {}
+    with pytest.raises(ValueError, match="time unit"):
+        clv.clv(bgnbd, spend, no_unit)
+    undiscounted = clv.clv(bgnbd, spend, cdnow, horizon=12, unit="M", discount=0.0)
+    expected = bgnbd.expected_purchases(12 * 365.25 / 12 / 7, cdnow) * spend.expected_spend(cdnow)
+    assert undiscounted.to_numpy() == pytest.approx(expected, rel=1e-9)
+
+
+def test_retention_clv_equals_the_explicit_sum():
+    m, r, d = 100.0, 0.8, 0.1
+    explicit = sum(m * r**t / (1 + d) ** t for t in range(5))
+    assert clv.retention_clv(m, r, d, horizon=5) == pytest.approx(explicit)
+    assert clv.retention_clv(m, r, d) == pytest.approx(m * (1 + d) / (1 + d - r))
+    with pytest.raises(ValueError, match="retention"):
+        clv.retention_clv(m, 1.2, d)
+
+
+def test_markov_clv_equals_a_long_simulation():
+    P = np.array([[0.7, 0.2, 0.1], [0.3, 0.5, 0.2], [0.0, 0.0, 1.0]])
+    R = np.array([100.0, 40.0, 0.0])
+    d = 0.1
+    value = clv.markov_clv(P, R, d)
+    state, total = np.eye(3), np.zeros(3)
+    for step in range(400):
+        total += state @ R / (1 + d) ** step
+        state = state @ P
+    assert value == pytest.approx(total, rel=1e-9)
+    with pytest.raises(ValueError, match="rows summing to 1"):
+        clv.markov_clv([[0.5, 0.4], [0.5, 0.5]], [1, 1], d)
+
+
+def test_dwyer_table_by_hand():
+    groups = pd.DataFrame({"group": ["g"], "customers": [1000.0], "retention": [0.5], "revenue_per_customer": [200.0],
+                           "cost_per_customer": [120.0]})  # fmt: skip
+    table = clv.dwyer_table(groups, years=3, discount=0.2)
+    # year 1: 1000 customers, profit 80,000 undiscounted; year 2: 500 → 40,000 / 1.2; year 3: 250 → 20,000 / 1.44
+    assert table["customers"].tolist() == [1000, 500, 250]
+    assert table["npv"].tolist() == pytest.approx([80000, 40000 / 1.2, 20000 / 1.44])
+    assert table["cumulative_npv"].iloc[-1] == pytest.approx(80000 + 40000 / 1.2 + 20000 / 1.44)
+    assert table["clv_per_customer"].iloc[-1] == pytest.approx(table["cumulative_npv"].iloc[-1] / 1000)
+    with pytest.raises(cv.DataError, match="retention"):
+        clv.dwyer_table(groups.assign(retention=1.5))
+
+
+def test_dwyer_inputs_measure_retention_year_to_year():
+    tx = pd.DataFrame({
+        "customer_id": ["a", "b", "a", "c", "a"], "group": ["x"] * 5, "amount": [10.0, 20.0, 30.0, 40.0, 50.0],
+        "order_date": pd.to_datetime(["2022-01-01", "2022-02-01", "2023-01-01", "2023-02-01", "2024-01-01"]),
+    })  # fmt: skip
+    row = clv.dwyer_inputs(tx, by="group").iloc[0]
+    # 2022 {a, b} → 2023 {a, c}: 1/2 kept; 2023 {a, c} → 2024 {a}: 1/2 kept
+    assert row["retention"] == 0.5 and row["customers"] == 3 and row["revenue_per_customer"] == pytest.approx(150 / 5)
+    assert not row["cost_known"]
+
+
+def test_event_value_discounts_each_event():
+    events = pd.DataFrame({"customer_id": ["a", "a", "b"], "probability": [0.5, 0.2, 1.0], "value": [100.0, 50.0, 10.0],
+                           "periods_ahead": [1, 2, 0]})  # fmt: skip
+    table = clv.event_value(events, discount=0.1).set_index("customer_id")["expected_value"]
+    assert table["a"] == pytest.approx(50 / 1.1 + 10 / 1.21) and table["b"] == 10
