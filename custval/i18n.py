@@ -557,7 +557,7 @@ TEXT["zh"].update({
     "col_npv": "净现值", "col_cumulative_npv": "累计净现值", "col_clv_per_customer": "每位客户生命周期价值",
     "col_retention": "保留率", "col_revenue_per_customer": "每位客户年销售额", "col_cost_per_customer": "每位客户年成本",
     "col_share_value": "价值占比", "col_date": "日期", "col_cohort": "获客年份",
-    "grade_new": "新", "grade_gone": "离开",
+    "grade_new": "新", "grade_gone": "离开", "col_grade_previous": "上次等级",
 })
 TEXT["en"].update({
     "grade_A_character": "high current, high future value: the company's first customers", "grade_A_service": "dedicated account manager, priority response, regular visits", "grade_A_marketing": "deep cooperation, cross-selling and added services", "grade_A_investment": "retain at all costs",
@@ -598,5 +598,5 @@ TEXT["en"].update({
     "col_npv": "NPV", "col_cumulative_npv": "cumulative NPV", "col_clv_per_customer": "CLV per customer",
     "col_retention": "retention", "col_revenue_per_customer": "revenue per customer-year", "col_cost_per_customer": "cost per customer-year",
     "col_share_value": "share of value", "col_date": "date", "col_cohort": "acquisition year",
-    "grade_new": "new", "grade_gone": "gone",
+    "grade_new": "new", "grade_gone": "gone", "col_grade_previous": "previous grade",
 })

@@ -176,3 +176,18 @@ def test_parallel_profile_draws_one_scaled_line_per_row(only_vendored_font):
     render(ax)
     assert len(ax.lines) == 2 and list(ax.lines[0].get_ydata()) == [1.0, 1.0, 1.0]
     assert list(ax.lines[1].get_ydata()) == [0.1, 0.5, 0.0]
+
+
+@pytest.mark.filterwarnings("error")
+def test_grade_grid_puts_each_grade_in_its_layout_cell(only_vendored_font):
+    from custval.grading import DEFAULT_LAYOUT
+
+    plots.theme()
+    table = pd.DataFrame({"grade": list("ABCDEF"), "customers": [5, 10, 15, 1, 2, 30],
+                          "share_value": [0.6, 0.1, 0.2, 0.02, 0.03, 0.05]})  # fmt: skip
+    ax = plots.grade_grid(data=table, layout=DEFAULT_LAYOUT, levels={"high": "高", "medium": "中", "low": "低"}, title="分级")
+    render(ax)
+    letters = {(round(t.get_position()[0], 1), round(t.get_position()[1], 2)): t.get_text() for t in ax.texts if len(t.get_text()) == 1}
+    assert letters[(0.5, 1.62)] == "A" and letters[(1.5, 1.62)] == "C" and letters[(2.5, 1.62)] == "B"
+    assert letters[(0.5, 0.62)] == "D" and letters[(2.5, 0.62)] == "F"
+    assert "5 · 60%" in [t.get_text() for t in ax.texts]
