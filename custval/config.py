@@ -50,6 +50,14 @@ DEFAULT_PARAMETERS: dict = {
     "grade_cuts": {"current": [0.5, 0.8], "future": [0.5]},  # 分档界限 / level cuts
     "grade_method": "quantile",  # 分档方法 quantile 或 share / cut method
     "dwyer_by": "cohort",  # DWYER 分组 cohort/region/channel/acquisition_channel / DWYER groups
+    # 05_resources_retention
+    "fit_weights": {"industry": 0.3, "seniority": 0.2, "performance": 0.2, "region": 0.3},  # 匹配度权重 / fit weights
+    "continuity_bonus": 0.2,  # 保留原客户经理的奖励 / bonus for keeping the current owner
+    "balance": 0.3,  # 工作量可偏离公平份额的比例 / allowed deviation from the fair workload share
+    "hours_per_grade": {"A": 2.0, "B": 1.0, "C": 1.0, "D": 0.5, "E": 0.25, "F": 0.1},  # 每月服务小时 / hours per month
+    "sales_target_growth": 0.10,  # 销售目标:在最近 12 个月基础上的增长 / target growth on the last 12 months
+    "retention_steps": [0.02, 0.05],  # 保留率提升情景(百分点)/ retention scenarios in points
+    "fixed_cost_share": 0.3,  # 固定成本占稳态贡献的比例(数据中没有)/ fixed cost as a share of steady-state contribution
 }
 # Parameters the report runner passes to every notebook besides the analysis parameters.
 RUNNER_PARAMETERS = ("config", "output_dir")
@@ -136,6 +144,17 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "grade_cuts": (_is_grade_cuts(merged["grade_cuts"]), "{current: [low, high], future: [cut]} with increasing numbers in (0, 1]"),
         "grade_method": (merged["grade_method"] in ("quantile", "share"), "quantile / share"),
         "dwyer_by": (merged["dwyer_by"] in ("cohort", "region", "channel", "acquisition_channel"), "cohort / region / channel / acquisition_channel"),
+        "fit_weights": (isinstance(merged["fit_weights"], dict) and set(merged["fit_weights"]) <= {"industry", "seniority", "performance", "region"}
+                        and all(_is_number(v) and v >= 0 for v in merged["fit_weights"].values()) and sum(merged["fit_weights"].values()) > 0,
+                        "{industry, seniority, performance, region} → non-negative weights"),
+        "continuity_bonus": (_is_number(merged["continuity_bonus"]) and merged["continuity_bonus"] >= 0, "a number ≥ 0"),
+        "balance": (_is_number(merged["balance"]) and 0 <= merged["balance"] <= 1, "a share from 0 to 1"),
+        "hours_per_grade": (isinstance(merged["hours_per_grade"], dict) and set(merged["hours_per_grade"]) == set("ABCDEF")
+                            and all(_is_number(v) and v >= 0 for v in merged["hours_per_grade"].values()), "hours for each of A–F"),
+        "sales_target_growth": (_is_number(merged["sales_target_growth"]) and merged["sales_target_growth"] > -1, "a growth rate, e.g. 0.10"),
+        "fixed_cost_share": (_is_number(merged["fixed_cost_share"]) and 0 <= merged["fixed_cost_share"] < 1, "a share from 0 to below 1"),
+        "retention_steps": (isinstance(merged["retention_steps"], list) and len(merged["retention_steps"]) == 2
+                            and all(_is_number(v) and 0 < v < 0.5 for v in merged["retention_steps"]), "two increases in points, e.g. [0.02, 0.05]"),
     }
     if merged["rfm_rules"] == "custom" and not merged["custom_segments"]:
         checks["custom_segments"] = (False, "rules, because rfm_rules is custom")

@@ -66,8 +66,8 @@ def test_run_succeeds_and_latest_points_at_it(english_run, project):
 def test_run_folder_has_exactly_the_documented_contents(english_run):
     _, folder = english_run
     names = {p.name for p in folder.iterdir()}
-    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions", "04_value_grading")
-                 for ext in ("ipynb", "html")}
+    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions", "04_value_grading",
+                           "05_resources_retention") for ext in ("ipynb", "html")}
     assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", *notebooks} == names
     tables = {p.name for p in (folder / "tables").iterdir()}
     assert {"data_quality.csv", "coverage_month.csv", "coverage_region.csv", "anomalies.csv"} <= tables
@@ -75,6 +75,10 @@ def test_run_folder_has_exactly_the_documented_contents(english_run):
     assert {"segments.csv", "keep_lists.xlsx", "contact_plan.csv"} <= tables
     assert {"ipa.csv", "importance.csv", "kano.csv", "delivered_value.csv", "improvement_priorities.csv"} <= tables
     assert {"grades.csv", "key_customers.xlsx", "dwyer.csv", "model_params.json"} <= tables
+    assert {"allocation.csv", "targets.csv", "cross_sell.csv", "referral_value.csv"} <= tables
+    # 60 customers are too few for BG/NBD: no P(alive), so no win-back list, and the page says why
+    html = (folder / "05_resources_retention.html").read_text(encoding="utf-8")
+    assert ("win_back.csv" in tables) != ("which could not be fitted" in html)
 
 
 def test_manifest_records_versions_parameters_inputs_and_status(english_run, project):
@@ -91,7 +95,8 @@ def test_manifest_records_versions_parameters_inputs_and_status(english_run, pro
     assert inputs["transactions"]["bytes"] == path.stat().st_size
     assert inputs["transactions"]["rows_read"] == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
     assert [n["name"] for n in manifest["notebooks"]] == [
-        "00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions", "04_value_grading"]  # fmt: skip
+        "00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions", "04_value_grading",
+        "05_resources_retention"]  # fmt: skip
     assert all(n["status"] == "ok" and n["duration_seconds"] > 0 for n in manifest["notebooks"])
     assert manifest["tables"] == sorted(p.name for p in (folder / "tables").iterdir())
 
@@ -162,7 +167,7 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(project, tmp_pat
     status = {n["name"]: n for n in manifest["notebooks"]}
     assert {k: v["status"] for k, v in status.items()} == {
         "00_data_quality": "ok", "01_market_scan": "ok", "02_segmentation": "ok", "03_value_dimensions": "ok",
-        "04_value_grading": "ok", "50_fails": "failed",
+        "04_value_grading": "ok", "05_resources_retention": "ok", "50_fails": "failed",
         "60_sleeps": "timeout"}  # fmt: skip
     assert manifest["status"] == "failed"
     assert "ValueError: planted failure" in status["50_fails"]["error"]
@@ -239,6 +244,8 @@ def test_cdnow_shaped_data_runs_every_notebook_and_says_what_it_skipped(project,
     grades = pd.read_csv(folder / "tables" / "grades.csv", encoding="utf-8-sig")
     assert grades["grade"].isin(list("ABCDEF")).all() and grades["customer_id"].is_unique
     assert "current value is revenue" in (folder / "04_value_grading.html").read_text(encoding="utf-8")
+    resources = (folder / "05_resources_retention.html").read_text(encoding="utf-8")
+    assert "No salespeople table" in resources and "no product_category column" in resources
     values = (folder / "03_value_dimensions.html").read_text(encoding="utf-8")
     assert "A survey is needed" in values and "overall_satisfaction" in values and "合理的价格" in values
     segments = pd.read_csv(folder / "tables" / "segments.csv", encoding="utf-8-sig")

@@ -1,0 +1,254 @@
+"""Allocating customer resources to salespeople (销售部客户资源量分配) and sales targets.
+
+Fit scores between customers and salespeople, an integer program (scipy ``milp``) that gives every
+customer exactly one owner within each salesperson's workload bounds while rewarding continuity,
+the load and balance report, target decomposition and tracking, and sales efficiency.
+Method: METHODS.md §7.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from custval.errors import DataError
+
+# Weights of the four fit terms; they are normalised to sum to 1.
+DEFAULT_WEIGHTS = {"industry": 0.3, "seniority": 0.2, "performance": 0.2, "region": 0.3}
+# Years of experience a customer of each grade calls for (seniority term = min(1, years / needed)).
+SENIORITY_NEEDED = {"A": 8, "B": 4, "C": 4, "D": 2, "E": 0, "F": 0}
+# Service hours per month a customer of each grade takes (the workload of the capacity constraint).
+HOURS_PER_GRADE = {"A": 2.0, "B": 1.0, "C": 1.0, "D": 0.5, "E": 0.25, "F": 0.1}
+SEGMENT_KEYS = {"个人": "individual", "企业": "enterprise"}
+
+
+def fit_scores(customers: pd.DataFrame, salespeople: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
+    """Score in [0, 1] for every customer × salesperson pair, with the four terms.
+
+    - industry: 1 if the customer's industry is among the salesperson's ``industries``
+      (``|``-separated), 0 if not, 0.5 when the customer has no industry (individuals);
+    - seniority: min(1, experience_years / years the customer's grade needs, SENIORITY_NEEDED);
+    - performance: the salesperson's ``perf_<segment>`` for the customer's segment (个人 →
+      individual, 企业 → enterprise), scaled to [0, 1] across salespeople (0.5 when unknown);
+    - region: 1 if the regions match.
+    score = Σ weight × term, weights normalised to sum to 1.
+    """
+    w = {**DEFAULT_WEIGHTS, **(weights or {})}
+    unknown = set(w) - set(DEFAULT_WEIGHTS)
+    if unknown:
+        raise ValueError(f"unknown fit weights {sorted(unknown)}; valid: {', '.join(DEFAULT_WEIGHTS)}")
+    total = sum(w.values())
+    if total <= 0 or any(v < 0 for v in w.values()):
+        raise ValueError("fit weights must be non-negative and not all 0")
+    w = {k: v / total for k, v in w.items()}
+    c = customers.reset_index(drop=True)
+    s = salespeople.reset_index(drop=True)
+    pairs = pd.DataFrame({"customer_id": np.repeat(c["customer_id"].to_numpy(), len(s)),
+                          "salesperson_id": np.tile(s["salesperson_id"].to_numpy(), len(c))})  # fmt: skip
+    ci, si = np.repeat(np.arange(len(c)), len(s)), np.tile(np.arange(len(s)), len(c))
+    pairs["industry"] = _industry_term(c, s)[ci, si]
+    pairs["seniority"] = _seniority_term(c, s)[ci, si]
+    pairs["performance"] = _performance_term(c, s)[ci, si]
+    pairs["region"] = _match(c.get("region"), s.get("region"))[ci, si]
+    pairs["score"] = sum(w[k] * pairs[k] for k in DEFAULT_WEIGHTS)
+    return pairs
+
+
+def _industry_term(c, s) -> np.ndarray:
+    if "industry" not in c or "industries" not in s:
+        return np.full((len(c), len(s)), 0.5)
+    skills = [set(str(v).split("|")) if pd.notna(v) else set() for v in s["industries"]]
+    return np.array([[0.5 if pd.isna(ind) else float(ind in k) for k in skills] for ind in c["industry"]])
+
+
+def _seniority_term(c, s) -> np.ndarray:
+    if "experience_years" not in s:
+        return np.ones((len(c), len(s)))
+    needed = c["grade"].map(SENIORITY_NEEDED).fillna(0).to_numpy(float) if "grade" in c else np.zeros(len(c))
+    years = s["experience_years"].fillna(0).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(needed[:, None] > 0, years[None, :] / needed[:, None], 1.0)
+    return np.minimum(ratio, 1.0)
+
+
+def _performance_term(c, s) -> np.ndarray:
+    columns = [col for col in s.columns if col.startswith("perf_")]
+    if not columns or "customer_type" not in c:
+        return np.full((len(c), len(s)), 0.5)
+    scaled = {}
+    for col in columns:
+        values = s[col].astype(float)
+        spread = values.max() - values.min()
+        scaled[col[5:]] = ((values - values.min()) / spread).fillna(0.5).to_numpy() if spread > 0 else np.full(len(s), 0.5)
+    keys = c["customer_type"].map(lambda v: SEGMENT_KEYS.get(v, v))
+    return np.array([scaled.get(k, np.full(len(s), 0.5)) for k in keys])
+
+
+def _match(left, right) -> np.ndarray:
+    if left is None or right is None:
+        return np.zeros((0 if left is None else len(left), 0 if right is None else len(right)))
+    return (left.to_numpy()[:, None] == right.to_numpy()[None, :]).astype(float)
+
+
+def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, scores: pd.DataFrame | None = None,
+             value: str = "value", hours: str = "hours", continuity: float = 0.2, balance: float = 0.3,
+             weights: dict | None = None) -> pd.DataFrame:  # fmt: skip
+    """Assign every customer to exactly one salesperson (an integer program, scipy ``milp``).
+
+    Maximises Σ v_i · score_ij · x_ij + continuity · Σ v_i · x_i,owner(i), with v_i = the
+    customer's ``value`` divided by the mean value (0.01 floor, so every customer counts). Each
+    salesperson's workload Σ hours_i · x_ij lies within ±``balance`` of their fair share of the
+    total (total × capacity_j / Σ capacity) and never above their ``capacity``. Raises a
+    ``DataError`` saying by how many hours when the capacity cannot carry the workload.
+    """
+    c = customers.reset_index(drop=True)
+    s = salespeople.reset_index(drop=True)
+    for column in ("customer_id", value, hours):
+        if column not in c:
+            raise ValueError(f"customers need a {column!r} column")
+    if "capacity" not in s:
+        raise ValueError("salespeople need a 'capacity' column (hours per period)")
+    n, m = len(c), len(s)
+    h = c[hours].to_numpy(float)
+    capacity = s["capacity"].to_numpy(float)
+    demand = h.sum()
+    if demand > capacity.sum():
+        raise DataError(f"the customers need {demand:,.1f} hours but the salespeople have {capacity.sum():,.1f}: "
+                        f"{demand - capacity.sum():,.1f} hours short; add capacity or lower the hours per customer")  # fmt: skip
+    fair = demand * capacity / capacity.sum()
+    upper = np.minimum(capacity, fair * (1 + balance))
+    lower = np.minimum(fair * (1 - balance), upper)
+    scores = scores if scores is not None else fit_scores(c, s, weights)
+    matrix = scores.pivot(index="customer_id", columns="salesperson_id", values="score").reindex(
+        index=c["customer_id"], columns=s["salesperson_id"]).to_numpy(float)  # fmt: skip
+    v = c[value].astype(float).clip(lower=0).to_numpy()
+    v = np.maximum(v / v.mean() if v.mean() > 0 else np.ones(n), 0.01)
+    gain = v[:, None] * matrix
+    if "owner_id" in c and continuity:
+        gain += continuity * v[:, None] * (c["owner_id"].to_numpy()[:, None] == s["salesperson_id"].to_numpy()[None, :])
+    # variable k = i·m + j is "customer i goes to salesperson j"
+    k = np.arange(n * m)
+    one_owner = sparse.csr_matrix((np.ones(n * m), (k // m, k)), shape=(n, n * m))
+    load = sparse.csr_matrix((np.repeat(h, m), (k % m, k)), shape=(m, n * m))
+    result = milp(-gain.ravel(), integrality=np.ones(n * m), bounds=Bounds(0, 1),
+                  constraints=[LinearConstraint(one_owner, 1, 1), LinearConstraint(load, lower, upper)],
+                  options={"disp": False, "mip_rel_gap": 1e-6})  # fmt: skip
+    if not result.success:
+        raise DataError(f"no allocation satisfies the workload bounds (±{balance:.0%} of each fair share); "
+                        f"widen balance or check capacities ({result.message})")  # fmt: skip
+    chosen = result.x.reshape(n, m).argmax(axis=1)
+    out = c[["customer_id"]].copy()
+    out["salesperson_id"] = s["salesperson_id"].to_numpy()[chosen]
+    out["score"] = matrix[np.arange(n), chosen]
+    if "owner_id" in c:
+        out["previous_owner"] = c["owner_id"].to_numpy()
+        out["reassigned"] = out["previous_owner"] != out["salesperson_id"]
+    out.attrs["objective"] = float(-result.fun)
+    return out
+
+
+def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespeople: pd.DataFrame,
+                      value: str = "value", hours: str = "hours") -> tuple[pd.DataFrame, dict]:  # fmt: skip
+    """Load per salesperson (customers, hours, utilisation, customers by grade, total value) and the
+    balance figures: coefficient of variation and max/min of utilisation, reassignments."""
+    data = assignment.merge(customers[["customer_id", value, hours, *(["grade"] if "grade" in customers else [])]],
+                            on="customer_id")  # fmt: skip
+    load = data.groupby("salesperson_id").agg(customers=("customer_id", "size"), hours=(hours, "sum"), value=(value, "sum"))
+    if "grade" in data:
+        load = load.join(pd.crosstab(data["salesperson_id"], data["grade"]).add_prefix("grade_"))
+    load = salespeople.set_index("salesperson_id")[["capacity"]].join(load).fillna(0)
+    load["utilisation"] = load["hours"] / load["capacity"]
+    util = load["utilisation"]
+    summary = {
+        "cv_utilisation": float(util.std(ddof=0) / util.mean()) if util.mean() > 0 else np.nan,
+        "max_min_utilisation": float(util.max() / util.min()) if util.min() > 0 else np.inf,
+        "reassigned": int(assignment["reassigned"].sum()) if "reassigned" in assignment else 0,
+    }
+    return load.reset_index(), summary
+
+
+def current_assignment(customers: pd.DataFrame) -> pd.DataFrame:
+    """The customers' present owners in the shape of :func:`allocate`'s result."""
+    out = customers[["customer_id"]].assign(salesperson_id=customers["owner_id"].to_numpy())
+    out["reassigned"] = False
+    return out
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson_id", "month"), method: str = "history",
+                     market: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Split a company sales target over ``by`` (``month`` = month of the year 1–12).
+
+    ``history``: in proportion to the last 12 months' sales of each cell. ``potential``: region
+    totals in proportion to the region's share of the market table's last year (``market_sales``),
+    then within each region by history. The targets add up to ``target`` exactly.
+    """
+    by = list(by)
+    end = tx["order_date"].max()
+    recent = tx[tx["order_date"] > end - pd.DateOffset(months=12)].assign(month=lambda d: d["order_date"].dt.month)
+    missing = [c for c in by if c not in recent.columns]
+    if missing:
+        raise ValueError(f"the transactions have no column {', '.join(missing)}")
+    cells = recent.groupby(by, sort=True)["amount"].sum().clip(lower=0).rename("history").reset_index()
+    if cells["history"].sum() <= 0:
+        raise DataError("no sales in the last 12 months to split the target by")
+    if method == "history":
+        cells["share"] = cells["history"] / cells["history"].sum()
+    elif method == "potential":
+        if market is None or "region" not in by or "market_sales" not in market:
+            raise ValueError("method='potential' needs region in `by` and a market table with market_sales")
+        year = market["period"].astype(str).str[:4].max()
+        sizes = market[market["period"].astype(str).str.startswith(year)].drop_duplicates(
+            [c for c in ("period", "region", "product_category") if c in market]).groupby("region")["market_sales"].sum()  # fmt: skip
+        region_share = (sizes / sizes.sum()).reindex(cells["region"]).fillna(0).to_numpy()
+        within = cells["history"] / cells.groupby("region")["history"].transform("sum")
+        cells["share"] = region_share * within.to_numpy()
+        cells["share"] = cells["share"] / cells["share"].sum()
+    else:
+        raise ValueError(f"method must be 'history' or 'potential', got {method!r}")
+    cells["target"] = cells["share"] * target
+    return cells
+
+
+def target_tracking(tx: pd.DataFrame, targets: pd.DataFrame, year: int, as_of=None, by=("region", "salesperson_id")) -> pd.DataFrame:
+    """Actual sales of ``year`` up to ``as_of`` against the targets of the months elapsed, per ``by``."""
+    by = list(by)
+    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
+    months = end.month if end.year == year else (12 if end.year > year else 0)
+    done = targets[targets["month"] <= months] if "month" in targets else targets
+    planned = done.groupby(by)["target"].sum()
+    this_year = tx[(tx["order_date"].dt.year == year) & (tx["order_date"] <= end)]
+    actual = this_year.groupby(by)["amount"].sum()
+    table = pd.DataFrame({"target_to_date": planned, "actual": actual}).fillna(0.0)
+    table["achieved"] = table["actual"] / table["target_to_date"].where(table["target_to_date"] > 0)
+    return table.reset_index()
+
+
+def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, salespeople: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per salesperson over the last 12 months: sales, margin, growth on the 12 months before, share
+    of A/B customers, cost of sales (cost / sales, when there is a cost column); ranked by sales,
+    with the average of the salesperson's region for comparison."""
+    end = tx["order_date"].max()
+    recent = tx[tx["order_date"] > end - pd.DateOffset(months=12)]
+    before = tx[(tx["order_date"] <= end - pd.DateOffset(months=12)) & (tx["order_date"] > end - pd.DateOffset(months=24))]
+    table = recent.groupby("salesperson_id").agg(sales=("amount", "sum"), customers=("customer_id", "nunique"))
+    if "cost" in recent:
+        cost = recent.groupby("salesperson_id")["cost"].sum()
+        table["margin"] = table["sales"] - cost
+        table["cost_of_sales"] = cost / table["sales"]
+    previous = before.groupby("salesperson_id")["amount"].sum()
+    table["growth"] = (table["sales"] - previous) / previous.where(previous > 0)
+    if grades is not None:
+        owners = recent[["customer_id", "salesperson_id"]].drop_duplicates().merge(grades[["customer_id", "grade"]], on="customer_id")
+        table["share_ab"] = owners.assign(ab=owners["grade"].isin(["A", "B"])).groupby("salesperson_id")["ab"].mean()
+    table = table.reset_index()
+    if salespeople is not None and "region" in salespeople:
+        table = table.merge(salespeople[["salesperson_id", "region"]], on="salesperson_id", how="left")
+        table["region_average_sales"] = table.groupby("region")["sales"].transform("mean")
+    table = table.sort_values(["sales", "salesperson_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
+    return table

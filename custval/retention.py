@@ -1,0 +1,198 @@
+"""Customer retention and the ways to realise customer value: cohort retention, the economics of
+retention (and when the course's claims hold), cross-selling, win-back and referral value.
+Method: METHODS.md §8.
+"""
+
+from __future__ import annotations
+
+from itertools import permutations
+
+import numpy as np
+import pandas as pd
+
+from custval.errors import DataError
+
+
+def cohort_retention(tx: pd.DataFrame, period: str = "Q") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Acquisition cohorts × periods since acquisition: share of the cohort buying in that period;
+    and the retention rate by tenure (customer-weighted over cohorts)."""
+    periods = tx["order_date"].dt.to_period(period)
+    data = pd.DataFrame({"customer_id": tx["customer_id"], "period": periods})
+    data["cohort"] = data.groupby("customer_id")["period"].transform("min")
+    data["tenure"] = (data["period"] - data["cohort"]).apply(lambda offset: offset.n)
+    active = data.drop_duplicates(["customer_id", "tenure"]).groupby(["cohort", "tenure"]).size()
+    size = active.xs(0, level="tenure")
+    table = (active / size.reindex(active.index.get_level_values("cohort")).to_numpy()).unstack("tenure")
+    last = data["period"].max()
+    horizon = pd.DataFrame({t: [(last - c).n >= t for c in table.index] for t in table.columns}, index=table.index)
+    table = table.fillna(0.0).where(horizon)  # 0 when nobody bought, empty when not yet observable
+    by_tenure = (table.fillna(0).mul(size, axis=0).sum() / horizon.mul(size, axis=0).sum()).rename("retention")
+    table.index = table.index.astype(str)
+    return table, by_tenure.rename_axis("tenure").reset_index()
+
+
+def simulate_base(acquired_per_period: float, retention: float, margin: float, acquisition_cost: float,
+                  fixed_cost: float, discount: float = 0.0, periods: int = 20, initial: float = 0.0) -> pd.DataFrame:  # fmt: skip
+    """Customers and profit period by period: N_t = r·N_{t−1} + a (new customers join at the start of
+    the period and count in it); profit_t = N_t·margin − a·acquisition_cost − fixed_cost, and its
+    present value. ``.attrs`` holds the steady state N* = a / (1 − r) and its profit."""
+    if not 0 <= retention < 1:
+        raise ValueError(f"retention must be in [0, 1), got {retention}")
+    rows, customers = [], initial
+    for t in range(1, periods + 1):
+        customers = retention * customers + acquired_per_period
+        profit = customers * margin - acquired_per_period * acquisition_cost - fixed_cost
+        rows.append({"period": t, "customers": customers, "profit": profit, "present_value": profit / (1 + discount) ** t})
+    table = pd.DataFrame(rows)
+    steady = acquired_per_period / (1 - retention)
+    table.attrs.update(steady_customers=steady, steady_profit=steady * margin - acquired_per_period * acquisition_cost - fixed_cost)
+    return table
+
+
+def steady_profit(acquired, retention, revenue, variable_cost, acquisition_cost, fixed_cost):
+    """Steady-state profit a/(1 − r)·(revenue − variable cost) − a·acquisition cost − fixed cost."""
+    return acquired / (1 - retention) * (revenue - variable_cost) - acquired * acquisition_cost - fixed_cost
+
+
+def claims_check(acquired: float, retention: float, revenue: float, variable_cost: float, acquisition_cost: float,
+                 fixed_cost: float, retention_cost: float | None = None, steps=(0.02, 0.05), cost_cut: float = 0.10) -> pd.DataFrame:  # fmt: skip
+    """The course's retention claims under the user's numbers, at steady state.
+
+    Rows: profit change for retention +2 and +5 points (``steps``), for a 10 % cut of every cost
+    (variable, acquisition, fixed), whether +2 points beats the cost cut ("2 % more retention is
+    worth a 10 % cost cut"), whether +5 points lands in the claimed +25 % … +85 % profit range,
+    and the acquisition-to-retention cost ratio (claimed 5–25×) when ``retention_cost`` is given.
+    """
+    base = steady_profit(acquired, retention, revenue, variable_cost, acquisition_cost, fixed_cost)
+    if base <= 0:
+        raise DataError(f"the business makes no steady-state profit ({base:,.0f}); relative changes are meaningless")
+    rows = []
+    for step in steps:
+        if retention + step >= 1:
+            raise ValueError(f"retention {retention} + {step} reaches 1")
+        better = steady_profit(acquired, retention + step, revenue, variable_cost, acquisition_cost, fixed_cost)
+        rows.append({"scenario": f"retention_+{round(step * 100)}pp", "profit": better, "change": better / base - 1})
+    cut = steady_profit(acquired, retention, revenue, variable_cost * (1 - cost_cut), acquisition_cost * (1 - cost_cut),
+                        fixed_cost * (1 - cost_cut))  # fmt: skip
+    rows.append({"scenario": f"cost_cut_{round(cost_cut * 100)}pct", "profit": cut, "change": cut / base - 1})
+    table = pd.DataFrame(rows)
+    changes = dict(zip(table["scenario"], table["change"]))
+    first, second = (f"retention_+{round(s * 100)}pp" for s in steps[:2])
+    claims = [
+        {"claim": "retention_vs_cost_cut", "value": changes[first] - changes[f"cost_cut_{round(cost_cut * 100)}pct"],
+         "holds": changes[first] >= changes[f"cost_cut_{round(cost_cut * 100)}pct"]},
+        {"claim": "profit_25_to_85pct", "value": changes[second], "holds": 0.25 <= changes[second] <= 0.85},
+    ]  # fmt: skip
+    if retention_cost:
+        ratio = acquisition_cost / retention_cost
+        claims.append({"claim": "acquisition_5_to_25x", "value": ratio, "holds": 5 <= ratio <= 25})
+    table.attrs["base_profit"] = base
+    table.attrs["claims"] = pd.DataFrame(claims)
+    return table
+
+
+def claims_grid(acquired, revenue, variable_cost, acquisition_cost, fixed_cost, retentions=None, margins=None) -> pd.DataFrame:
+    """Where each claim holds: retention × margin rate (on revenue) grid with both claim flags."""
+    retentions = np.round(np.arange(0.5, 0.93, 0.05), 2) if retentions is None else retentions
+    margins = np.round(np.arange(0.2, 0.75, 0.1), 2) if margins is None else margins
+    rows = []
+    for r in retentions:
+        for m in margins:
+            try:
+                check = claims_check(acquired, r, revenue, revenue * (1 - m), acquisition_cost, fixed_cost)
+            except DataError:
+                rows.append({"retention": r, "margin_rate": m, "cost_cut_claim": np.nan, "profit_claim": np.nan})
+                continue
+            flags = check.attrs["claims"].set_index("claim")["holds"]
+            rows.append({"retention": r, "margin_rate": m, "cost_cut_claim": float(flags["retention_vs_cost_cut"]),
+                         "profit_claim": float(flags["profit_25_to_85pct"])})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: float = 0.05, min_confidence: float = 0.3,
+               top: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """Association rules A → B between items bought by the same customer (support, confidence,
+    lift), and per customer the top consequents they do not buy yet, from rules whose antecedent
+    they do buy (ranked by confidence)."""
+    if item not in tx.columns:
+        raise ValueError(f"the transactions have no column {item!r}")
+    baskets = tx[tx["amount"] > 0].groupby("customer_id")[item].apply(lambda s: frozenset(s.dropna()))
+    n = len(baskets)
+    items = sorted({i for b in baskets for i in b})
+    has = pd.DataFrame({i: baskets.map(lambda b, i=i: i in b) for i in items})
+    support = has.mean()
+    rules = []
+    for a, b in permutations(items, 2):
+        both = (has[a] & has[b]).mean()
+        if both >= min_support and support[a] > 0:
+            confidence = both / support[a]
+            if confidence >= min_confidence:
+                rules.append({"antecedent": a, "consequent": b, "support": both, "confidence": confidence,
+                              "lift": confidence / support[b]})  # fmt: skip
+    rules = pd.DataFrame(rules, columns=["antecedent", "consequent", "support", "confidence", "lift"])
+    rules = rules.sort_values(["lift", "confidence", "antecedent", "consequent"], ascending=[False, False, True, True], kind="stable").reset_index(drop=True)
+    candidates = []
+    for customer, basket in baskets.items():
+        fitting = rules[rules["antecedent"].isin(basket) & ~rules["consequent"].isin(basket)]
+        best = fitting.sort_values(["confidence", "consequent"], ascending=[False, True]).drop_duplicates("consequent").head(top)
+        candidates += [{"customer_id": customer, "suggest": r.consequent, "because": r.antecedent, "confidence": r.confidence}
+                       for r in best.itertuples()]  # fmt: skip
+    rules.attrs["customers"] = n
+    return rules, pd.DataFrame(candidates, columns=["customer_id", "suggest", "because", "confidence"])
+
+
+def win_back(table: pd.DataFrame, value: str = "revenue", p_alive: str = "p_alive", threshold: float = 0.3) -> pd.DataFrame:
+    """Lapsed customers (P(alive) below ``threshold``) ranked by the value they had; ``worth`` marks
+    those in the top half of the lapsed customers' value (the rest are let go)."""
+    lapsed = table[table[p_alive] < threshold].copy()
+    if lapsed.empty:
+        return lapsed.assign(worth=pd.Series(dtype=bool))
+    lapsed["worth"] = lapsed[value] >= lapsed[value].median()
+    return lapsed.sort_values([value, "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def referral_value(customers: pd.DataFrame, values: pd.Series, depth: int = 3, decay: float = 0.5) -> pd.DataFrame:
+    """The value each customer brought through the customers they referred, down to ``depth`` steps,
+    each step weighted by ``decay`` (referred directly: decay¹, their referrals: decay², …).
+
+    Cycles in ``referred_by`` are detected: the customers on a cycle are listed in
+    ``.attrs["cycles"]`` and the edge closing each cycle is ignored, so nothing loops.
+    """
+    parent = customers.set_index("customer_id")["referred_by"].dropna()
+    parent = parent[parent.isin(customers["customer_id"])]
+    cycles, broken = _cycles(parent)
+    parent = parent.drop(index=list(broken))
+    children: dict = {}
+    for child, par in parent.items():
+        children.setdefault(par, []).append(child)
+    v = values.reindex(customers["customer_id"]).fillna(0.0)
+    rows = []
+    for customer in customers["customer_id"]:
+        frontier, total, count = [customer], 0.0, 0
+        for level in range(1, depth + 1):
+            frontier = [c for f in frontier for c in children.get(f, [])]
+            total += decay**level * float(v.reindex(frontier).sum())
+            count += len(frontier)
+        if count:
+            rows.append({"customer_id": customer, "referred": count, "direct": len(children.get(customer, [])), "referral_value": total})
+    out = pd.DataFrame(rows, columns=["customer_id", "referred", "direct", "referral_value"])
+    out = out.sort_values(["referral_value", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out.attrs["cycles"] = cycles
+    return out
+
+
+def _cycles(parent: pd.Series) -> tuple[list, set]:
+    """Cycles of the referral graph (each a list of customer ids) and one edge per cycle to cut."""
+    state: dict = {}
+    cycles, cut = [], set()
+    for start in sorted(parent.index):
+        path, node = [], start
+        while node in parent.index and state.get(node) is None:
+            state[node] = start
+            path.append(node)
+            node = parent[node]
+        if node in path and state.get(node) == start:
+            cycle = path[path.index(node):]
+            cycles.append(cycle)
+            cut.add(cycle[-1])  # drop the edge cycle[-1] → node
+    return cycles, cut

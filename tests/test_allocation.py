@@ -1,0 +1,126 @@
+"""Allocation of customers to salespeople, targets and sales efficiency."""
+
+from __future__ import annotations
+
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custval as cv
+from custval import allocation, grading
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small_instance(seed=0, n=7, m=3):
+    rng = np.random.default_rng(seed)
+    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "value": rng.uniform(1, 10, n),
+                              "hours": rng.choice([1.0, 2.0], n), "owner_id": rng.choice([f"s{j}" for j in range(m)], n)})  # fmt: skip
+    people = pd.DataFrame({"salesperson_id": [f"s{j}" for j in range(m)], "capacity": [5.0, 5.0, 6.0]})
+    scores = pd.DataFrame([(c, s, float(rng.uniform())) for c in customers["customer_id"] for s in people["salesperson_id"]],
+                          columns=["customer_id", "salesperson_id", "score"])  # fmt: skip
+    return customers, people, scores
+
+
+def brute_force(customers, people, scores, continuity, balance):
+    """Best objective over all m^n assignments that meet the same workload bounds."""
+    n, m = len(customers), len(people)
+    matrix = scores.pivot(index="customer_id", columns="salesperson_id", values="score").to_numpy()
+    v = customers["value"].to_numpy() / customers["value"].mean()
+    own = customers["owner_id"].to_numpy()[:, None] == people["salesperson_id"].to_numpy()[None, :]
+    gain = v[:, None] * (matrix + continuity * own)
+    h, cap = customers["hours"].to_numpy(), people["capacity"].to_numpy()
+    fair = h.sum() * cap / cap.sum()
+    upper, best = np.minimum(cap, fair * (1 + balance)), -np.inf
+    lower = np.minimum(fair * (1 - balance), upper)
+    for choice in product(range(m), repeat=n):
+        load = np.bincount(choice, weights=h, minlength=m)
+        if np.all(load <= upper + 1e-9) and np.all(load >= lower - 1e-9):
+            best = max(best, gain[np.arange(n), choice].sum())
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_allocation_matches_brute_force(seed):
+    customers, people, scores = small_instance(seed)
+    result = allocation.allocate(customers, people, scores=scores, continuity=0.3, balance=0.5)
+    assert result.attrs["objective"] == pytest.approx(brute_force(customers, people, scores, 0.3, 0.5), rel=1e-6)
+    assert result["customer_id"].is_unique and len(result) == len(customers)
+
+
+def test_known_optimum_and_continuity():
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "value": [1.0, 1.0], "hours": [1.0, 1.0], "owner_id": ["y", "y"]})
+    people = pd.DataFrame({"salesperson_id": ["x", "y"], "capacity": [1.0, 1.0]})
+    scores = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "salesperson_id": ["x", "y", "x", "y"], "score": [0.9, 0.5, 0.6, 0.5]})
+    # capacity 1 each: one customer per person; a → x (0.9) and b → y (0.5 + continuity) beats b → x
+    result = allocation.allocate(customers, people, scores=scores, continuity=0.2, balance=1.0).set_index("customer_id")
+    assert result.loc["a", "salesperson_id"] == "x" and result.loc["b", "salesperson_id"] == "y"
+    assert result.attrs["objective"] == pytest.approx(0.9 + 0.5 + 0.2)
+
+
+def test_capacity_below_demand_says_by_how_much():
+    customers, people, scores = small_instance()
+    customers["hours"] = 5.0
+    with pytest.raises(cv.DataError, match=r"need 35\.0 hours but the salespeople have 16\.0: 19\.0 hours short"):
+        allocation.allocate(customers, people, scores=scores)
+
+
+@pytest.fixture(scope="module")
+def sample_allocation():
+    ds = cv.load(ROOT / "custval.yml")
+    tx = ds.transactions
+    summary = cv.summarize(tx)
+    graded = grading.grade(grading.current_value(tx).merge(grading.future_value(summary, margin_rate=0.2), on="customer_id"))
+    customers = ds.customers.merge(graded[["customer_id", "grade", "future_value"]], on="customer_id", how="left")
+    customers = customers.assign(grade=customers["grade"].fillna("F"), value=customers["future_value"].fillna(0.0))
+    customers["hours"] = customers["grade"].map(allocation.HOURS_PER_GRADE)
+    result = allocation.allocate(customers, ds.salespeople, continuity=0.2, balance=0.3)
+    return ds, tx, graded, customers, result
+
+
+def test_sample_allocation_keeps_every_constraint(sample_allocation):
+    ds, _, _, customers, result = sample_allocation
+    assert sorted(result["customer_id"]) == sorted(customers["customer_id"])
+    report, summary = allocation.allocation_report(result, customers, ds.salespeople)
+    assert (report["hours"] <= report["capacity"] + 1e-6).all()
+    fair = customers["hours"].sum() * report["capacity"] / report["capacity"].sum()
+    assert (report["hours"] >= 0.7 * fair - 1e-6).all() and (report["hours"] <= 1.3 * fair + 1e-6).all()
+    before, before_summary = allocation.allocation_report(allocation.current_assignment(customers), customers, ds.salespeople)
+    assert summary["cv_utilisation"] < before_summary["cv_utilisation"]
+    assert summary["reassigned"] == int(result["reassigned"].sum()) and 0 < summary["reassigned"] < len(customers)
+
+
+def test_more_continuity_means_fewer_reassignments(sample_allocation):
+    ds, _, _, customers, result = sample_allocation
+    sticky = allocation.allocate(customers, ds.salespeople, continuity=2.0, balance=0.3)
+    assert sticky["reassigned"].sum() < result["reassigned"].sum()
+
+
+def test_fit_scores_terms_and_weights():
+    customers = pd.DataFrame({"customer_id": ["a"], "industry": ["医疗"], "region": ["华东"], "grade": ["A"], "customer_type": ["企业"]})
+    people = pd.DataFrame({"salesperson_id": ["x", "y"], "industries": ["教育|医疗", "金融"], "region": ["华东", "华北"],
+                           "experience_years": [4.0, 10.0], "perf_enterprise": [10.0, 20.0]})  # fmt: skip
+    scores = allocation.fit_scores(customers, people).set_index("salesperson_id")
+    assert scores.loc["x", ["industry", "seniority", "performance", "region"]].tolist() == [1.0, 0.5, 0.0, 1.0]
+    assert scores.loc["y", ["industry", "seniority", "performance", "region"]].tolist() == [0.0, 1.0, 1.0, 0.0]
+    assert scores.loc["x", "score"] == pytest.approx(0.3 + 0.2 * 0.5 + 0.3)
+    only_region = allocation.fit_scores(customers, people, weights={"industry": 0, "seniority": 0, "performance": 0, "region": 2})
+    assert only_region.set_index("salesperson_id")["score"].tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="unknown fit weights"):
+        allocation.fit_scores(customers, people, weights={"charm": 1})
+
+
+def test_target_decomposition_sums_back(sample_allocation):
+    ds, tx, graded, _, _ = sample_allocation
+    for method in ("history", "potential"):
+        targets = allocation.decompose_target(tx, 1_000_000.0, method=method, market=ds.market)
+        assert targets["target"].sum() == pytest.approx(1_000_000.0) and (targets["target"] >= 0).all()
+        assert set(targets["month"]) == set(range(1, 13))
+    tracking = allocation.target_tracking(tx, allocation.decompose_target(tx, 1_000_000.0), year=2024)
+    assert tracking["target_to_date"].sum() == pytest.approx(1_000_000.0)
+    efficiency = allocation.sales_efficiency(tx, graded, ds.salespeople)
+    assert efficiency["rank"].tolist() == list(range(1, len(efficiency) + 1)) and efficiency["sales"].is_monotonic_decreasing
+    assert efficiency["share_ab"].between(0, 1).all()

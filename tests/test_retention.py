@@ -1,0 +1,71 @@
+"""Retention economics, cohort retention, cross-selling, win-back and referral value."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from custval import retention
+
+
+def test_simulated_base_reaches_the_steady_state():
+    table = retention.simulate_base(100, 0.8, margin=50, acquisition_cost=20, fixed_cost=1000, periods=200)
+    assert table.attrs["steady_customers"] == pytest.approx(100 / (1 - 0.8))
+    assert table["customers"].iloc[-1] == pytest.approx(500) and table["customers"].iloc[0] == 100
+    assert table["profit"].iloc[-1] == pytest.approx(table.attrs["steady_profit"]) == pytest.approx(500 * 50 - 2000 - 1000)
+
+
+def test_claims_check_on_hand_made_numbers():
+    # METHODS §8.2: a = 1000, revenue 500, variable cost 300, CAC 200, fixed 150,000, r = 0.80
+    table = retention.claims_check(1000, 0.80, 500, 300, 200, 150_000, retention_cost=40)
+    changes = table.set_index("scenario")["change"]
+    assert table.attrs["base_profit"] == pytest.approx(650_000)
+    assert changes["retention_+2pp"] == pytest.approx(0.1709, abs=1e-4)
+    assert changes["retention_+5pp"] == pytest.approx(0.5128, abs=1e-4)
+    assert changes["cost_cut_10pct"] == pytest.approx(0.2846, abs=1e-4)
+    claims = table.attrs["claims"].set_index("claim")
+    assert not claims.loc["retention_vs_cost_cut", "holds"] and claims.loc["profit_25_to_85pct", "holds"]
+    assert claims.loc["acquisition_5_to_25x", "value"] == 5 and claims.loc["acquisition_5_to_25x", "holds"]
+
+
+def test_claims_grid_marks_where_each_claim_holds():
+    grid = retention.claims_grid(1000, 500, 300, 200, 150_000, retentions=[0.6, 0.9], margins=[0.4, 0.7])
+    assert len(grid) == 4 and set(grid.columns) == {"retention", "margin_rate", "cost_cut_claim", "profit_claim"}
+    high = grid[(grid["retention"] == 0.9) & (grid["margin_rate"] == 0.7)].iloc[0]
+    assert high["cost_cut_claim"] == 1.0  # at high retention and margin the retention lever wins
+
+
+def test_cohort_retention_table():
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c"], "amount": 1.0,
+                       "order_date": pd.to_datetime(["2024-01-05", "2024-04-05", "2024-02-01", "2024-08-01", "2024-04-01"])})  # fmt: skip
+    table, by_tenure = retention.cohort_retention(tx, period="Q")
+    assert table.loc["2024Q1", 0] == 1.0 and table.loc["2024Q1", 1] == 0.5 and table.loc["2024Q1", 2] == 0.5
+    assert by_tenure.set_index("tenure").loc[1, "retention"] == pytest.approx(1 / 3)  # a of {a, b, c}
+
+
+def test_association_rules_on_hand_made_baskets():
+    rows = [("c1", "A"), ("c1", "B"), ("c2", "A"), ("c2", "B"), ("c3", "A"), ("c4", "C")]
+    tx = pd.DataFrame(rows, columns=["customer_id", "product_category"]).assign(amount=1.0)
+    rules, suggestions = retention.cross_sell(tx, min_support=0.25, min_confidence=0.5)
+    rule = rules.set_index(["antecedent", "consequent"])
+    assert rule.loc[("A", "B"), "support"] == 0.5 and rule.loc[("A", "B"), "confidence"] == pytest.approx(2 / 3)
+    assert rule.loc[("A", "B"), "lift"] == pytest.approx((2 / 3) / 0.5) and rule.loc[("B", "A"), "confidence"] == 1.0
+    assert suggestions.to_dict("records") == [{"customer_id": "c3", "suggest": "B", "because": "A", "confidence": pytest.approx(2 / 3)}]
+
+
+def test_win_back_ranks_lapsed_customers():
+    table = pd.DataFrame({"customer_id": list("abcd"), "revenue": [100.0, 50.0, 10.0, 500.0], "p_alive": [0.1, 0.2, 0.05, 0.9]})
+    lapsed = retention.win_back(table, threshold=0.3)
+    assert lapsed["customer_id"].tolist() == ["a", "b", "c"] and lapsed["worth"].tolist() == [True, True, False]
+
+
+def test_referral_value_on_a_tree_and_with_a_cycle():
+    customers = pd.DataFrame({"customer_id": list("abcde"), "referred_by": [None, "a", "a", "b", None]})
+    values = pd.Series({"a": 10.0, "b": 20.0, "c": 30.0, "d": 40.0, "e": 5.0})
+    table = retention.referral_value(customers, values, depth=3, decay=0.5).set_index("customer_id")
+    assert table.loc["a", "referral_value"] == pytest.approx(0.5 * (20 + 30) + 0.25 * 40)
+    assert table.loc["a", "referred"] == 3 and table.loc["a", "direct"] == 2 and table.loc["b", "referral_value"] == 20
+    cyclic = pd.DataFrame({"customer_id": list("xyz"), "referred_by": ["z", "x", "y"]})
+    result = retention.referral_value(cyclic, pd.Series({"x": 1.0, "y": 1.0, "z": 1.0}), depth=5)
+    assert len(result.attrs["cycles"]) == 1 and sorted(result.attrs["cycles"][0]) == ["x", "y", "z"]
+    assert (result["referred"] <= 2).all()  # the cut edge keeps the chain finite
