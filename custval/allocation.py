@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from custval.errors import DataError
+from custval.errors import DataError, examples
 
 # Weights of the four fit terms; they are normalised to sum to 1.
 DEFAULT_WEIGHTS = {"industry": 0.3, "seniority": 0.2, "performance": 0.2, "region": 0.3}
@@ -113,6 +113,10 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, scores: pd.Data
     n, m = len(c), len(s)
     h = c[hours].to_numpy(float)
     capacity = s["capacity"].to_numpy(float)
+    if not np.isfinite(h).all() or (h < 0).any():
+        bad = ~np.isfinite(h) | (h < 0)
+        raise DataError(f"{int(bad.sum())} customer(s) have no valid {hours!r} (empty or negative), "
+                        f"e.g. {examples(c.loc[bad, 'customer_id'])}")  # fmt: skip
     demand = h.sum()
     if demand > capacity.sum():
         raise DataError(f"the customers need {demand:,.1f} hours but the salespeople have {capacity.sum():,.1f}: "
@@ -120,6 +124,11 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, scores: pd.Data
     fair = demand * capacity / capacity.sum()
     upper = np.minimum(capacity, fair * (1 + balance))
     lower = np.minimum(fair * (1 - balance), upper)
+    biggest = int(np.argmax(h))
+    if h[biggest] > upper.max() + 1e-9:
+        raise DataError(f"customer {c['customer_id'].iloc[biggest]} needs {h[biggest]:,.2f} hours but no salesperson may take "
+                        f"more than {upper.max():,.2f} (capacity and ±{balance:.0%} of the fair share): "
+                        f"{h[biggest] - upper.max():,.2f} hours short; widen balance or raise capacity")  # fmt: skip
     scores = scores if scores is not None else fit_scores(c, s, weights)
     matrix = scores.pivot(index="customer_id", columns="salesperson_id", values="score").reindex(
         index=c["customer_id"], columns=s["salesperson_id"]).to_numpy(float)  # fmt: skip

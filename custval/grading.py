@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custval.errors import DataError
+from custval.errors import DataError, examples
 
 # (future, current) → grade. Future value has two levels, current value three.
 DEFAULT_LAYOUT = {("high", "high"): "A", ("high", "medium"): "C", ("high", "low"): "B",
@@ -56,7 +56,8 @@ def _window_months(window: str) -> int:
 
 def future_value(summary: pd.DataFrame, horizon: int = 12, unit: str = "M", discount: float = 0.01,
                  margin_rate: float = 1.0, method: str = "models", current=None,
-                 retention: float | None = None) -> pd.DataFrame:  # fmt: skip
+                 retention: float | None = None, dwyer: pd.DataFrame | None = None,
+                 groups: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
     """Future value per customer and the model behind it.
 
     ``models``: BG/NBD purchases × Gamma-Gamma spend × ``margin_rate``, discounted per ``unit``
@@ -64,16 +65,33 @@ def future_value(summary: pd.DataFrame, horizon: int = 12, unit: str = "M", disc
     repeat for Gamma-Gamma, each customer's mean order value stands in and ``spend_model`` says so.
     ``retention``: ``retention_clv`` of the yearly ``current`` value (a Series by customer) with a
     constant yearly ``retention`` rate over ``horizon`` years.
+    ``dwyer``: every customer gets the CLV per customer of their group in the last year of a
+    ``custval.clv.dwyer_table`` (``dwyer``, grouped by its first column); ``groups`` is each
+    customer's group (a Series indexed by customer_id).
     """
     from custval.clv import BetaGeo, FitError, GammaGamma, clv, retention_clv
 
+    if method == "dwyer":
+        if dwyer is None or groups is None:
+            raise ValueError("method='dwyer' needs dwyer (a dwyer_table) and groups (each customer's group)")
+        group = dwyer.columns[0]
+        per_customer = dwyer[dwyer["year"] == dwyer["year"].max()].set_index(group)["clv_per_customer"]
+        mine = groups.reindex(summary["customer_id"].to_numpy())
+        values = mine.map(per_customer)
+        lost = values.isna()
+        if lost.any():
+            raise DataError(f"DWYER future value: {int(lost.sum())} customer(s) have no group or a group the "
+                            f"DWYER table lacks, e.g. customer(s) {examples(mine.index[lost])} "
+                            f"(group(s) {examples(mine[lost].fillna('—'))})")  # fmt: skip
+        return pd.DataFrame({"customer_id": summary["customer_id"].to_numpy(), group: mine.to_numpy(),
+                             "future_value": values.to_numpy(float), "method": "dwyer"})  # fmt: skip
     if method == "retention":
         if current is None or retention is None:
             raise ValueError("method='retention' needs current (value per customer) and retention (a rate)")
         values = retention_clv(current.reindex(summary["customer_id"]).fillna(0).to_numpy(), retention, discount, horizon)
         return pd.DataFrame({"customer_id": summary["customer_id"], "future_value": values, "method": "retention"})
     if method != "models":
-        raise ValueError(f"method must be 'models' or 'retention', got {method!r}")
+        raise ValueError(f"method must be 'models', 'retention' or 'dwyer', got {method!r}")
     purchases = BetaGeo().fit(summary)
     try:
         spend, spend_model = GammaGamma().fit(summary), "gamma_gamma"

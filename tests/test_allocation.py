@@ -124,3 +124,15 @@ def test_target_decomposition_sums_back(sample_allocation):
     efficiency = allocation.sales_efficiency(tx, graded, ds.salespeople)
     assert efficiency["rank"].tolist() == list(range(1, len(efficiency) + 1)) and efficiency["sales"].is_monotonic_decreasing
     assert efficiency["share_ab"].between(0, 1).all()
+
+
+def test_workload_bounds_that_no_assignment_meets_say_by_how_much():
+    customers, people, scores = small_instance()
+    customers["hours"] = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 6.0]  # 12 hours, capacity 16: enough in total
+    # fair shares 3.75, 3.75, 4.5; with balance 0.3 nobody may take more than 4.5 · 1.3 = 5.85 hours
+    with pytest.raises(cv.DataError, match=r"customer c6 needs 6\.00 hours .* more than 5\.85 .* 0\.15 hours short"):
+        allocation.allocate(customers, people, scores=scores, balance=0.3)
+    assert len(allocation.allocate(customers, people, scores=scores, balance=0.4)) == 7  # 4.5 · 1.4 = 6.3 fits
+    customers.loc[2, "hours"] = float("nan")
+    with pytest.raises(cv.DataError, match=r"1 customer\(s\) have no valid 'hours'.*'c2'"):
+        allocation.allocate(customers, people, scores=scores, balance=0.4)

@@ -132,3 +132,81 @@ def test_event_value_discounts_each_event():
                            "periods_ahead": [1, 2, 0]})  # fmt: skip
     table = clv.event_value(events, discount=0.1).set_index("customer_id")["expected_value"]
     assert table["a"] == pytest.approx(50 / 1.1 + 10 / 1.21) and table["b"] == 10
+
+
+def test_fit_failures_raise_errors_that_name_the_problem():
+    good = pd.DataFrame({"frequency": [1, 2, 0, 3], "recency": [6.0, 5.0, 0.0, 30.0], "T": [52.0, 52.0, 52.0, 52.0]})
+    for model in (clv.BetaGeo(), clv.ParetoNBD()):
+        name = type(model).__name__
+        with pytest.raises(cv.DataError, match=rf"{name}: 1 row\(s\) with recency outside \[0, T\].*row\(s\) 1"):
+            model.fit(good.assign(recency=[6.0, 60.0, 0.0, 30.0]))
+        with pytest.raises(cv.DataError, match=rf"{name}: 1 row\(s\) with missing or non-numeric values"):
+            model.fit(good.assign(frequency=[1, np.nan, 0, 3]))
+        with pytest.raises(clv.FitError, match=rf"{name}: no customer has a repeat purchase"):
+            model.fit(pd.DataFrame({"frequency": [0] * 20, "recency": [0.0] * 20, "T": np.linspace(10, 50, 20)}))
+        assert not hasattr(model, "params_")  # nothing half-fitted to predict from
+    spend = pd.DataFrame({"frequency": [1, 2, 3, 4, 0], "monetary": [10.0, np.nan, 12.0, 13.0, 0.0]})
+    with pytest.raises(cv.DataError, match=r"GammaGamma: 1 row\(s\) with a missing .* row\(s\) 1"):
+        clv.GammaGamma().fit(spend)
+    with pytest.raises(clv.FitError, match="fewer than 3 customers"):
+        clv.GammaGamma().fit(spend.dropna().iloc[:2])
+
+
+def test_gamma_gamma_recovers_simulated_parameters():
+    truth = {"p": 4.0, "q": 3.0, "gamma": 20.0}
+    rng = np.random.default_rng(7)
+    n = 20_000
+    x = rng.integers(1, 12, n)
+    nu = rng.gamma(truth["q"], 1 / truth["gamma"], n)  # each customer's rate ν ~ gamma(q, γ)
+    # the mean of x transaction values, each gamma(p, ν), is gamma(p x, ν x)
+    monetary = rng.gamma(truth["p"] * x, 1 / (nu * x))
+    fitted = clv.GammaGamma().fit(pd.DataFrame({"frequency": x, "monetary": monetary}))
+    for name, value in truth.items():
+        se = fitted.standard_errors_[name]
+        assert 0 < se < 0.2 * value, (name, se)
+        assert abs(fitted.params_[name] - value) < 3 * se, (name, fitted.params_[name], value, se)
+    heavy = pd.DataFrame({"frequency": [200.0], "monetary": [35.0]})
+    data = {"frequency": heavy["frequency"].to_numpy(), "monetary": heavy["monetary"].to_numpy()}
+    assert np.isfinite(fitted._loglik(np.array(list(fitted.params_.values())), data)).all()
+    assert fitted.expected_spend(heavy)[0] == pytest.approx(35.0, rel=0.05)  # 200 purchases: little shrinkage
+
+
+def test_markov_clv_equals_a_monte_carlo_simulation():
+    P = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.05, 0.15, 0.8]])
+    R = np.array([100.0, 30.0, 0.0])
+    d = 0.15
+    value = clv.markov_clv(P, R, d)
+    rng = np.random.default_rng(11)
+    customers, steps = 20_000, 120  # 1.15^-120 < 1e-7: the tail is negligible
+    cumulative = P.cumsum(axis=1)
+    for start in range(3):
+        state = np.full(customers, start)
+        total = np.zeros(customers)
+        for step in range(steps):
+            total += R[state] / (1 + d) ** step
+            state = (rng.random(customers)[:, None] > cumulative[state]).sum(axis=1)
+        error = total.std() / np.sqrt(customers)
+        assert abs(total.mean() - value[start]) < 4 * error, (start, total.mean(), value[start], error)
+
+
+def test_cumulative_tracking_follows_the_cdnow_repeat_purchases(bgnbd):
+    tx = read_cdnow()
+    tracking = clv.cumulative_tracking(bgnbd, tx, unit="W")
+    assert tracking["date"].iloc[0] == pd.Timestamp("1997-01-01") and tracking["actual"].iloc[0] == 0
+    assert tracking["actual"].is_monotonic_increasing and tracking["predicted"].is_monotonic_increasing
+    # actual: repeat purchase days up to each date, counted directly from the transactions
+    days = tx.assign(day=tx["order_date"].dt.normalize()).drop_duplicates(["customer_id", "day"])
+    repeats = days[days["day"] > days.groupby("customer_id")["day"].transform("min")]["day"]
+    assert tracking["actual"].tolist() == [int((repeats <= d).sum()) for d in tracking["date"]]
+    # past the acquisition period (12 weeks) the model tracks the cumulative curve within 6 %, holdout included
+    later = tracking[tracking["date"] >= pd.Timestamp("1997-05-21")]
+    assert (np.abs(later["predicted"] / later["actual"] - 1) < 0.06).all()
+
+
+def test_frequency_recency_matrix_is_monotone(bgnbd):
+    grid = clv.frequency_recency_matrix(bgnbd, T=39.0, max_frequency=10, t=4.0, steps=10)
+    assert (grid.loc[grid["frequency"] == 0, "p_alive"] == 1).all()
+    for _, part in grid[grid["frequency"] > 0].groupby("frequency"):
+        # for a given frequency, a more recent last purchase means more alive and more purchases ahead
+        assert part["p_alive"].is_monotonic_increasing and part["expected"].is_monotonic_increasing
+    assert grid.loc[grid["recency"] == 39.0].set_index("frequency")["expected"].is_monotonic_increasing

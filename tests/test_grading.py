@@ -108,3 +108,22 @@ def test_future_value_from_the_models_on_the_sample():
     retention = grading.future_value(summary, method="retention", current=pd.Series(100.0, index=summary["customer_id"]),
                                      retention=0.5, discount=0.1, horizon=3)  # fmt: skip
     assert retention["future_value"].iloc[0] == pytest.approx(100 + 50 / 1.1 + 25 / 1.21)
+
+
+def test_future_value_from_a_dwyer_table_per_group():
+    from custval import clv
+
+    groups_in = pd.DataFrame({"region": ["north", "south"], "customers": [100.0, 50.0], "retention": [0.5, 0.8],
+                              "revenue_per_customer": [200.0, 100.0], "cost_per_customer": [100.0, 40.0]})  # fmt: skip
+    table = clv.dwyer_table(groups_in, years=2, discount=0.1)
+    summary = pd.DataFrame({"customer_id": ["a", "b", "c"]})
+    where = pd.Series({"a": "north", "b": "south", "c": "north"})
+    future = grading.future_value(summary, method="dwyer", dwyer=table, groups=where).set_index("customer_id")
+    # north: 100 + 0.5·100/1.1 per year-1 customer; south: 60 + 0.8·60/1.1
+    assert future.loc["a", "future_value"] == pytest.approx(100 + 50 / 1.1)
+    assert future.loc["b", "future_value"] == pytest.approx(60 + 48 / 1.1)
+    assert future.loc["c", "future_value"] == future.loc["a", "future_value"] and (future["method"] == "dwyer").all()
+    with pytest.raises(cv.DataError, match=r"1 customer\(s\) have no group.*'c'.*'east'"):
+        grading.future_value(summary, method="dwyer", dwyer=table, groups=where.mask(where.index == "c", "east"))
+    with pytest.raises(ValueError, match="needs dwyer"):
+        grading.future_value(summary, method="dwyer")

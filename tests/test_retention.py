@@ -69,3 +69,31 @@ def test_referral_value_on_a_tree_and_with_a_cycle():
     result = retention.referral_value(cyclic, pd.Series({"x": 1.0, "y": 1.0, "z": 1.0}), depth=5)
     assert len(result.attrs["cycles"]) == 1 and sorted(result.attrs["cycles"][0]) == ["x", "y", "z"]
     assert (result["referred"] <= 2).all()  # the cut edge keeps the chain finite
+
+
+@pytest.mark.slow
+def test_notebook_skips_the_claims_with_a_line_when_the_business_makes_no_profit(tmp_path):
+    """A non-positive steady-state profit (here: fixed cost above the contribution) must not stop
+    the notebook; it says why the claims are not checked and goes on."""
+    import shutil
+    from pathlib import Path
+
+    import nbformat
+    import papermill
+
+    from custval import sample
+
+    root = Path(__file__).resolve().parent.parent
+    sample.write_sample(tmp_path / "data" / "sample", customers=60, seed=5)
+    config = (root / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{tmp_path}/data/sample/")
+    (tmp_path / "custval.yml").write_text(config, encoding="utf-8")
+    shutil.copy(root / "notebooks" / "05_resources_retention.ipynb", tmp_path / "nb.ipynb")
+    papermill.execute_notebook(
+        str(tmp_path / "nb.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3", cwd=str(tmp_path),
+        parameters={"config": str(tmp_path / "custval.yml"), "lang": "en", "fixed_cost_share": 1.5},
+        progress_bar=False,
+    )  # fmt: skip
+    text = "\n".join(str(output.get("data", {}).get("text/markdown", "")) for cell in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
+                     for output in cell.get("outputs", []))  # fmt: skip
+    assert "the claims are not checked here" in text and "is -" in text
+    assert "Win-back" in text  # the later sections still ran

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from custval.errors import DataError
+from custval.errors import DataError, examples
 
 LOG_BOUNDS = (-12.0, 12.0)  # parameters between 6e-6 and 1.6e5
 WARM_START_ROWS = 20_000
@@ -16,6 +16,40 @@ WARM_START_ROWS = 20_000
 
 class FitError(DataError):
     """A model could not be fitted to the data (the message says why)."""
+
+
+def check_summary(model: str, summary: pd.DataFrame, columns=("frequency", "recency", "T")) -> None:
+    """Raise ``DataError`` for rows no model can explain (negative counts, recency outside [0, T])."""
+    x, tx, T = (_floats(summary[c]) for c in columns)
+    with np.errstate(invalid="ignore"):
+        fine = np.isfinite(x + tx + T) & (x >= 0) & (tx >= 0) & (tx <= T) & ((x > 0) | (tx == 0))
+    if fine.all():  # one cheap pass for the usual case; the details only when something is wrong
+        return
+    problems = [
+        (~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(T), "missing or non-numeric values"),
+        (x < 0, f"negative {columns[0]}"),
+        (T < 0, f"negative {columns[2]}"),
+        ((tx < 0) | (tx > T), f"{columns[1]} outside [0, {columns[2]}]"),
+        ((x == 0) & (tx != 0), f"{columns[1]} > 0 with {columns[0]} 0"),
+    ]
+    for bad, what in problems:
+        if bad.any():
+            rows = summary.index[bad]
+            raise DataError(f"{model}: {int(bad.sum())} row(s) with {what}, e.g. row(s) {examples(rows)}")
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """A column as floats; text that is not a number becomes NaN."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=float)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+
+def check_repeat_buyers(model: str, summary: pd.DataFrame) -> None:
+    """Raise ``FitError`` when nobody bought twice: purchase and dropout rates are then not identified."""
+    if not (_floats(summary["frequency"]) > 0).any():
+        raise FitError(f"{model}: no customer has a repeat purchase (frequency > 0 for none of "
+                       f"{len(summary):,} customers), so the purchase and dropout rates cannot be estimated")  # fmt: skip
 
 
 def compress(summary: pd.DataFrame, columns, weights=None) -> dict:

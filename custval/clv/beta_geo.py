@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from custval.clv.base import Model
+from custval.clv.base import Model, check_repeat_buyers, check_summary
 
 
 def _values(data, name):
@@ -29,6 +29,13 @@ class BetaGeo(Model):
     columns = ("frequency", "recency", "T")
     initial = (1.0, 1.0, 1.0, 1.0)
     gradient = True
+
+    def _check(self, summary: pd.DataFrame) -> None:
+        """Impossible rows (recency outside [0, T], negative or missing values) and a summary
+        without any repeat buyer are errors that say so, not a fit that drifts to a bound."""
+        super()._check(summary)
+        check_summary(type(self).__name__, summary)
+        check_repeat_buyers(type(self).__name__, summary)
 
     @staticmethod
     def _parts(params, data):

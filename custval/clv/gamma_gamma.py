@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from custval.clv.base import FitError, Model, column
+from custval.clv.base import FitError, Model, _floats, column
+from custval.errors import DataError, examples
 
 
 class GammaGamma(Model):
@@ -23,7 +24,12 @@ class GammaGamma(Model):
     def fit(self, summary: pd.DataFrame, weights=None, initial=None):
         """Fit on customers with frequency > 0 and monetary > 0; ``excluded_`` counts the others."""
         self._check(summary)
-        usable = (summary["frequency"] > 0) & (summary["monetary"] > 0)
+        x, m = _floats(summary["frequency"]), _floats(summary["monetary"])
+        missing = np.isnan(x) | ((x > 0) & np.isnan(m))
+        if missing.any():
+            raise DataError(f"GammaGamma: {int(missing.sum())} row(s) with a missing or non-numeric frequency "
+                            f"or monetary value, e.g. row(s) {examples(summary.index[missing])}")  # fmt: skip
+        usable = pd.Series((x > 0) & (m > 0), index=summary.index)
         self.excluded_ = int((~usable).sum())
         if usable.sum() < 3:
             raise FitError("GammaGamma: fewer than 3 customers with repeat purchases of positive value")

@@ -21,25 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from custval.clv.base import Model
+from custval.clv.base import Model, check_repeat_buyers, check_summary
 from custval.clv.beta_geo import _index, _values
-from custval.errors import DataError, examples
-
-
-def check_summary(model: str, summary: pd.DataFrame, columns=("frequency", "recency", "T")) -> None:
-    """Raise ``DataError`` for rows no model can explain (negative counts, recency outside [0, T])."""
-    x, tx, T = (pd.to_numeric(summary[c], errors="coerce").to_numpy(dtype=float) for c in columns)
-    problems = [
-        (~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(T), "missing or non-numeric values"),
-        (x < 0, f"negative {columns[0]}"),
-        (T <= 0, f"{columns[2]} not positive"),
-        ((tx < 0) | (tx > T), f"{columns[1]} outside [0, {columns[2]}]"),
-        ((x == 0) & (tx != 0), f"{columns[1]} > 0 with {columns[0]} 0"),
-    ]
-    for bad, what in problems:
-        if bad.any():
-            rows = summary.index[bad]
-            raise DataError(f"{model}: {int(bad.sum())} row(s) with {what}, e.g. row(s) {examples(rows)}")
 
 
 def _hyp2f1_neg(b, c, w):
@@ -121,6 +104,7 @@ class ParetoNBD(Model):
     def _check(self, summary: pd.DataFrame) -> None:
         super()._check(summary)
         check_summary(type(self).__name__, summary)
+        check_repeat_buyers(type(self).__name__, summary)
 
     @staticmethod
     def _terms(params, data):
