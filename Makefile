@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= custval.yml
 
-.PHONY: report test sample templates bench install clean
+.PHONY: report test sample templates exercises lab bench install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ sample: $(STAMP)
 
 templates: $(STAMP)
 	$(BIN)/python -c "from custval.questionnaires import write_templates; write_templates('data/templates')"
+	$(BIN)/python -c "from custval.exercises import write_templates; write_templates('data/exercises')"
+
+# Hand-out versions of the exercise notebooks (cells tagged `solution` removed) in build/exercises/.
+exercises: $(STAMP)
+	$(BIN)/python -c "from custval.exercises import handouts; handouts('notebooks/exercises', 'build/exercises')"
+	@echo build/exercises
+
+# JupyterLab for students: answers/ gets a copy of every exercise template that is not there yet.
+lab: $(STAMP)
+	@mkdir -p answers
+	@cp -n data/exercises/templates/*.xlsx answers/
+	$(BIN)/jupyter lab notebooks/exercises
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_summarize.py

@@ -58,7 +58,11 @@ DEFAULT_PARAMETERS: dict = {
     "sales_target_growth": 0.10,  # 销售目标:在最近 12 个月基础上的增长 / target growth on the last 12 months
     "retention_steps": [0.02, 0.05],  # 保留率提升情景(百分点)/ retention scenarios in points
     "fixed_cost_share": 0.3,  # 固定成本占稳态贡献的比例(数据中没有)/ fixed cost as a share of steady-state contribution
+    # notebooks/exercises
+    "answers": "data/exercises/example",  # 练习答案文件夹(相对于配置文件)/ folder of exercise answers, relative to the config file
 }
+# Parameters that name a path relative to the configuration file; the runner passes them absolute.
+PATH_PARAMETERS = ("answers",)
 # Parameters the report runner passes to every notebook besides the analysis parameters.
 RUNNER_PARAMETERS = ("config", "output_dir")
 # Filled in by the runner only for notebooks that declare them.
@@ -102,7 +106,9 @@ def read_config(path="custval.yml", overrides: dict | None = None) -> Config:
     inputs = {}
     for table, entry in (_expect(raw.get("inputs") or {}, dict, path, "inputs", "mapping")).items():
         inputs[table] = _input(table, entry, base, global_columns, path)
-    if "transactions" not in inputs:
+    # A configuration without inputs serves notebooks that read none (the exercises); the runner
+    # still refuses to run a notebook that loads data without transactions.
+    if "transactions" not in inputs and "inputs" in raw:
         raise ConfigError(t("err_config_no_transactions", file=path))
     parameters = merge_parameters(raw.get("parameters"), overrides, path)
     notebooks = Path(_expect(raw.get("notebooks", "notebooks"), str, path, "notebooks", "path"))
@@ -153,6 +159,7 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
                             and all(_is_number(v) and v >= 0 for v in merged["hours_per_grade"].values()), "hours for each of A–F"),
         "sales_target_growth": (_is_number(merged["sales_target_growth"]) and merged["sales_target_growth"] > -1, "a growth rate, e.g. 0.10"),
         "fixed_cost_share": (_is_number(merged["fixed_cost_share"]) and 0 <= merged["fixed_cost_share"] < 1, "a share from 0 to below 1"),
+        "answers": (isinstance(merged["answers"], str) and merged["answers"].strip() != "", "a folder, e.g. data/exercises/example"),
         "retention_steps": (isinstance(merged["retention_steps"], list) and len(merged["retention_steps"]) == 2
                             and all(_is_number(v) and 0 < v < 0.5 for v in merged["retention_steps"]), "two increases in points, e.g. [0.02, 0.05]"),
     }

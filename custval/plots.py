@@ -134,18 +134,20 @@ def _thousands(axis) -> None:
     axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"))
 
 
-def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None, ylabel=None, legend=None):
+def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None, ylabel=None, legend=None,
+        hue_order=None):  # fmt: skip
     """Bars of ``y`` per value of ``x`` (categories in the order they appear in ``data``).
 
-    ``legend`` is the legend's title when ``hue`` is given (default: the hue column's name).
+    ``legend`` is the legend's title when ``hue`` is given (default: the hue column's name);
+    ``hue_order`` fixes the colours' order, so several charts can give a group the same colour.
     """
     ax = _axes(ax)
     if horizontal:
-        sns.barplot(data=data, x=y, y=x, hue=hue, ax=ax, orient="h", errorbar=None)
+        sns.barplot(data=data, x=y, y=x, hue=hue, ax=ax, orient="h", errorbar=None, hue_order=hue_order)
         _label(ax, title, ylabel, xlabel, y, x)
         _thousands(ax.xaxis)
     else:
-        sns.barplot(data=data, x=x, y=y, hue=hue, ax=ax, errorbar=None)
+        sns.barplot(data=data, x=x, y=y, hue=hue, ax=ax, errorbar=None, hue_order=hue_order)
         _label(ax, title, xlabel, ylabel, x, y)
         _thousands(ax.yaxis)
     if hue is not None and ax.get_legend() is not None:
@@ -348,16 +350,22 @@ def parallel(data, columns, hue, ax=None, title=None, xlabel=None, ylabel=None, 
 
 
 def labelled_scatter(data, x, y, label, x_cut=None, y_cut=None, diagonal=False, quadrant_labels=None, ax=None,
-                     title=None, xlabel=None, ylabel=None):  # fmt: skip
+                     title=None, xlabel=None, ylabel=None, hue=None, legend=None):  # fmt: skip
     """Points named by ``label`` with optional cut lines, the diagonal x = y and quadrant names.
 
     Used for importance–performance maps and the Kano Better/Worse chart. ``quadrant_labels`` =
-    (top-left, top-right, bottom-left, bottom-right).
+    (top-left, top-right, bottom-left, bottom-right). With ``hue``, each value of that column gets
+    a colour (in sorted order) and a legend titled ``legend``; empty labels are not written.
     """
     ax = _axes(ax)
-    ax.scatter(data[x], data[y], s=40, color=PALETTE[0], zorder=3)
+    groups = [(None, data)] if hue is None else list(data.groupby(hue, sort=True))
+    for position, (value, part) in enumerate(groups):
+        ax.scatter(part[x], part[y], s=40, color=PALETTE[position % len(PALETTE)], zorder=3, label=value)
+    if hue is not None:
+        ax.legend(title=hue if legend is None else legend)
     for _, row in data.iterrows():
-        ax.annotate(str(row[label]), (row[x], row[y]), xytext=(4, 3), textcoords="offset points", fontsize=8)
+        if str(row[label]):
+            ax.annotate(str(row[label]), (row[x], row[y]), xytext=(4, 3), textcoords="offset points", fontsize=8)
     _cuts(ax, x_cut, y_cut)
     if diagonal:
         low = min(data[x].min(), data[y].min())

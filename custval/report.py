@@ -24,7 +24,8 @@ from pathlib import Path
 import nbformat
 
 from custval import __version__, i18n
-from custval.config import DEFAULT_PARAMETERS, OPTIONAL_RUNNER_PARAMETERS, RUNNER_PARAMETERS, Config, read_config
+from custval.config import (DEFAULT_PARAMETERS, OPTIONAL_RUNNER_PARAMETERS, PATH_PARAMETERS, RUNNER_PARAMETERS, Config,
+                            read_config)  # fmt: skip
 from custval.dataset import load
 from custval.errors import ConfigError
 from custval.i18n import t
@@ -85,6 +86,7 @@ def run_report(
     config = read_config(config, overrides=params or None)
     i18n.set_lang(config.parameters["lang"])
     notebooks = select_notebooks(config, only)
+    check_inputs(config, notebooks)
     out = Path(out)
     run_id = _run_id(out, name, started)
     dataset = load(config)  # unusable data stops the run here, before any notebook
@@ -94,8 +96,8 @@ def run_report(
     partial.mkdir(parents=True)
     dataset.rejected.to_csv(partial / "rejected_rows.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
     progress = sys.stderr.isatty() if progress is None else progress
-    parameters = {**config.parameters, "config": str(config.path.resolve()), "output_dir": str(partial.resolve()),
-                  "previous_grades": previous_grades(out)}  # fmt: skip
+    parameters = {**config.parameters, **resolved_paths(config), "config": str(config.path.resolve()),
+                  "output_dir": str(partial.resolve()), "previous_grades": previous_grades(out)}  # fmt: skip
     results = []
     for position, (notebook, declared) in enumerate(notebooks.items(), start=1):
         _log(t("report_start", position=position, total=len(notebooks), name=notebook.stem), progress)
@@ -135,13 +137,31 @@ def select_notebooks(config: Config, only=None) -> dict[Path, set]:
     return {path: check_parameters_cell(path) for path in available}
 
 
+def resolved_paths(config: Config) -> dict[str, str]:
+    """Path parameters made absolute against the configuration file's folder."""
+    base = config.path.resolve().parent
+    return {key: str((base / config.parameters[key]).resolve()) for key in PATH_PARAMETERS}
+
+
+def check_inputs(config: Config, notebooks: dict[Path, set]) -> None:
+    """What the selected notebooks read is there: transactions for notebooks that load the
+    configured data (they declare ``config``), the answers folder for the exercises."""
+    if "transactions" not in config.inputs and any("config" in declared for declared in notebooks.values()):
+        raise ConfigError(t("err_config_no_transactions", file=config.path))
+    folder = Path(resolved_paths(config)["answers"])
+    if any("answers" in declared for declared in notebooks.values()) and not folder.is_dir():
+        raise ConfigError(t("err_answers_folder", folder=folder, file=config.path))
+
+
 def check_parameters_cell(path: Path) -> set:
     """The parameters a notebook declares in its cell tagged ``parameters``.
 
     Without that cell papermill would inject the values at the top, the notebook's own assignments
     would overwrite them, and the run would succeed with the defaults. Every notebook must declare
-    ``lang`` and the runner's parameters; it is given only the parameters it declares, and a
-    parameter no package default knows is an error (a typo would otherwise keep its default).
+    ``lang``, ``output_dir`` and what it reads — ``config`` (the configured data) or ``answers``
+    (an exercise's answer files) — so it can never analyse its own default data unnoticed; it is
+    given only the parameters it declares, and a parameter no package default knows is an error
+    (a typo would otherwise keep its default).
     """
     import papermill
 
@@ -149,7 +169,7 @@ def check_parameters_cell(path: Path) -> set:
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise ConfigError(t("err_no_parameters_cell", notebook=path))
     declared = set(papermill.inspect_notebook(str(path)))
-    missing = [p for p in ("lang", *RUNNER_PARAMETERS) if p not in declared]
+    missing = [p for p in ("lang", *RUNNER_PARAMETERS) if p not in declared and not (p == "config" and "answers" in declared)]
     if missing:
         raise ConfigError(t("err_parameters_missing", notebook=path, names=", ".join(missing)))
     unknown = sorted(declared - set(DEFAULT_PARAMETERS) - set(RUNNER_PARAMETERS) - set(OPTIONAL_RUNNER_PARAMETERS))

@@ -44,6 +44,16 @@ def test_first_cell_declares_known_parameters_with_help(path):
     assert all(p["help"] for p in declared.values())  # every parameter explains itself
 
 
+EXERCISES = [p for p in NOTEBOOKS if p.parent.name == "exercises"]
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.name)
+def test_exercise_notebooks_declare_exactly_language_answers_and_output(path):
+    declared = papermill.inspect_notebook(str(path))
+    assert set(declared) == {"lang", "answers", "output_dir"}
+    assert all(p["help"] for p in declared.values())
+
+
 def test_every_configurable_parameter_is_used_by_some_notebook():
-    used = set().union(*(papermill.inspect_notebook(str(p)) for p in REPORTS))
+    used = set().union(*(papermill.inspect_notebook(str(p)) for p in NOTEBOOKS))
     assert set(DEFAULT_PARAMETERS) <= used

@@ -1,0 +1,78 @@
+"""The course's skill-training exercises (技能训练 2-1 … 2-7): templates, checkers and analyses.
+
+Every exercise is an :class:`Exercise`: the columns of its template, the rules an answer must
+keep, and a worked example (甜趣食品, a made-up snack-food company). ``write_templates`` writes the
+empty templates (CSV and XLSX with instructions) and the worked example into ``data/exercises/``;
+the notebooks in ``notebooks/exercises/`` read a student's file with :func:`start` and show every
+problem in plain language before the analysis.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from custval.exercises import text  # noqa: F401  (registers the messages)
+from custval.exercises import channels, groups, macro, product, service, value_grades
+from custval.exercises.base import Exercise, Field, answer_file, check, read_answer
+from custval.exercises.notebook import ExerciseRun, start
+from custval.outputs import sheet_name
+
+MODULES = (macro, service, product, groups, channels, value_grades)
+EXERCISES: dict[str, Exercise] = {m.EXERCISE.id: m.EXERCISE for m in MODULES}
+EXAMPLE_COMPANY = "甜趣食品"
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise numbered ``exercise_id`` (e.g. ``"2-1"``)."""
+    try:
+        return EXERCISES[exercise_id]
+    except KeyError:
+        raise ValueError(f"no exercise {exercise_id!r}; exercises: {', '.join(EXERCISES)}") from None
+
+
+def write_templates(out) -> dict[str, Path]:
+    """Write ``templates/<slug>.csv`` and ``.xlsx`` (with an instructions sheet) and the worked
+    example ``example/<slug>.csv`` for every exercise into ``out``."""
+    out = Path(out)
+    paths = {}
+    for module in MODULES:
+        exercise = module.EXERCISE
+        for folder, frame in (("templates", exercise.template()), ("example", module.example())):
+            path = out / folder / f"{exercise.slug}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+            paths[f"{folder}/{path.name}"] = path
+        path = out / "templates" / f"{exercise.slug}.xlsx"
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            used: set[str] = set()
+            exercise.template().to_excel(writer, sheet_name=sheet_name(f"{exercise.id} 答案 answer", used), index=False)
+            exercise.instructions().to_excel(writer, sheet_name=sheet_name("说明 instructions", used), index=False)
+        paths[f"templates/{path.name}"] = path
+    return paths
+
+
+SOLUTION_TAG = "solution"
+
+
+def handouts(source, out) -> list[Path]:
+    """Copy the exercise notebooks from ``source`` into ``out`` without their ``solution`` cells
+    (nbstripout ``--drop-tagged-cells``), and the empty templates beside them."""
+    source, out = Path(source), Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    notebooks = [Path(shutil.copy2(path, out / path.name)) for path in sorted(source.glob("*.ipynb"))]
+    if not notebooks:
+        raise ValueError(f"no exercise notebooks (*.ipynb) in {source}")
+    subprocess.run([sys.executable, "-m", "nbstripout", "--drop-tagged-cells", SOLUTION_TAG, *map(str, notebooks)],
+                   check=True, capture_output=True, text=True)  # fmt: skip
+    return notebooks
+
+
+__all__ = ["EXERCISES", "Exercise", "ExerciseRun", "Field", "answer_file", "check", "get", "handouts", "read_answer",
+           "start", "write_templates"]  # fmt: skip

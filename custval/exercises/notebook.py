@@ -1,0 +1,92 @@
+"""Glue for the exercise notebooks: read and check the student's file, show the verdict.
+
+``run = start("2-1", answers, lang)`` never raises on a bad answer: a missing or unreadable file
+becomes a problem like any other, so the check cell always explains what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from custval import i18n, plots
+from custval.display import table
+from custval.errors import DataError
+from custval.outputs import save_table
+from custval.exercises.base import ERROR, PROBLEM_COLUMNS, ROW, WARNING, Exercise, answer_file, check, read_answer
+
+
+@dataclass
+class ExerciseRun:
+    """One student's answer to one exercise, checked."""
+
+    exercise: Exercise
+    lang: str
+    output_dir: str
+    path: Path | None
+    answer: pd.DataFrame = field(repr=False)
+    problems: pd.DataFrame = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (notes are allowed): the analysis can run."""
+        return not (self.problems["severity"] == ERROR).any()
+
+    def say(self, key: str, /, **values) -> None:
+        from IPython.display import Markdown, display
+
+        display(Markdown(i18n.t(key, **values)))
+
+    def show(self, data: pd.DataFrame, **options) -> None:
+        from IPython.display import display
+
+        display(table(data, lang=self.lang, **options))
+
+    def save(self, data: pd.DataFrame, name: str):
+        """Write ``data`` to the run's ``tables/`` folder (only inside ``custval report``)."""
+        return save_table(data, name, self.output_dir)
+
+    def show_template(self) -> None:
+        """The template's columns and how to fill each one in."""
+        self.show(self.exercise.instructions())
+
+    def report(self) -> None:
+        """The verdict on the answer: which file, then every problem in plain language (also saved
+        as ``tables/<exercise>_problems.csv`` in a report run, for the teacher)."""
+        self.save(self.problems, f"{self.exercise.slug}_problems")
+        if self.path is not None:
+            self.say("ex_answer_file", path=self.path)
+        errors = int((self.problems["severity"] == ERROR).sum())
+        warnings = int((self.problems["severity"] == WARNING).sum())
+        if errors:
+            extra = i18n.t("ex_some_warnings", warnings=warnings) if warnings else ""
+            self.say("ex_some_problems", errors=errors, warnings=extra)
+        elif warnings:
+            self.say("ex_only_warnings", warnings=warnings)
+        else:
+            self.say("ex_no_problems")
+        if len(self.problems):
+            shown = self.problems.assign(severity=[i18n.t(f"severity_{s}") for s in self.problems["severity"]])
+            self.show(shown[["severity", "row", "column", "message"]])
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The typed answer without the bookkeeping column."""
+        return self.answer.drop(columns=ROW, errors="ignore")
+
+
+def start(exercise: Exercise, answers, lang: str = "zh", output_dir: str = "") -> ExerciseRun:
+    """Read and check the student's answer to ``exercise`` from the folder ``answers``."""
+    i18n.set_lang(lang)
+    plots.theme(lang=lang)
+    path = None
+    try:
+        path = answer_file(answers, exercise)
+        typed, problems = check(read_answer(path, exercise), exercise, lang=lang)
+    except DataError as problem:
+        typed = pd.DataFrame(columns=[f.name for f in exercise.fields] + [ROW])
+        problems = pd.DataFrame([{"severity": ERROR, "row": pd.NA, "column": "", "code": "unreadable",
+                                  "message": str(problem)}], columns=PROBLEM_COLUMNS)  # fmt: skip
+    return ExerciseRun(exercise=exercise, lang=lang, output_dir=output_dir, path=path, answer=typed, problems=problems)
