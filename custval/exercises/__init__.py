@@ -60,8 +60,9 @@ SOLUTION_TAG = "solution"
 
 
 def handouts(source, out) -> list[Path]:
-    """Copy the exercise notebooks from ``source`` into ``out`` without their ``solution`` cells
-    (nbstripout ``--drop-tagged-cells``), and the empty templates beside them."""
+    """Copy the exercise notebooks from ``source`` into ``out`` (replaced whole) without their
+    ``solution`` cells, removed by nbstripout ``--drop-tagged-cells``. The hand-outs sit as deep in
+    the repository as the originals, so their default ``answers`` path still finds the example."""
     source, out = Path(source), Path(out)
     if out.exists():
         shutil.rmtree(out)
