@@ -92,24 +92,24 @@ def _match(left, right) -> np.ndarray:
     return (left.to_numpy()[:, None] == right.to_numpy()[None, :]).astype(float)
 
 
-def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, scores: pd.DataFrame | None = None,
-             value: str = "value", hours: str = "hours", continuity: float = 0.2, balance: float = 0.3,
+def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capacity", continuity: float = 0.2,
+             value: str = "clv", hours: str = "hours", balance: float = 0.3, scores: pd.DataFrame | None = None,
              weights: dict | None = None) -> pd.DataFrame:  # fmt: skip
     """Assign every customer to exactly one salesperson (an integer program, scipy ``milp``).
 
     Maximises Σ v_i · score_ij · x_ij + continuity · Σ v_i · x_i,owner(i), with v_i = the
-    customer's ``value`` divided by the mean value (0.01 floor, so every customer counts). Each
-    salesperson's workload Σ hours_i · x_ij lies within ±``balance`` of their fair share of the
-    total (total × capacity_j / Σ capacity) and never above their ``capacity``. Raises a
-    ``DataError`` saying by how many hours when the capacity cannot carry the workload.
+    customer's ``value`` (CLV by default) divided by the mean value (0.01 floor, so every customer
+    counts). ``capacity`` is the salespeople's column of hours per period, or one number of hours
+    for everybody. Each salesperson's workload Σ hours_i · x_ij lies within ±``balance`` of their
+    fair share of the total (total × capacity_j / Σ capacity) and never above their capacity.
+    Raises a ``DataError`` saying by how many hours when the capacity cannot carry the workload.
     """
     c = customers.reset_index(drop=True)
     s = salespeople.reset_index(drop=True)
     for column in ("customer_id", value, hours):
         if column not in c:
             raise ValueError(f"customers need a {column!r} column")
-    if "capacity" not in s:
-        raise ValueError("salespeople need a 'capacity' column (hours per period)")
+    s = s.assign(capacity=_capacity(s, capacity))
     n, m = len(c), len(s)
     h = c[hours].to_numpy(float)
     capacity = s["capacity"].to_numpy(float)
@@ -158,10 +158,26 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, scores: pd.Data
     return out
 
 
+def _capacity(salespeople: pd.DataFrame, capacity) -> np.ndarray:
+    """Hours per salesperson: a column of ``salespeople`` or one number for everybody."""
+    if isinstance(capacity, str):
+        if capacity not in salespeople:
+            raise ValueError(f"salespeople need a {capacity!r} column (hours per period), or pass capacity=<hours>")
+        hours = pd.to_numeric(salespeople[capacity], errors="coerce").to_numpy(float)
+    else:
+        hours = np.full(len(salespeople), float(capacity))
+    bad = ~np.isfinite(hours) | (hours <= 0)
+    if bad.any():
+        raise DataError(f"capacity must be a positive number of hours; {int(bad.sum())} salesperson(s) have none, "
+                        f"e.g. {examples(salespeople.loc[bad, 'salesperson_id'])}")  # fmt: skip
+    return hours
+
+
 def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespeople: pd.DataFrame,
-                      value: str = "value", hours: str = "hours") -> tuple[pd.DataFrame, dict]:  # fmt: skip
-    """Load per salesperson (customers, hours, utilisation, customers by grade, total value) and the
+                      value: str = "clv", hours: str = "hours", capacity="capacity") -> tuple[pd.DataFrame, dict]:  # fmt: skip
+    """Load per salesperson (customers, hours, utilisation, customers by grade, total CLV) and the
     balance figures: coefficient of variation and max/min of utilisation, reassignments."""
+    salespeople = salespeople.assign(capacity=_capacity(salespeople, capacity))
     data = assignment.merge(customers[["customer_id", value, hours, *(["grade"] if "grade" in customers else [])]],
                             on="customer_id")  # fmt: skip
     load = data.groupby("salesperson_id").agg(customers=("customer_id", "size"), hours=(hours, "sum"), value=(value, "sum"))

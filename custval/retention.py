@@ -110,19 +110,33 @@ def claims_grid(acquired, revenue, variable_cost, acquisition_cost, fixed_cost, 
 
 
 def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: float = 0.05, min_confidence: float = 0.3,
-               top: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+               top: int = 3, segments: pd.Series | None = None, min_share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Association rules A → B between items bought by the same customer (support, confidence,
-    lift), and per customer the top consequents they do not buy yet, from rules whose antecedent
-    they do buy (ranked by confidence)."""
+    lift), and per customer up to ``top`` items they do not buy yet.
+
+    With ``segments`` (customer id → segment, e.g. the grade) a candidate is an item that at least
+    ``min_share`` of the customer's segment buys, ranked by that share (``because`` names the
+    segment); without it, the consequents of rules whose antecedent the customer buys, ranked by
+    confidence (``because`` names the antecedent). ``score`` is the share or the confidence.
+    """
     if item not in tx.columns:
         raise ValueError(f"the transactions have no column {item!r}")
     baskets = tx[tx["amount"] > 0].groupby("customer_id")[item].apply(lambda s: frozenset(s.dropna()))
-    n = len(baskets)
     items = sorted({i for b in baskets for i in b})
-    has = pd.DataFrame({i: baskets.map(lambda b, i=i: i in b) for i in items})
+    has = pd.DataFrame({i: baskets.map(lambda b, i=i: i in b) for i in items}, index=baskets.index)
+    rules = _rules(has, min_support, min_confidence)
+    rules.attrs["customers"] = len(baskets)
+    if segments is None:
+        candidates = _rule_candidates(baskets, rules, top)
+    else:
+        candidates = _segment_candidates(has, segments, min_share, top)
+    return rules, pd.DataFrame(candidates, columns=["customer_id", "suggest", "because", "score"])
+
+
+def _rules(has: pd.DataFrame, min_support: float, min_confidence: float) -> pd.DataFrame:
     support = has.mean()
     rules = []
-    for a, b in permutations(items, 2):
+    for a, b in permutations(has.columns, 2):
         both = (has[a] & has[b]).mean()
         if both >= min_support and support[a] > 0:
             confidence = both / support[a]
@@ -130,24 +144,59 @@ def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: fl
                 rules.append({"antecedent": a, "consequent": b, "support": both, "confidence": confidence,
                               "lift": confidence / support[b]})  # fmt: skip
     rules = pd.DataFrame(rules, columns=["antecedent", "consequent", "support", "confidence", "lift"])
-    rules = rules.sort_values(["lift", "confidence", "antecedent", "consequent"], ascending=[False, False, True, True], kind="stable").reset_index(drop=True)
+    return rules.sort_values(["lift", "confidence", "antecedent", "consequent"], ascending=[False, False, True, True],
+                             kind="stable").reset_index(drop=True)  # fmt: skip
+
+
+def _rule_candidates(baskets: pd.Series, rules: pd.DataFrame, top: int) -> list[dict]:
     candidates = []
     for customer, basket in baskets.items():
         fitting = rules[rules["antecedent"].isin(basket) & ~rules["consequent"].isin(basket)]
         best = fitting.sort_values(["confidence", "consequent"], ascending=[False, True]).drop_duplicates("consequent").head(top)
-        candidates += [{"customer_id": customer, "suggest": r.consequent, "because": r.antecedent, "confidence": r.confidence}
+        candidates += [{"customer_id": customer, "suggest": r.consequent, "because": r.antecedent, "score": r.confidence}
                        for r in best.itertuples()]  # fmt: skip
-    rules.attrs["customers"] = n
-    return rules, pd.DataFrame(candidates, columns=["customer_id", "suggest", "because", "confidence"])
+    return candidates
 
 
-def win_back(table: pd.DataFrame, value: str = "revenue", p_alive: str = "p_alive", threshold: float = 0.3) -> pd.DataFrame:
-    """Lapsed customers (P(alive) below ``threshold``) ranked by the value they had; ``worth`` marks
-    those in the top half of the lapsed customers' value (the rest are let go)."""
+def _segment_candidates(has: pd.DataFrame, segments: pd.Series, min_share: float, top: int) -> list[dict]:
+    """Items a customer's segment commonly buys and the customer does not; customers without a
+    segment get no candidates."""
+    segment = segments.reindex(has.index)
+    shares = has.groupby(segment, sort=True).mean()
+    candidates = []
+    for customer, own in has.iterrows():
+        if pd.isna(segment[customer]):
+            continue
+        share = shares.loc[segment[customer]]
+        wanted = share[(share >= min_share) & ~own].sort_index().sort_values(ascending=False, kind="stable").head(top)
+        candidates += [{"customer_id": customer, "suggest": i, "because": segment[customer], "score": float(v)}
+                       for i, v in wanted.items()]  # fmt: skip
+    return candidates
+
+
+def win_back(summary: pd.DataFrame, grades: pd.DataFrame | None = None, value: str = "revenue", p_alive: str = "p_alive",
+             threshold: float = 0.3, worth_levels=("high", "medium")) -> pd.DataFrame:  # fmt: skip
+    """Lapsed customers (P(alive) below ``threshold``) ranked by the value they had.
+
+    ``worth`` separates those worth winning back from those to let go: with ``grades`` (the
+    grading table: customer_id, grade, current_level and optionally p_alive) a customer is worth it
+    when their current-value level is in ``worth_levels`` — they were valuable until recently,
+    whatever the layout calls their grade; without grades, when their ``value`` is in the top half
+    of the lapsed customers'. P(alive) is taken from ``summary`` or else from ``grades``.
+    """
+    table = summary
+    if grades is not None:
+        keep = ["customer_id", "grade", "current_level", *([p_alive] if p_alive not in summary else [])]
+        table = summary.merge(grades[[c for c in keep if c in grades]], on="customer_id", how="left")
+    if p_alive not in table:
+        raise ValueError(f"no {p_alive!r} column in the summary or the grades")
     lapsed = table[table[p_alive] < threshold].copy()
     if lapsed.empty:
         return lapsed.assign(worth=pd.Series(dtype=bool))
-    lapsed["worth"] = lapsed[value] >= lapsed[value].median()
+    if grades is not None:
+        lapsed["worth"] = lapsed["current_level"].isin(worth_levels)
+    else:
+        lapsed["worth"] = lapsed[value] >= lapsed[value].median()
     return lapsed.sort_values([value, "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def small_instance(seed=0, n=7, m=3):
     rng = np.random.default_rng(seed)
-    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "value": rng.uniform(1, 10, n),
+    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "clv": rng.uniform(1, 10, n),
                               "hours": rng.choice([1.0, 2.0], n), "owner_id": rng.choice([f"s{j}" for j in range(m)], n)})  # fmt: skip
     people = pd.DataFrame({"salesperson_id": [f"s{j}" for j in range(m)], "capacity": [5.0, 5.0, 6.0]})
     scores = pd.DataFrame([(c, s, float(rng.uniform())) for c in customers["customer_id"] for s in people["salesperson_id"]],
@@ -29,7 +29,7 @@ def brute_force(customers, people, scores, continuity, balance):
     """Best objective over all m^n assignments that meet the same workload bounds."""
     n, m = len(customers), len(people)
     matrix = scores.pivot(index="customer_id", columns="salesperson_id", values="score").to_numpy()
-    v = customers["value"].to_numpy() / customers["value"].mean()
+    v = customers["clv"].to_numpy() / customers["clv"].mean()
     own = customers["owner_id"].to_numpy()[:, None] == people["salesperson_id"].to_numpy()[None, :]
     gain = v[:, None] * (matrix + continuity * own)
     h, cap = customers["hours"].to_numpy(), people["capacity"].to_numpy()
@@ -52,7 +52,7 @@ def test_allocation_matches_brute_force(seed):
 
 
 def test_known_optimum_and_continuity():
-    customers = pd.DataFrame({"customer_id": ["a", "b"], "value": [1.0, 1.0], "hours": [1.0, 1.0], "owner_id": ["y", "y"]})
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "clv": [1.0, 1.0], "hours": [1.0, 1.0], "owner_id": ["y", "y"]})
     people = pd.DataFrame({"salesperson_id": ["x", "y"], "capacity": [1.0, 1.0]})
     scores = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "salesperson_id": ["x", "y", "x", "y"], "score": [0.9, 0.5, 0.6, 0.5]})
     # capacity 1 each: one customer per person; a → x (0.9) and b → y (0.5 + continuity) beats b → x
@@ -75,7 +75,7 @@ def sample_allocation():
     summary = cv.summarize(tx)
     graded = grading.grade(grading.current_value(tx).merge(grading.future_value(summary, margin_rate=0.2), on="customer_id"))
     customers = ds.customers.merge(graded[["customer_id", "grade", "future_value"]], on="customer_id", how="left")
-    customers = customers.assign(grade=customers["grade"].fillna("F"), value=customers["future_value"].fillna(0.0))
+    customers = customers.assign(grade=customers["grade"].fillna("F"), clv=customers["future_value"].fillna(0.0))
     customers["hours"] = customers["grade"].map(allocation.HOURS_PER_GRADE)
     result = allocation.allocate(customers, ds.salespeople, continuity=0.2, balance=0.3)
     return ds, tx, graded, customers, result
@@ -136,3 +136,19 @@ def test_workload_bounds_that_no_assignment_meets_say_by_how_much():
     customers.loc[2, "hours"] = float("nan")
     with pytest.raises(cv.DataError, match=r"1 customer\(s\) have no valid 'hours'.*'c2'"):
         allocation.allocate(customers, people, scores=scores, balance=0.4)
+
+
+def test_capacity_as_one_number_for_everybody_or_a_column():
+    customers, people, scores = small_instance()
+    by_column = allocation.allocate(customers, people.assign(hours_per_month=people["capacity"]), capacity="hours_per_month",
+                                    scores=scores, balance=1.0)  # fmt: skip
+    same = allocation.allocate(customers, people, scores=scores, balance=1.0)
+    assert by_column["salesperson_id"].tolist() == same["salesperson_id"].tolist()
+    flat = allocation.allocate(customers, people, capacity=100.0, scores=scores, balance=0.25)
+    load = flat.merge(customers, on="customer_id").groupby("salesperson_id")["hours"].sum()
+    fair = customers["hours"].sum() / len(people)  # equal capacities: equal fair shares, not 5/5/6
+    assert load.sum() == customers["hours"].sum() and load.between(0.75 * fair - 1e-9, 1.25 * fair + 1e-9).all()
+    with pytest.raises(cv.DataError, match=r"short"):
+        allocation.allocate(customers, people, capacity=1.0, scores=scores)
+    with pytest.raises(cv.DataError, match="positive number of hours"):
+        allocation.allocate(customers, people, capacity=0, scores=scores)

@@ -50,13 +50,34 @@ def test_association_rules_on_hand_made_baskets():
     rule = rules.set_index(["antecedent", "consequent"])
     assert rule.loc[("A", "B"), "support"] == 0.5 and rule.loc[("A", "B"), "confidence"] == pytest.approx(2 / 3)
     assert rule.loc[("A", "B"), "lift"] == pytest.approx((2 / 3) / 0.5) and rule.loc[("B", "A"), "confidence"] == 1.0
-    assert suggestions.to_dict("records") == [{"customer_id": "c3", "suggest": "B", "because": "A", "confidence": pytest.approx(2 / 3)}]
+    assert suggestions.to_dict("records") == [{"customer_id": "c3", "suggest": "B", "because": "A", "score": pytest.approx(2 / 3)}]
+
+
+def test_cross_sell_suggests_what_the_customers_segment_buys():
+    rows = [("c1", "A"), ("c1", "B"), ("c2", "A"), ("c2", "B"), ("c2", "C"), ("c3", "A"), ("c4", "C"), ("c5", "B")]
+    tx = pd.DataFrame(rows, columns=["customer_id", "product_category"]).assign(amount=1.0)
+    segments = pd.Series({"c1": "x", "c2": "x", "c3": "x", "c4": "y", "c5": "y"})
+    _, suggestions = retention.cross_sell(tx, segments=segments, min_share=0.5)
+    # segment x buys A 3/3, B 2/3, C 1/3; segment y buys B 1/2, C 1/2
+    assert suggestions.to_dict("records") == [
+        {"customer_id": "c3", "suggest": "B", "because": "x", "score": pytest.approx(2 / 3)},
+        {"customer_id": "c4", "suggest": "B", "because": "y", "score": 0.5},
+        {"customer_id": "c5", "suggest": "C", "because": "y", "score": 0.5},
+    ]
+    _, none = retention.cross_sell(tx, segments=pd.Series({"c1": "x"}), min_share=0.5)
+    assert none.empty  # c1 buys what its segment buys; the others have no segment
 
 
 def test_win_back_ranks_lapsed_customers():
     table = pd.DataFrame({"customer_id": list("abcd"), "revenue": [100.0, 50.0, 10.0, 500.0], "p_alive": [0.1, 0.2, 0.05, 0.9]})
     lapsed = retention.win_back(table, threshold=0.3)
     assert lapsed["customer_id"].tolist() == ["a", "b", "c"] and lapsed["worth"].tolist() == [True, True, False]
+    grades = pd.DataFrame({"customer_id": list("abcd"), "grade": list("EFDA"), "current_level": ["low", "low", "high", "high"]})
+    graded = retention.win_back(table, grades, threshold=0.3)
+    assert graded["customer_id"].tolist() == ["a", "b", "c"] and graded["worth"].tolist() == [False, False, True]
+    assert graded["grade"].tolist() == ["E", "F", "D"]
+    with pytest.raises(ValueError, match="p_alive"):
+        retention.win_back(table.drop(columns="p_alive"), grades)
 
 
 def test_referral_value_on_a_tree_and_with_a_cycle():
