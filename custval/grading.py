@@ -148,11 +148,26 @@ def bands(values: pd.Series, cuts, method: str = "quantile") -> pd.Series:
     return pd.Series([names[i] for i in level], index=values.index)
 
 
+def level_cuts(cuts: dict | None = None, method: str = "quantile") -> dict:
+    """The cuts ``grade`` uses: the method's defaults, overridden by ``cuts``."""
+    return {**(DEFAULT_SHARE_CUTS if method == "share" else DEFAULT_CUTS), **(cuts or {})}
+
+
+def cut_shares(cuts: dict | None = None, method: str = "quantile") -> dict:
+    """What each level holds, for the report's sentence: shares of customers (quantile) or of
+    value (share) in the high and medium current levels and the high future level."""
+    full = level_cuts(cuts, method)
+    (low, high), (future,) = full["current"], full["future"]
+    if method == "share":  # cuts are cumulative value shares, largest customers first
+        return {"high": low, "medium": high - low, "future_high": future}
+    return {"high": 1 - high, "medium": high - low, "future_high": 1 - future}
+
+
 def grade(customers: pd.DataFrame, current: str = "current_value", future: str = "future_value",
           layout: dict | None = None, cuts: dict | None = None, method: str = "quantile") -> pd.DataFrame:  # fmt: skip
     """Add ``current_level``, ``future_level`` and ``grade`` (A–F by ``layout``) to each customer."""
     layout = layout or DEFAULT_LAYOUT
-    cuts = {**(DEFAULT_SHARE_CUTS if method == "share" else DEFAULT_CUTS), **(cuts or {})}
+    cuts = level_cuts(cuts, method)
     _check_layout(layout)
     for column in (current, future):
         if column not in customers.columns:

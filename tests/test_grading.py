@@ -127,3 +127,12 @@ def test_future_value_from_a_dwyer_table_per_group():
         grading.future_value(summary, method="dwyer", dwyer=table, groups=where.mask(where.index == "c", "east"))
     with pytest.raises(ValueError, match="needs dwyer"):
         grading.future_value(summary, method="dwyer")
+
+
+def test_cut_shares_describe_the_levels_the_grading_uses():
+    assert grading.cut_shares() == pytest.approx({"high": 0.2, "medium": 0.3, "future_high": 0.5})
+    assert grading.cut_shares({"current": [0.6, 0.9]}) == pytest.approx({"high": 0.1, "medium": 0.3, "future_high": 0.5})
+    assert grading.cut_shares(method="share") == pytest.approx({"high": 0.8, "medium": 0.15, "future_high": 0.8})
+    values = pd.DataFrame({"customer_id": range(100), "current_value": np.arange(100.0), "future_value": np.arange(100.0)})
+    levels = grading.grade(values, cuts={"current": [0.6, 0.9]})["current_level"].value_counts(normalize=True)
+    assert levels["high"] == pytest.approx(grading.cut_shares({"current": [0.6, 0.9]})["high"])
