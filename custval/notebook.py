@@ -20,13 +20,11 @@ from custval.outputs import save_table
 from custval.summary import summarize
 
 
-@dataclass
-class NotebookRun:
-    """The data and settings one notebook works with."""
+class Presenter:
+    """What every notebook helper does to show and keep results; subclasses have ``lang`` and
+    ``output_dir``."""
 
-    data: Dataset
     lang: str
-    as_of: str | None
     output_dir: str
 
     def say(self, key: str, /, **values) -> None:
@@ -42,7 +40,18 @@ class NotebookRun:
         display(table(data, lang=self.lang, **options))
 
     def save(self, data: pd.DataFrame, name: str):
+        """Write ``data`` to the run's ``tables/`` folder (only inside ``custval report``)."""
         return save_table(data, name, self.output_dir)
+
+
+@dataclass
+class NotebookRun(Presenter):
+    """The data and settings one notebook works with."""
+
+    data: Dataset
+    lang: str
+    as_of: str | None
+    output_dir: str
 
     @property
     def transactions(self) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import exercise_support as support
 from custval import exercises
 from custval.exercises import product
 
@@ -14,24 +15,12 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "exercises"
 EX = product.EXERCISE
 
 
-def answer(tmp_path, frame, suffix=".csv", lang="en"):
-    """Write ``frame`` as the student's file and check it as the notebook does."""
-    path = tmp_path / f"{EX.slug}{suffix}"
-    if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        frame.to_excel(path, index=False)
-    return exercises.start(EX, tmp_path, lang=lang)
+def answer(tmp_path, frame, **options):
+    return support.answer(tmp_path, EX, frame, **options)
 
 
-def codes(run) -> list[str]:
-    return run.problems["code"].tolist()
-
-
-def problem(run, code) -> pd.Series:
-    found = run.problems[run.problems["code"] == code]
-    assert len(found) == 1, run.problems
-    return found.iloc[0]
+codes = support.codes
+problem = support.only
 
 
 def example() -> pd.DataFrame:

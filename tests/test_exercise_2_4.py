@@ -7,27 +7,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import exercise_support as support
 from custval import exercises
 from custval.exercises import groups
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "exercises"
 
 
-def answer(tmp_path, frame, suffix=".csv"):
-    """Write ``frame`` as the student's file and check it as the notebook does (in English)."""
-    path = tmp_path / f"{groups.EXERCISE.slug}{suffix}"
-    if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        frame.to_excel(path, index=False)
-    return exercises.start(groups.EXERCISE, tmp_path, lang="en")
+def answer(tmp_path, frame, **options):
+    return support.answer(tmp_path, groups.EXERCISE, frame, **options)
 
 
-def only(run, code) -> pd.Series:
-    """The single problem with ``code``."""
-    found = run.problems[run.problems["code"] == code]
-    assert len(found) == 1, run.problems
-    return found.iloc[0]
+only = support.only
 
 
 def test_worked_example_passes_and_reads_from_xlsx_and_english_headers(tmp_path):

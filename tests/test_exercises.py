@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import exercise_support as support
 from custval import exercises
 from custval.exercises import macro, value_grades
 
@@ -15,17 +16,10 @@ DATA = ROOT / "data" / "exercises"
 
 
 def answer(tmp_path, exercise, frame, suffix=".csv", encoding="utf-8-sig"):
-    """Write ``frame`` as the student's file for ``exercise`` and check it as the notebook does."""
-    path = tmp_path / f"{exercise.slug}{suffix}"
-    if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding=encoding)
-    else:
-        frame.to_excel(path, index=False)
-    return exercises.start(exercise, tmp_path, lang="en")
+    return support.answer(tmp_path, exercise, frame, suffix=suffix, encoding=encoding)
 
 
-def codes(run) -> list[str]:
-    return run.problems["code"].tolist()
+codes = support.codes
 
 
 def test_committed_templates_and_examples_are_what_the_code_writes(tmp_path):

@@ -1,6 +1,6 @@
 """Glue for the exercise notebooks: read and check the student's file, show the verdict.
 
-``run = start("2-1", answers, lang)`` never raises on a bad answer: a missing or unreadable file
+``run = start(macro.EXERCISE, answers, lang)`` never raises on a bad answer: a missing or unreadable file
 becomes a problem like any other, so the check cell always explains what to do.
 """
 
@@ -12,14 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from custval import i18n, plots
-from custval.display import table
 from custval.errors import DataError
-from custval.outputs import save_table
+from custval.notebook import Presenter
 from custval.exercises.base import ERROR, PROBLEM_COLUMNS, ROW, WARNING, Exercise, answer_file, check, read_answer
 
 
 @dataclass
-class ExerciseRun:
+class ExerciseRun(Presenter):
     """One student's answer to one exercise, checked."""
 
     exercise: Exercise
@@ -33,20 +32,6 @@ class ExerciseRun:
     def ok(self) -> bool:
         """No errors (notes are allowed): the analysis can run."""
         return not (self.problems["severity"] == ERROR).any()
-
-    def say(self, key: str, /, **values) -> None:
-        from IPython.display import Markdown, display
-
-        display(Markdown(i18n.t(key, **values)))
-
-    def show(self, data: pd.DataFrame, **options) -> None:
-        from IPython.display import display
-
-        display(table(data, lang=self.lang, **options))
-
-    def save(self, data: pd.DataFrame, name: str):
-        """Write ``data`` to the run's ``tables/`` folder (only inside ``custval report``)."""
-        return save_table(data, name, self.output_dir)
 
     def show_template(self) -> None:
         """The template's columns and how to fill each one in."""
