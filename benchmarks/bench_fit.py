@@ -40,34 +40,41 @@ def main(argv=None) -> int:
     parser.add_argument("--customers", type=int, default=CUSTOMERS)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    from custval.clv import BetaGeo, GammaGamma
+    from custval.clv import BetaGeo, GammaGamma, fit_value_models
 
     summary = cached_summary(args.customers)
     distinct = len(summary[["frequency", "recency", "T"]].drop_duplicates())
-    timings = {"BG/NBD": [], "Gamma-Gamma": [], "both": []}
+    timings = {"BG/NBD": [], "Gamma-Gamma": [], "one after the other": [], "both": []}
     for _ in range(args.runs):
         start = time.perf_counter()
         bgnbd = BetaGeo().fit(summary)
         middle = time.perf_counter()
         spend = GammaGamma().fit(summary)
         end = time.perf_counter()
+        pair = fit_value_models(summary)
+        done = time.perf_counter()
+        assert pair[0].params_ == bgnbd.params_ and pair[1].params_ == spend.params_  # same fits, side by side
         timings["BG/NBD"].append(middle - start)
         timings["Gamma-Gamma"].append(end - middle)
-        timings["both"].append(end - start)
+        timings["one after the other"].append(end - start)
+        timings["both"].append(done - end)
     print(f"fit benchmark — {len(summary):,} customers, {distinct:,} distinct (frequency, recency, T) rows, "
           f"median of {args.runs} runs")  # fmt: skip
     print()
-    header = f"{'model':<14}{'median s':>10}{'vs lifetimes':>14}   parameters"
+    header = f"{'model':<40}{'median s':>10}{'vs lifetimes':>14}   parameters"
     print(header)
-    print("-" * 90)
-    for name, model in (("BG/NBD", bgnbd), ("Gamma-Gamma", spend), ("both", None)):
-        seconds = statistics.median(timings[name])
+    print("-" * 110)
+    rows = (("BG/NBD", bgnbd), ("Gamma-Gamma", spend), ("one after the other", None),
+            ("both (fit_value_models, side by side)", None))  # fmt: skip
+    for name, model in rows:
+        seconds = statistics.median(timings[name.split(" (")[0]])
         params = ", ".join(f"{k}={v:.4g}" for k, v in model.params_.items()) if model else ""
         ratio = f"{LIFETIMES_SECONDS / seconds:>13.0f}×" if name == "BG/NBD" else f"{'':>14}"
-        print(f"{name:<14}{seconds:>10.3f}{ratio}   {params}")
+        print(f"{name:<40}{seconds:>10.3f}{ratio}   {params}")
     both = statistics.median(timings["both"])
     print()
-    print(f"{'PASS' if both <= TARGET_SECONDS else 'FAIL'}  BG/NBD + Gamma-Gamma ≤ {TARGET_SECONDS} s ({both:.3f} s)")
+    print(f"{'PASS' if both <= TARGET_SECONDS else 'FAIL'}  BG/NBD + Gamma-Gamma ≤ {TARGET_SECONDS} s ({both:.3f} s, "
+          "fitted as grading.future_value fits them)")  # fmt: skip
     return 0
 
 

@@ -69,7 +69,7 @@ def future_value(summary: pd.DataFrame, horizon: int = 12, unit: str = "M", disc
     ``custval.clv.dwyer_table`` (``dwyer``, grouped by its first column); ``groups`` is each
     customer's group (a Series indexed by customer_id).
     """
-    from custval.clv import BetaGeo, FitError, GammaGamma, clv, retention_clv
+    from custval.clv import FitError, clv, fit_value_models, retention_clv
 
     if method == "dwyer":
         if dwyer is None or groups is None:
@@ -92,10 +92,9 @@ def future_value(summary: pd.DataFrame, horizon: int = 12, unit: str = "M", disc
         return pd.DataFrame({"customer_id": summary["customer_id"], "future_value": values, "method": "retention"})
     if method != "models":
         raise ValueError(f"method must be 'models', 'retention' or 'dwyer', got {method!r}")
-    purchases = BetaGeo().fit(summary)
-    try:
-        spend, spend_model = GammaGamma().fit(summary), "gamma_gamma"
-    except FitError:
+    purchases, spend = fit_value_models(summary)
+    spend_model = "gamma_gamma"
+    if isinstance(spend, FitError):
         spend, spend_model = _MeanSpend(summary), "mean_order_value"
     values = clv(purchases, spend, summary, horizon=horizon, unit=unit, discount=discount, margin=margin_rate)
     from custval.summary import UNITS

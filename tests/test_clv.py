@@ -210,3 +210,72 @@ def test_frequency_recency_matrix_is_monotone(bgnbd):
         # for a given frequency, a more recent last purchase means more alive and more purchases ahead
         assert part["p_alive"].is_monotonic_increasing and part["expected"].is_monotonic_increasing
     assert grid.loc[grid["recency"] == 39.0].set_index("frequency")["expected"].is_monotonic_increasing
+
+
+def test_compression_keeps_the_log_likelihood_and_its_gradient(cdnow, bgnbd):
+    from custval.clv.base import compress
+
+    params = np.array([bgnbd.params_[n] for n in bgnbd.names]) * [1.1, 0.9, 1.2, 0.8]
+    rows = {c: cdnow[c].to_numpy(float) for c in bgnbd.columns}
+    every_row = float(np.sum(bgnbd._loglik(params, rows)))
+    data = compress(cdnow, bgnbd.columns)
+    assert len(data["weight"]) < len(cdnow) and data["weight"].sum() == len(cdnow)
+    total, grad = bgnbd._total(params, data)
+    assert total == pytest.approx(every_row, rel=1e-12)
+    step = 1e-6 * params
+    for i in range(4):  # the analytic gradient against central differences
+        up, down = params.copy(), params.copy()
+        up[i] += step[i]
+        down[i] -= step[i]
+        numeric = (np.sum(bgnbd._loglik(up, rows)) - np.sum(bgnbd._loglik(down, rows))) / (2 * step[i])
+        assert grad[i] == pytest.approx(numeric, rel=1e-5, abs=1e-4)
+
+
+def test_large_fit_path_matches_the_plain_fit(cdnow, bgnbd, monkeypatch):
+    """Warm start on a sample, then Newton steps on all rows: the optimum of the plain L-BFGS-B
+    fit (forced here on CDNOW by shrinking the warm-start sample)."""
+    from custval.clv import base
+
+    spend = clv.GammaGamma().fit(cdnow)
+    monkeypatch.setattr(base, "WARM_START_ROWS", 300)
+    monkeypatch.setattr(clv.gamma_gamma, "WARM_START_ROWS", 300)
+    fast = clv.BetaGeo().fit(cdnow)
+    for name in bgnbd.names:
+        assert fast.params_[name] == pytest.approx(bgnbd.params_[name], rel=1e-6), name
+    assert fast.log_likelihood_ == pytest.approx(bgnbd.log_likelihood_, abs=1e-6)
+    fast_spend = clv.GammaGamma().fit(cdnow)  # one row per customer (continuous monetary)
+    assert fast_spend.n_rows_ == 946
+    for name in spend.names:
+        assert fast_spend.params_[name] == pytest.approx(spend.params_[name], rel=1e-6), name
+    assert fast_spend.log_likelihood_ == pytest.approx(spend.log_likelihood_, abs=1e-6)
+
+
+def test_fitting_side_by_side_gives_the_same_models_and_leaves_blas_as_it_was(cdnow):
+    from threadpoolctl import threadpool_info
+
+    from custval.clv import BetaGeo, FitError, GammaGamma, fit_value_models
+
+    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    summary = cdnow
+    purchases, spend = fit_value_models(summary)
+    assert purchases.params_ == BetaGeo().fit(summary).params_
+    assert spend.params_ == GammaGamma().fit(summary).params_
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+    one_time = summary.assign(frequency=0, recency=0.0, monetary=0.0)
+    one_time.loc[:1, ["frequency", "recency", "monetary"]] = [1, 1.0, 10.0]  # two repeat buyers: too few for Gamma-Gamma
+    _, failed = fit_value_models(one_time)
+    assert isinstance(failed, FitError)  # Gamma-Gamma's failure comes back for the caller to handle
+
+
+def test_bgnbd_likelihood_split_over_two_threads_equals_the_single_pass(cdnow, monkeypatch):
+    from custval.clv import base, beta_geo
+
+    params = np.array([0.243, 4.414, 0.793, 2.426])
+    single = clv.BetaGeo()._total(params, base.compress(cdnow, clv.BetaGeo.columns))
+    monkeypatch.setattr(beta_geo, "PARALLEL_ROWS", 10)
+    monkeypatch.setattr(beta_geo, "_workers", lambda: 2)
+    data = base.compress(cdnow, clv.BetaGeo.columns)
+    split = clv.BetaGeo()._total(params, data)
+    assert len(data["_bgnbd"]["chunks"]) == 2 and all(c["n"] > 0 for c in data["_bgnbd"]["chunks"])
+    assert split[0] == pytest.approx(single[0], rel=1e-13) and np.allclose(split[1], single[1], rtol=1e-12)
+    assert clv.BetaGeo()._total(params, data)[0] == split[0]  # the same sum in the same order every time

@@ -13,6 +13,7 @@ from custval.clv.value import (
     dwyer_inputs,
     dwyer_table,
     event_value,
+    fit_value_models,
     frequency_recency_matrix,
     markov_clv,
     retention_clv,
@@ -20,5 +21,5 @@ from custval.clv.value import (
 
 __all__ = [
     "BetaGeo", "BetaGeoBetaBinom", "FitError", "GammaGamma", "ParetoNBD", "ShiftedBetaGeometric", "calibration_holdout_check", "clv", "cumulative_tracking",
-    "dwyer_inputs", "dwyer_table", "event_value", "frequency_recency_matrix", "markov_clv", "retention_clv",
+    "dwyer_inputs", "dwyer_table", "event_value", "fit_value_models", "frequency_recency_matrix", "markov_clv", "retention_clv",
 ]  # fmt: skip

@@ -4,6 +4,11 @@ log parameters with bounds, check the result, standard errors from the Hessian.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 from scipy import optimize
@@ -11,7 +16,45 @@ from scipy import optimize
 from custval.errors import DataError, examples
 
 LOG_BOUNDS = (-12.0, 12.0)  # parameters between 6e-6 and 1.6e5
-WARM_START_ROWS = 20_000
+WARM_START_ROWS = 20_000  # customers in the warm-start sample of large fits
+REFINE_TOLERANCE = 1e-7  # largest change of a log parameter at which the full-data steps stop
+
+
+_BLAS = {"depth": 0, "limit": None, "lock": threading.Lock()}
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS on one thread while fits run. L-BFGS-B makes many tiny BLAS calls, and waking
+    OpenBLAS's thread pool for each costs milliseconds on a busy 2-core machine (a 20k-row warm
+    start took 160 ms instead of 22 ms). Re-entrant and thread-safe: fits running side by side
+    share one limit, lifted when the last of them ends. threadpoolctl comes with scikit-learn;
+    without it nothing is limited."""
+    with _BLAS["lock"]:
+        if _BLAS["depth"] == 0:
+            _BLAS["limit"] = _blas_limit()
+        _BLAS["depth"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS["lock"]:
+            _BLAS["depth"] -= 1
+            if _BLAS["depth"] == 0 and _BLAS["limit"] is not None:
+                _BLAS["limit"].restore_original_limits()
+                _BLAS["limit"] = None
+
+
+def _blas_limit():
+    """Limit BLAS to one thread; the limiter restores the original limits (None: no threadpoolctl)."""
+    if "controller" not in _BLAS:  # inspecting the loaded libraries is slow: once per process
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS["controller"] = ThreadpoolController()
+        except ImportError:  # pragma: no cover - optional: only speed depends on it
+            _BLAS["controller"] = None
+    controller = _BLAS["controller"]
+    return None if controller is None else controller.limit(limits=1, user_api="blas")
 
 
 class FitError(DataError):
@@ -21,9 +64,7 @@ class FitError(DataError):
 def check_summary(model: str, summary: pd.DataFrame, columns=("frequency", "recency", "T")) -> None:
     """Raise ``DataError`` for rows no model can explain (negative counts, recency outside [0, T])."""
     x, tx, T = (_floats(summary[c]) for c in columns)
-    with np.errstate(invalid="ignore"):
-        fine = np.isfinite(x + tx + T) & (x >= 0) & (tx >= 0) & (tx <= T) & ((x > 0) | (tx == 0))
-    if fine.all():  # one cheap pass for the usual case; the details only when something is wrong
+    if _all_fine(x, tx, T):  # a few cheap reductions for the usual case; the details only when something is wrong
         return
     problems = [
         (~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(T), "missing or non-numeric values"),
@@ -36,6 +77,16 @@ def check_summary(model: str, summary: pd.DataFrame, columns=("frequency", "rece
         if bad.any():
             rows = summary.index[bad]
             raise DataError(f"{model}: {int(bad.sum())} row(s) with {what}, e.g. row(s) {examples(rows)}")
+
+
+def _all_fine(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> bool:
+    """Whether every row has finite x, t_x, T with x ≥ 0, 0 ≤ t_x ≤ T and t_x = 0 when x = 0
+    (reductions only: a NaN makes a minimum NaN, and every comparison with NaN is false)."""
+    if not len(x):
+        return True
+    with np.errstate(invalid="ignore"):
+        return bool(x.min() >= 0 and x.max() < np.inf and tx.min() >= 0 and T.max() < np.inf
+                    and (T - tx).min() >= 0 and (tx * (x == 0)).max() == 0)  # fmt: skip
 
 
 def _floats(column: pd.Series) -> np.ndarray:
@@ -55,37 +106,131 @@ def check_repeat_buyers(model: str, summary: pd.DataFrame) -> None:
 def compress(summary: pd.DataFrame, columns, weights=None) -> dict:
     """Distinct rows of ``columns`` with their total weight: the likelihood only needs those.
 
-    Each column also gets its distinct values (``<c>_values``) and every row's position among
-    them (``<c>_index``), so that functions of one column are evaluated once per distinct value.
+    Each column also gets its distinct values in increasing order (``<c>_values``) and every
+    row's position among them (``<c>_index``), so that functions of one column are evaluated once
+    per distinct value. The distinct rows come sorted, the first column varying slowest (so rows
+    with the same frequency are contiguous).
+
+    The columns are packed into one integer key (small non-negative integers such as counts and
+    days as they are, anything else by its rank among the column's values), and one sort of
+    that key finds the distinct rows: faster than hashing the float columns.
     """
-    w = np.ones(len(summary)) if weights is None else np.asarray(weights, dtype=float)
-    if len(w) != len(summary):
-        raise ValueError(f"weights has {len(w)} values for {len(summary)} rows")
-    codes, uniques = [], []
-    for c in columns:
-        code, values = pd.factorize(summary[c].to_numpy(dtype=float))  # hashing beats sorting here
-        uniques.append(np.asarray(values))
-        codes.append(code.astype(np.int64))
-    key = codes[0]
-    for code, values in zip(codes[1:], uniques[1:]):
-        key = key * len(values) + code
-    inverse, distinct_keys = pd.factorize(key)
-    first = np.full(len(distinct_keys), -1, dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(key) - 1, -1, -1)
-    weight = np.bincount(inverse, weights=w, minlength=len(distinct_keys))
+    n = len(summary)
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    if w is not None and len(w) != n:
+        raise ValueError(f"weights has {len(w)} values for {n} rows")
+    parts = [_key_part(summary[c]) for c in columns]  # (ints or codes, distinct values or None)
+    widths = [max(int(p.max()) if p.size else 0, 1).bit_length() for p, _ in parts]
+    packed = sum(widths) <= 62
+    key = parts[0][0].astype(np.int32 if sum(widths) <= 31 else np.int64)
+    for (part, _), width in zip(parts[1:], widths[1:]):
+        if not packed and key.size and int(key.max()).bit_length() + width > 62:
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)  # re-rank: stay in int64
+        key = (key << width) | part
+    order = None if (w is None and packed) else np.argsort(key)
+    ordered = np.sort(key) if order is None else key[order]
+    new = np.empty(n, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    if w is None:
+        weight = np.diff(starts, append=n).astype(float)
+    else:
+        weight = np.add.reduceat(w[order], starts) if n else np.zeros(0)
     data = {"weight": weight}
-    for c, code, values in zip(columns, codes, uniques):
-        data[f"{c}_index"] = code[first]
+    if packed:  # unpack the distinct keys
+        rest, distinct = ordered[starts], {}
+        for c, width in zip(columns[::-1], widths[::-1]):
+            distinct[c] = rest & ((1 << width) - 1)
+            rest = rest >> width
+    else:
+        first = order[starts]
+        distinct = {c: part[first] for c, (part, _) in zip(columns, parts)}
+    for c, (_, values) in zip(columns, parts):
+        if values is None:  # small integers: rank them through a lookup table
+            present = np.zeros(int(distinct[c].max()) + 1 if n else 1, dtype=bool)
+            present[distinct[c]] = True
+            values = np.flatnonzero(present).astype(float)
+            index = (np.cumsum(present, dtype=np.int64) - 1)[distinct[c]]
+        else:
+            index = distinct[c].astype(np.int64)
+        data[f"{c}_index"] = index
         data[f"{c}_values"] = values
-        data[c] = values[data[f"{c}_index"]]
+        data[c] = values[index]
     return data
 
 
-def _subset(data: dict, rows: int) -> dict:
-    """A seeded random subset of compressed rows, weights rescaled to the same total."""
-    chosen = np.sort(np.random.default_rng(0).choice(len(data["weight"]), size=rows, replace=False))
-    part = {k: (v[chosen] if len(v) == len(data["weight"]) and not k.endswith("_values") else v) for k, v in data.items()}
-    part["weight"] = part["weight"] * data["weight"].sum() / part["weight"].sum()
+def _codes(values: np.ndarray):
+    """(each value's position among the distinct values, the distinct values in increasing order)."""
+    part, distinct = _key_part(pd.Series(values, copy=False))
+    if distinct is None:  # small integers: rank them through a lookup table
+        present = np.zeros(int(part.max()) + 1 if part.size else 1, dtype=bool)
+        present[part] = True
+        return (np.cumsum(present, dtype=np.int64) - 1)[part], np.flatnonzero(present).astype(float)
+    return part, distinct
+
+
+def _key_part(column: pd.Series):
+    """A column as non-negative integers for the key: (the values, None) when they are small
+    non-negative integers, else (each value's rank, the distinct values in increasing order)."""
+    values = column.to_numpy(dtype=float)
+    if values.size:
+        low, high = values.min(), values.max()
+        if 0 <= low and high < 2**30:
+            ints = values.astype(np.int32)
+            if (ints == values).all():
+                return ints, None
+    code, distinct = pd.factorize(values, sort=True)
+    return code.astype(np.int64), np.asarray(distinct, dtype=float)
+
+
+PARALLEL_ROWS = 200_000  # rows from which a likelihood evaluation is split over two threads
+_POOL = {}
+
+
+def _workers() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Two threads for the halves of a large likelihood evaluation (made once, on first use)."""
+    if "pool" not in _POOL:
+        _POOL["pool"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="custval-fit")
+    return _POOL["pool"]
+
+
+def _dot(u, v) -> float:
+    """u · v without BLAS (whose thread pool only contends on a busy 2-core machine)."""
+    return float(np.einsum("i,i->", u, v))
+
+
+def _hessian(objective, z, step=1e-5) -> np.ndarray:
+    """Symmetrised central-difference Hessian of ``objective`` from its analytic gradient."""
+    k = len(z)
+    hessian = np.empty((k, k))
+    for j in range(k):
+        shift = np.zeros(k)
+        shift[j] = step
+        hessian[:, j] = (objective(z + shift)[1] - objective(z - shift)[1]) / (2 * step)
+    return (hessian + hessian.T) / 2
+
+
+def _subset(data: dict, customers: int) -> dict:
+    """A systematic sample of ``customers`` customers from the compressed rows (probability
+    proportional to weight, so a heavy row is always in and the sample is spread over the rows in
+    their sorted order); each sampled customer carries the weight total / customers."""
+    weight = data["weight"]
+    total = float(weight.sum())
+    step = total / customers
+    hits = np.searchsorted(np.cumsum(weight), (np.arange(customers) + 0.5) * step, side="right")
+    rows, counts = np.unique(np.minimum(hits, len(weight) - 1), return_counts=True)
+    part = {k: (v[rows] if len(v) == len(weight) and not k.endswith("_values") else v)
+            for k, v in data.items() if not k.startswith("_")}  # "_" keys: caches of the full data
+    part["weight"] = counts * step
     return part
 
 
@@ -108,20 +253,31 @@ class Model:
     def fit(self, summary: pd.DataFrame, weights=None, initial=None):
         """Maximum-likelihood fit on the summary's distinct rows; returns ``self``.
 
-        With many distinct rows the optimiser first runs on a seeded random subset of
-        ``WARM_START_ROWS`` rows (weights rescaled) and then finishes on all of them, so the full,
-        exact likelihood is only evaluated near its optimum.
+        With many distinct rows (and an analytic gradient) the optimiser first runs on a systematic
+        sample of ``WARM_START_ROWS`` customers, and then finishes on all rows with Newton steps
+        that use the sample's Hessian, updated as it goes (``_refine``): the full, exact
+        likelihood is only evaluated a few times, near its optimum.
         """
         self._check(summary)
-        data = compress(summary, self.columns, weights)
+        return self._fit_data(self._data(summary, weights), initial)
+
+    def _fit_data(self, data: dict, initial=None):
+        """``fit`` on prepared rows (``weight`` and the columns, see ``compress``)."""
         self.n_customers_ = float(data["weight"].sum())
         self.n_rows_ = len(data["weight"])
         start = np.log(np.asarray(initial if initial is not None else self.initial, dtype=float))
-        if self.n_rows_ > 2 * WARM_START_ROWS:
-            start = self._optimise(_subset(data, WARM_START_ROWS), start).x
-        result = self._optimise(data, start)
-        params = np.exp(result.x)
-        total = float(np.dot(data["weight"], self._loglik(params, data)))
+        objective = self._objective(data)
+        with _one_blas_thread():
+            if self.n_rows_ > 2 * WARM_START_ROWS:
+                part = _subset(data, WARM_START_ROWS)
+                start = self._optimise(part, start).x
+                result = self._refine(objective, part, start) if self.gradient else None
+                if result is None:
+                    result = self._optimise(data, start, objective)
+            else:
+                result = self._optimise(data, start, objective)
+            params = np.exp(result.x)
+            total = objective.total_at(result.x)
         if not np.isfinite(total) or not np.all(np.isfinite(params)):
             raise FitError(f"{type(self).__name__}: the likelihood is not finite at the optimum; "
                            "check the summary for impossible rows (recency > T, negative values)")  # fmt: skip
@@ -137,6 +293,10 @@ class Model:
         self._standard_errors_cache = None
         return self
 
+    def _data(self, summary: pd.DataFrame, weights=None) -> dict:
+        """The rows the likelihood is evaluated on: by default the distinct rows (``compress``)."""
+        return compress(summary, self.columns, weights)
+
     @property
     def standard_errors_(self) -> dict:
         """Standard errors from the Hessian of the log-likelihood (computed on first use)."""
@@ -147,12 +307,18 @@ class Model:
         return self._standard_errors_cache
 
     def _objective(self, data):
-        """Mean negative log-likelihood on log parameters, with its gradient when analytic."""
+        """Mean negative log-likelihood on log parameters, with its gradient when analytic.
+
+        ``objective.total_at(log_params)`` is the weighted log-likelihood there, reusing the last
+        evaluation when it was at that point.
+        """
         n = float(data["weight"].sum())
+        last = {}
 
         def objective(log_params):
             params = np.exp(log_params)
             total, grad = self._total(params, data)
+            last.update(at=np.array(log_params, dtype=float), total=total)
             value = -total / n + self.penalizer * np.sum(params**2)
             if not np.isfinite(value):
                 return np.inf, np.zeros_like(log_params)
@@ -161,15 +327,84 @@ class Model:
             grad = -grad / n + 2 * self.penalizer * params
             return value, grad * params  # chain rule for log parameters
 
+        def with_hessian(log_params):
+            """(value, gradient, Hessian) on log parameters, for models with ``_total_hessian``."""
+            params = np.exp(log_params)
+            total, grad, hess = self._total_hessian(params, data)
+            last.update(at=np.array(log_params, dtype=float), total=total)
+            value = -total / n + self.penalizer * np.sum(params**2)
+            if not np.isfinite(value):
+                return np.inf, np.zeros_like(log_params), None
+            grad = -grad / n + 2 * self.penalizer * params
+            hess = -hess / n + np.diag(2 * self.penalizer * np.ones_like(params))
+            # chain rule for log parameters: d²f/dz_i dz_j = p_i p_j f_ij + δ_ij p_i f_i
+            return value, grad * params, hess * np.outer(params, params) + np.diag(grad * params)
+
+        def total_at(log_params):
+            if "at" not in last or not np.array_equal(last["at"], log_params):
+                objective(log_params)
+            return float(last["total"])
+
+        objective.total_at = total_at
+        objective.with_hessian = with_hessian
         return objective
 
-    def _optimise(self, data, start):
-        objective = self._objective(data)
+    def _optimise(self, data, start, objective=None):
+        objective = self._objective(data) if objective is None else objective
         return optimize.minimize(
             objective if self.gradient else (lambda z: objective(z)[0]),
             start, jac=self.gradient, method="L-BFGS-B", bounds=[LOG_BOUNDS] * len(start),
             options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
         )  # fmt: skip
+
+    def _refine(self, objective, part, start, tolerance=REFINE_TOLERANCE, max_steps=50):
+        """Minimise the full-data ``objective`` from ``start`` (the optimum on the sample ``part``)
+        by Newton steps: with the exact Hessian for models that have ``_total_hessian``, else with
+        the sample's finite-difference Hessian, BFGS-updated after each step.
+
+        Stops when the next step changes no log parameter by more than ``tolerance`` and returns
+        the last evaluated point; returns None (the caller then runs L-BFGS-B) if a step leaves the
+        bounds or fails to decrease the objective.
+        """
+        exact = hasattr(self, "_total_hessian")
+        evaluate = objective.with_hessian if exact else (lambda z: (*objective(z), None))
+        z = np.asarray(start, dtype=float)
+        value, grad, hessian = evaluate(z)
+        if not exact:
+            hessian = _hessian(self._objective(part), z)
+        for step_count in range(max_steps):
+            if hessian is None or not (np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hessian))):
+                return None
+            try:
+                step = -np.linalg.solve(hessian, grad)
+            except np.linalg.LinAlgError:
+                return None
+            slope = float(grad @ step)
+            if not np.all(np.isfinite(step)) or slope >= 0:
+                return None
+            if np.max(np.abs(step)) <= tolerance:
+                return optimize.OptimizeResult(x=z, fun=value, jac=grad, success=True, nit=step_count,
+                                               message="Newton steps converged")  # fmt: skip
+            length = 1.0
+            while True:
+                trial = z + length * step
+                if np.any(trial <= LOG_BOUNDS[0]) or np.any(trial >= LOG_BOUNDS[1]):
+                    return None
+                new_value, new_grad, new_hessian = evaluate(trial)
+                if new_value <= value + 1e-4 * length * slope + 1e-15 * abs(value):
+                    break
+                length /= 2
+                if length < 1e-3:
+                    return None
+            if not exact:  # BFGS update of the sample's Hessian
+                s, y = trial - z, new_grad - grad
+                if s @ y > 1e-12 * np.sqrt((s @ s) * (y @ y)):
+                    hs = hessian @ s
+                    new_hessian = hessian + np.outer(y, y) / (y @ s) - np.outer(hs, hs) / (s @ hs)
+                else:
+                    new_hessian = hessian
+            z, value, grad, hessian = trial, new_value, new_grad, new_hessian
+        return None
 
     def _total(self, params, data):
         """Weighted log-likelihood and its gradient (None when the model has no analytic one)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from custval.clv.base import Model, check_repeat_buyers, check_summary
+from custval.clv.base import PARALLEL_ROWS, Model, _dot, _pool, _workers, check_repeat_buyers, check_summary
 
 
 def _values(data, name):
@@ -20,6 +20,90 @@ def _values(data, name):
 def _index(data, name):
     key = f"{name}_index"
     return data[key] if key in data else np.arange(len(data[name]))
+
+
+def _prepared(data) -> dict:
+    """Parameter-free pieces of the BG/NBD likelihood, computed once per data set (and kept in it):
+    per-x and per-T weight totals, and the rows with repeat purchases grouped by x."""
+    prep = data.get("_bgnbd")
+    if prep is not None:
+        return prep
+    ux, uT, utx = (_values(data, c) for c in ("frequency", "T", "recency"))
+    x_idx, t_idx, tx_idx = (np.asarray(_index(data, c)) for c in ("frequency", "T", "recency"))
+    w = np.asarray(data["weight"], dtype=float)
+    x = ux[x_idx]
+    prep = {
+        "ux": ux, "uT": uT, "utx": utx, "n": float(w.sum()),
+        "w_x": np.bincount(x_idx, weights=w, minlength=len(ux)),
+        "w_T": np.bincount(t_idx, weights=w, minlength=len(uT)),
+        "wx_T": np.bincount(t_idx, weights=w * x, minlength=len(uT)),
+    }  # fmt: skip
+    if len(x_idx) < 2 or np.all(x_idx[1:] >= x_idx[:-1]):  # sorted by x (compress): a slice
+        repeat = slice(int(np.searchsorted(x, 0.0, side="right")) if np.all(ux >= 0) else 0, None)
+        if np.any(x[repeat] <= 0):
+            repeat = np.flatnonzero(x > 0)
+    else:
+        repeat = np.flatnonzero(x > 0)
+        repeat = repeat[np.argsort(x_idx[repeat], kind="stable")]  # group the rows by x
+    rx_idx = x_idx[repeat]
+    rows = {"x": x[repeat], "w": w[repeat], "T_index": t_idx[repeat], "recency_index": tx_idx[repeat], "x_index": rx_idx}
+    prep["chunks"] = [_grouped(rows, part) for part in _halves(rx_idx)]
+    data["_bgnbd"] = prep
+    return prep
+
+
+def _halves(x_index: np.ndarray) -> list[slice]:
+    """Row ranges for the parallel part of the likelihood: two halves split where x changes, so
+    each holds whole groups of equal x; one range for small data (threads would not pay)."""
+    n = len(x_index)
+    if n < PARALLEL_ROWS or _workers() < 2:
+        return [slice(0, n)]
+    cut = int(np.searchsorted(x_index, x_index[n // 2]))
+    cut = cut if cut > 0 else int(np.searchsorted(x_index, x_index[n // 2], side="right"))
+    return [slice(0, cut), slice(cut, n)] if 0 < cut < n else [slice(0, n)]
+
+
+def _grouped(rows: dict, part: slice) -> dict:
+    """One range of repeat-purchase rows with the starts and sizes of its groups of equal x."""
+    chunk = {k: v[part] for k, v in rows.items()}
+    rx_idx = chunk.pop("x_index")
+    starts = np.flatnonzero(np.r_[True, rx_idx[1:] != rx_idx[:-1]]) if len(rx_idx) else np.zeros(0, np.int64)
+    chunk.update(n=len(rx_idx), x_starts=starts, x_values=rx_idx[starts], x_counts=np.diff(starts, append=len(rx_idx)))
+    return chunk
+
+
+def _repeat_rows(rows: dict, params, log_T_u, log_tx_u, inv_T_u, inv_tx_u, ux) -> tuple:
+    """The rows with repeat purchases' share of the log-likelihood and its gradient (r, α, a, b):
+    log(1 + e^d) with d = log a/(b+x−1) − (r+x) log((α+t_x)/(α+T)). Plain numpy ufuncs, which
+    release the GIL, so two halves of the rows run in parallel threads."""
+    if not rows["n"]:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    r, alpha, a, b = params
+    x, w, t_idx, tx_idx = rows["x"], rows["w"], rows["T_index"], rows["recency_index"]
+    ux_rep = ux[rows["x_values"]]
+    log_ratio = log_tx_u[tx_idx]
+    log_ratio -= log_T_u[t_idx]  # log((α+t_x)/(α+T)) ≤ 0
+    r_x = x + r
+    d = r_x * log_ratio
+    np.subtract(np.repeat(np.log(a) - np.log(b + ux_rep - 1), rows["x_counts"]), d, out=d)
+    # log(1 + e^d) = max(d, 0) + log(1 + e^−|d|), with plain SIMD ufuncs (no overflow)
+    soft = np.abs(d)
+    np.negative(soft, out=soft)
+    np.exp(soft, out=soft)
+    soft += 1.0
+    np.log(soft, out=soft)
+    soft += np.maximum(d, 0.0)
+    total = _dot(w, soft)
+    w3 = np.subtract(d, soft, out=d)
+    np.exp(w3, out=w3)  # e^d / (1 + e^d): the weight of the 'dropped out at t_x' term
+    w3 *= w
+    d_r = -_dot(w3, log_ratio)
+    inv = inv_tx_u[tx_idx]
+    inv -= inv_T_u[t_idx]
+    inv *= r_x
+    d_alpha = -_dot(w3, inv)
+    w3_x = np.add.reduceat(w3, rows["x_starts"])
+    return total, d_r, d_alpha, w3_x.sum() / a, -(w3_x @ (1.0 / (b + ux_rep - 1)))
 
 
 class BetaGeo(Model):
@@ -63,28 +147,43 @@ class BetaGeo(Model):
         return per_x["a1"][x_idx] + np.logaddexp(a2, a3)
 
     def _total(self, params, data):
+        """Weighted log-likelihood and its gradient.
+
+        Per row, ℓ = a1(x) + a2 + log(1 + e^d) with a2 = log B(a, b+x)/B(a, b) − (r+x) log(α+T) and
+        d = a3 − a2 = log a − log(b+x−1) − (r+x) log((α+t_x)/(α+T)) (d = −∞ for x = 0). The sums of
+        a1 and a2 and of their derivatives need only per-x and per-T totals of the weights, fixed
+        before the fit (``_prepared``); only d, log(1 + e^d) and its logistic run over the rows,
+        and only over the rows with repeat purchases.
+        """
         r, alpha, a, b = params
-        ux, x_idx, x, log_T, log_tx, per_x, a2, a3 = self._parts(params, data)
-        weight = data["weight"]
-        both = np.logaddexp(a2, a3)
-        total = float(weight @ (per_x["a1"][x_idx] + both))
-        w3 = np.exp(a3 - both)
-        w2 = 1 - w3
-        # functions of x for the derivatives, once per distinct x
-        bx_u = np.where(ux > 0, b + ux - 1, 1.0)
-        common_u = digamma(a + b) - digamma(a + b + ux)
-        d_a3_u = digamma(a + 1) - digamma(a)
-        d_b2_u = common_u + digamma(b + ux) - digamma(b)
-        d_b3_u = common_u + digamma(bx_u) - digamma(b)
-        weight_x = np.bincount(x_idx, weights=weight, minlength=len(ux))
-        weight_w3_x = np.bincount(x_idx, weights=weight * w3, minlength=len(ux))
-        weight_w2_x = weight_x - weight_w3_x
-        d_r = (weight_x @ (digamma(r + ux) - digamma(r) + np.log(alpha))
-               - weight @ (w2 * log_T + w3 * log_tx))  # fmt: skip
-        d_alpha = weight.sum() * r / alpha - weight @ ((r + x) * (w2 * np.exp(-log_T) + w3 * np.exp(-log_tx)))
-        d_a = weight_w2_x @ common_u + weight_w3_x @ (common_u + d_a3_u)
-        d_b = weight_w2_x @ d_b2_u + weight_w3_x @ d_b3_u
-        return total, np.array([d_r, d_alpha, d_a, d_b])
+        prep = _prepared(data)
+        ux, uT, utx = prep["ux"], prep["uT"], prep["utx"]
+        log_T_u, log_tx_u = np.log(alpha + uT), np.log(alpha + utx)
+        inv_T_u, inv_tx_u = 1.0 / (alpha + uT), 1.0 / (alpha + utx)
+        lgamma_ab = betaln(a, b)
+        # per distinct x
+        a1 = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
+        b2 = betaln(a, b + ux) - lgamma_ab
+        common = digamma(a + b) - digamma(a + b + ux)
+        d_b2 = common + digamma(b + ux) - digamma(b)
+        # per distinct T (rows with and without repeat purchases)
+        r_w_T = r * prep["w_T"] + prep["wx_T"]  # Σ w (r + x) per distinct T
+        W_x = prep["w_x"]
+        total = W_x @ (a1 + b2) - r_w_T @ log_T_u
+        d_r = W_x @ (digamma(r + ux) - digamma(r) + np.log(alpha)) - prep["w_T"] @ log_T_u
+        d_alpha = prep["n"] * r / alpha - r_w_T @ inv_T_u
+        d_a = W_x @ common
+        d_b = W_x @ d_b2
+        per_x = (log_T_u, log_tx_u, inv_T_u, inv_tx_u, ux)
+        chunks = prep["chunks"]
+        if len(chunks) > 1:
+            parts = list(_pool().map(lambda chunk: _repeat_rows(chunk, params, *per_x), chunks))
+        else:
+            parts = [_repeat_rows(chunk, params, *per_x) for chunk in chunks]
+        for part in parts:  # added in a fixed order: the same result every run
+            total += part[0]
+            d_r, d_alpha, d_a, d_b = d_r + part[1], d_alpha + part[2], d_a + part[3], d_b + part[4]
+        return float(total), np.array([d_r, d_alpha, d_a, d_b])
 
     # ----------------------------------------------------------------- predictions
 

@@ -7,10 +7,26 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
-from custval.clv.base import FitError, Model, _floats, column
+from custval.clv.base import WARM_START_ROWS, FitError, Model, _codes, _dot, _floats, column, compress
 from custval.errors import DataError, examples
+
+
+def _prepared(data) -> dict:
+    """Parameter-free pieces of the Gamma-Gamma likelihood, computed once per data set (and kept
+    in it): per-x weight totals, m x, w x and the sums of w ln m and w x ln m."""
+    prep = data.get("_gamma_gamma")
+    if prep is None:
+        ux = np.asarray(data.get("frequency_values", data["frequency"]), dtype=float)
+        x_idx = data["frequency_index"] if "frequency_index" in data else np.arange(len(ux))
+        x, m, w = ux[x_idx], column(data, "monetary"), np.asarray(data["weight"], dtype=float)
+        log_m = np.log(m)
+        wx = w * x
+        prep = {"ux": ux, "w_x": np.bincount(x_idx, weights=w, minlength=len(ux)), "n": float(w.sum()),
+                "w": w, "wx": wx, "mx": m * x, "s_log_m": _dot(w, log_m), "sx_log_m": _dot(wx, log_m)}  # fmt: skip
+        data["_gamma_gamma"] = prep
+    return prep
 
 
 class GammaGamma(Model):
@@ -29,12 +45,23 @@ class GammaGamma(Model):
         if missing.any():
             raise DataError(f"GammaGamma: {int(missing.sum())} row(s) with a missing or non-numeric frequency "
                             f"or monetary value, e.g. row(s) {examples(summary.index[missing])}")  # fmt: skip
-        usable = pd.Series((x > 0) & (m > 0), index=summary.index)
+        usable = (x > 0) & (m > 0)
         self.excluded_ = int((~usable).sum())
         if usable.sum() < 3:
             raise FitError("GammaGamma: fewer than 3 customers with repeat purchases of positive value")
-        w = None if weights is None else np.asarray(weights, dtype=float)[usable.to_numpy()]
-        return super().fit(summary[usable], weights=w, initial=initial)
+        w = None if weights is None else np.asarray(weights, dtype=float)[usable]
+        return self._fit_data(self._spend_data(x[usable], m[usable], w), initial)
+
+    def _spend_data(self, x: np.ndarray, m: np.ndarray, weights=None) -> dict:
+        """Distinct (frequency, monetary) rows, except for large summaries whose monetary values
+        are not whole numbers: a continuous mean spend hardly repeats, so sorting out the distinct
+        pairs would cost more than it saves; those keep one row per customer, coded by frequency."""
+        whole = lambda v: bool(np.all(v == np.round(v)))  # noqa: E731
+        if len(m) <= 2 * WARM_START_ROWS or (m.max() < 2**30 and whole(m[:1000]) and whole(m)):
+            return compress(pd.DataFrame({"frequency": x, "monetary": m}), self.columns, weights)
+        code, values = _codes(x)
+        return {"weight": np.ones(len(m)) if weights is None else np.asarray(weights, dtype=float),
+                "frequency_index": code, "frequency_values": values, "frequency": x, "monetary": m}  # fmt: skip
 
     @staticmethod
     def _parts(params, data):
@@ -52,17 +79,45 @@ class GammaGamma(Model):
         return per_x[x_idx] + (p * x - 1) * np.log(m) - (p * x + q) * log_gmx
 
     def _total(self, params, data):
+        return self._total_hessian(params, data, hessian=False)[:2]
+
+    def _total_hessian(self, params, data, hessian=True):
+        """Weighted log-likelihood, gradient and (optionally) Hessian in (p, q, γ).
+
+        With S(f) = Σ w f(γ + m x) and S_x(f) = Σ w x f(γ + m x) over the rows, the log-likelihood
+        is Σ_x W_x [lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln γ + px ln x] + p Σ w x ln m − Σ w ln m
+        − p S_x(ln) − q S(ln): only γ meets the rows, through ln(γ + m x) and its derivatives.
+        """
         p, q, g = params
-        ux, x_idx, x, m, per_x, log_gmx = self._parts(params, data)
-        w = data["weight"]
-        log_m = data.setdefault("_log_monetary", np.log(m))
-        total = float(w @ (per_x[x_idx] + (p * x - 1) * log_m - (p * x + q) * log_gmx))
-        w_x = np.bincount(x_idx, weights=w, minlength=len(ux))
-        psi = digamma(p * ux + q)
-        d_p = w_x @ (ux * (psi - digamma(p * ux) + np.log(ux))) + (w * x) @ (log_m - log_gmx)
-        d_q = w_x @ (psi - digamma(q) + np.log(g)) - w @ log_gmx
-        d_g = w.sum() * q / g - w @ ((p * x + q) / (g + m * x))
-        return total, np.array([d_p, d_q, d_g])
+        prep = _prepared(data)
+        ux, W_x = prep["ux"], prep["w_x"]
+        u = prep["mx"] + g
+        log_u = np.log(u)
+        s_log, sx_log = _dot(prep["w"], log_u), _dot(prep["wx"], log_u)
+        inv = np.divide(1.0, u, out=u)
+        s_inv, sx_inv = _dot(prep["w"], inv), _dot(prep["wx"], inv)
+        n = prep["n"]
+        px = p * ux
+        total = (W_x @ (gammaln(px + q) - gammaln(px) + px * np.log(ux)) + n * (q * np.log(g) - gammaln(q))
+                 + p * prep["sx_log_m"] - prep["s_log_m"] - p * sx_log - q * s_log)  # fmt: skip
+        psi = digamma(px + q)
+        grad = np.array([
+            W_x @ (ux * (psi - digamma(px) + np.log(ux))) + prep["sx_log_m"] - sx_log,
+            W_x @ psi - n * digamma(q) + n * np.log(g) - s_log,
+            n * q / g - p * sx_inv - q * s_inv,
+        ])  # fmt: skip
+        if not hessian:
+            return float(total), grad, None
+        inv *= inv
+        s_inv2, sx_inv2 = _dot(prep["w"], inv), _dot(prep["wx"], inv)
+        psi1 = polygamma(1, px + q)
+        h_pq = W_x @ (ux * psi1)
+        h = np.array([
+            [W_x @ (ux**2 * (psi1 - polygamma(1, px))), h_pq, -sx_inv],
+            [h_pq, W_x @ psi1 - n * polygamma(1, q), n / g - s_inv],
+            [-sx_inv, n / g - s_inv, -n * q / g**2 + p * sx_inv2 + q * s_inv2],
+        ])  # fmt: skip
+        return float(total), grad, h
 
     def expected_spend(self, summary: pd.DataFrame) -> np.ndarray:
         """E[value of a transaction | x, m_x]: shrinks each customer's mean toward the population mean."""
