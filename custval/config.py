@@ -47,7 +47,7 @@ DEFAULT_PARAMETERS: dict = {
     "discount": 0.01,  # 每期折现率 / discount rate per period
     "margin_rate": 0.0,  # 毛利率,0 表示由成本数据计算 / margin on revenue; 0: from the cost data
     "grade_layout": "ACB/DEF",  # A–F 排列:未来价值高一行/低一行,各按目前价值高中低 / grid layout
-    "grade_cuts": {"current": [0.5, 0.8], "future": [0.5]},  # 分档界限 / level cuts
+    "grade_cuts": {},  # 分档界限,空表示分档方法的默认值 / level cuts; empty: the method's defaults
     "grade_method": "quantile",  # 分档方法 quantile 或 share / cut method
     "dwyer_by": "cohort",  # DWYER 分组 cohort/region/channel/acquisition_channel / DWYER groups
     # 05_resources_retention

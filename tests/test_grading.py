@@ -136,3 +136,12 @@ def test_cut_shares_describe_the_levels_the_grading_uses():
     values = pd.DataFrame({"customer_id": range(100), "current_value": np.arange(100.0), "future_value": np.arange(100.0)})
     levels = grading.grade(values, cuts={"current": [0.6, 0.9]})["current_level"].value_counts(normalize=True)
     assert levels["high"] == pytest.approx(grading.cut_shares({"current": [0.6, 0.9]})["high"])
+
+
+def test_the_default_cuts_follow_the_grading_method():
+    from custval.config import DEFAULT_PARAMETERS
+
+    cuts = DEFAULT_PARAMETERS["grade_cuts"]
+    assert grading.level_cuts(cuts, "quantile") == grading.DEFAULT_CUTS
+    assert grading.level_cuts(cuts, "share") == grading.DEFAULT_SHARE_CUTS  # not the quantile cuts
+    assert grading.level_cuts({"future": [0.7]}, "share") == {"current": grading.DEFAULT_SHARE_CUTS["current"], "future": [0.7]}
