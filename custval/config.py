@@ -17,7 +17,7 @@ from custval import schema
 from custval.errors import ConfigError
 from custval.i18n import LANGS, t
 
-TOP_KEYS = ("inputs", "columns", "parameters", "notebooks")
+TOP_KEYS = ("inputs", "columns", "parameters", "notebooks", "engine", "spark")
 INPUT_KEYS = ("path", "columns", "encoding", "sheet", "dayfirst")
 
 # Analysis parameters and their defaults; the report notebooks take exactly these names.
@@ -88,6 +88,8 @@ class Config:
     inputs: dict[str, InputSpec]
     parameters: dict
     notebooks: Path | None = None
+    engine: str = "duckdb"  # what runs the transaction-level scans: duckdb or spark
+    spark: dict = field(default_factory=dict)  # master, conf, app_name (engine: spark)
 
 
 def read_config(path="custval.yml", overrides: dict | None = None) -> Config:
@@ -113,7 +115,21 @@ def read_config(path="custval.yml", overrides: dict | None = None) -> Config:
     parameters = merge_parameters(raw.get("parameters"), overrides, path)
     notebooks = Path(_expect(raw.get("notebooks", "notebooks"), str, path, "notebooks", "path"))
     notebooks = notebooks if notebooks.is_absolute() else base / notebooks
-    return Config(path=path, inputs=inputs, parameters=parameters, notebooks=notebooks)
+    engine, spark = _engine(raw, path)
+    return Config(path=path, inputs=inputs, parameters=parameters, notebooks=notebooks, engine=engine, spark=spark)
+
+
+def _engine(raw: dict, path) -> tuple[str, dict]:
+    """``engine:`` (duckdb or spark) and the ``spark:`` settings, checked."""
+    from custval.engines import ENGINES, SPARK_KEYS
+
+    engine = raw.get("engine", "duckdb")
+    if engine not in ENGINES:
+        raise ConfigError(t("err_engine", engine=engine, valid=" / ".join(ENGINES)) + f" ({path})")
+    spark = _expect(raw.get("spark") or {}, dict, path, "spark", "mapping")
+    _known_keys(spark, SPARK_KEYS, path, "spark")
+    _expect(spark.get("conf") or {}, dict, path, "spark.conf", "mapping")
+    return engine, spark
 
 
 def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) -> dict:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import pandas as pd
 
 from custval import i18n, plots
 from custval.dataset import Dataset, load
 from custval.display import table
+from custval.engines import connect
 from custval.outputs import save_table
 from custval.summary import summarize
 
@@ -70,8 +72,15 @@ class NotebookRun(Presenter):
         return frame is not None and not missing
 
     def summary(self, **options) -> pd.DataFrame:
-        """The customer summary of the transactions at the run's ``as_of``."""
-        return summarize(self.data.transactions, as_of=self.as_of, **options)
+        """The customer summary of the transactions at the run's ``as_of``, on the configured
+        engine (``engine:`` in the configuration; DuckDB by default)."""
+        return summarize(self.data.transactions, as_of=self.as_of, engine=self.engine, **options)
+
+    @cached_property
+    def engine(self):
+        """The configured engine's Ibis backend, opened on first use (None: the default DuckDB)."""
+        config = self.data.config
+        return connect(config.engine, config.spark)
 
     @property
     def reference_day(self) -> pd.Timestamp:
