@@ -144,7 +144,7 @@ def bands(values: pd.Series, cuts, method: str = "quantile") -> pd.Series:
         level = level.where(values > 0, 0)
     else:
         raise ValueError(f"method must be 'quantile' or 'share', got {method!r}")
-    return pd.Series([names[i] for i in level], index=values.index)
+    return pd.Series(np.asarray(names, dtype=object)[np.asarray(level, dtype=np.int64)], index=values.index, dtype="str")
 
 
 def level_cuts(cuts: dict | None = None, method: str = "quantile") -> dict:
@@ -176,7 +176,9 @@ def grade(customers: pd.DataFrame, current: str = "current_value", future: str =
     out = customers.copy()
     out["current_level"] = bands(out[current], cuts["current"], method)
     out["future_level"] = bands(out[future], cuts["future"], method)
-    out["grade"] = [layout[(f, c)] for f, c in zip(out["future_level"], out["current_level"])]
+    cells = {(f, c): layout[(f, c)] for f in ("high", "low") for c in ("high", "medium", "low")}
+    pairs = pd.MultiIndex.from_arrays([out["future_level"], out["current_level"]])
+    out["grade"] = pd.Series(pd.Series(cells).reindex(pairs).to_numpy(dtype=object), index=out.index, dtype="str")
     return out
 
 
