@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="set a parameter (overrides the config); repeatable")
     report.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="per-cell time limit")
+    report.add_argument("--jobs", type=int, metavar="N", help="notebooks run at a time (default: one per core, at most 4)")
     report.set_defaults(run=run_report)
 
     validate = commands.add_parser("validate", help="read every configured input and account for every row")
@@ -69,7 +70,8 @@ def run_report(args) -> int:
     params = dict(parse_param(p) for p in args.param)
     if args.lang:
         params["lang"] = args.lang
-    result = run(args.config, out=args.out, name=args.name, only=args.only, params=params, timeout=args.timeout)
+    result = run(args.config, out=args.out, name=args.name, only=args.only, params=params, timeout=args.timeout,
+                 jobs=args.jobs)  # fmt: skip
     index = result.index.resolve()
     if result.ok:
         print(t("report_finished", index=index))

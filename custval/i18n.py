@@ -174,6 +174,7 @@ TEXT["en"].update({
 # The report runner and the run's index page.
 TEXT["zh"].update({
     "report_start": "[{position}/{total}] 运行 {name} …",
+    "report_parallel": "运行 {total} 个笔记本,同时运行 {jobs} 个 …",
     "report_done": "{name}:{status}({seconds} 秒)",
     "report_finished": "报告已生成:{index}",
     "report_failed": "{failed} 个笔记本失败,详见 {index}",
@@ -205,6 +206,7 @@ TEXT["zh"].update({
 })
 TEXT["en"].update({
     "report_start": "[{position}/{total}] running {name} …",
+    "report_parallel": "running {total} notebooks, {jobs} at a time …",
     "report_done": "{name}: {status} ({seconds} s)",
     "report_finished": "Report written: {index}",
     "report_failed": "{failed} notebook(s) failed, see {index}",

@@ -33,6 +33,7 @@ from custval.render import render_html, render_index
 
 KERNEL = "python3"
 DEFAULT_TIMEOUT = 600  # seconds per cell
+MAX_JOBS = 4  # notebooks at a time: each is a kernel with the data in memory
 START_TIMEOUT = 120  # seconds for the kernel to start
 ERROR_ANCHOR = "failed-cell"
 ERROR_TAG = "custval-error"
@@ -80,8 +81,14 @@ def run_report(
     params: dict | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     progress: bool | None = None,
+    jobs: int | None = None,
 ) -> RunResult:
-    """Execute and render the configured notebooks into a new run folder under ``out``."""
+    """Execute and render the configured notebooks into a new run folder under ``out``.
+
+    ``jobs`` notebooks run at a time (default: one per core, at most ``MAX_JOBS``), each in its own
+    worker process and kernel; they are independent, so only the wall time changes. Results are
+    listed in notebook order whatever order they finish in.
+    """
     started = datetime.now().astimezone()
     config = read_config(config, overrides=params or None)
     i18n.set_lang(config.parameters["lang"])
@@ -98,14 +105,10 @@ def run_report(
     progress = sys.stderr.isatty() if progress is None else progress
     parameters = {**config.parameters, **resolved_paths(config), "config": str(config.path.resolve()),
                   "output_dir": str(partial.resolve()), "previous_grades": previous_grades(out)}  # fmt: skip
-    results = []
-    for position, (notebook, declared) in enumerate(notebooks.items(), start=1):
-        _log(t("report_start", position=position, total=len(notebooks), name=notebook.stem), progress)
-        own = {k: v for k, v in parameters.items() if k in declared}
-        result = run_notebook(notebook, partial, own, timeout, progress)
-        _log(t("report_done", name=notebook.stem, status=t(f"status_{result.status}"),
-               seconds=f"{result.duration_seconds:.1f}"), progress)  # fmt: skip
-        results.append(result)
+    jobs = max(1, min(jobs or default_jobs(), len(notebooks)))
+    tasks = [(notebook, partial, {k: v for k, v in parameters.items() if k in declared}, timeout, progress and jobs == 1)
+             for notebook, declared in notebooks.items()]  # fmt: skip
+    results = run_all(tasks, jobs, progress, i18n.get_lang())
     finished = datetime.now().astimezone()
     manifest = build_manifest(run_id, config, dataset, results, started, finished, partial)
     (partial / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -114,6 +117,46 @@ def run_report(
     os.rename(partial, folder)
     point_latest(out, run_id)
     return RunResult(folder=folder, notebooks=results)
+
+
+def default_jobs() -> int:
+    """One notebook per core this process may use, at most ``MAX_JOBS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_JOBS))
+
+
+def run_all(tasks: list[tuple], jobs: int, progress: bool, lang: str) -> list[NotebookResult]:
+    """``run_notebook`` for every task, ``jobs`` at a time, logged as each starts and ends."""
+    total = len(tasks)
+    if jobs == 1:
+        results = []
+        for position, task in enumerate(tasks, start=1):
+            _log(t("report_start", position=position, total=total, name=task[0].stem), progress)
+            results.append(_logged(run_notebook(*task), progress))
+        return results
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # spawn, not fork: the workers start clean, without the parent's threads or open files
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        _log(t("report_parallel", total=total, jobs=jobs), progress)
+        futures = [pool.submit(_run_in_worker, lang, task) for task in tasks]
+        return [_logged(future.result(), progress) for future in futures]
+
+
+def _run_in_worker(lang: str, task: tuple) -> NotebookResult:
+    """``run_notebook`` in a worker process, whose messages must be in the run's language too."""
+    i18n.set_lang(lang)
+    return run_notebook(*task)
+
+
+def _logged(result: NotebookResult, progress: bool) -> NotebookResult:
+    _log(t("report_done", name=result.name, status=t(f"status_{result.status}"),
+           seconds=f"{result.duration_seconds:.1f}"), progress)  # fmt: skip
+    return result
 
 
 def select_notebooks(config: Config, only=None) -> dict[Path, set]:

@@ -163,15 +163,16 @@ def _segment_candidates(has: pd.DataFrame, segments: pd.Series, min_share: float
     segment get no candidates."""
     segment = segments.reindex(has.index)
     shares = has.groupby(segment, sort=True).mean()
-    candidates = []
-    for customer, own in has.iterrows():
-        if pd.isna(segment[customer]):
-            continue
-        share = shares.loc[segment[customer]]
-        wanted = share[(share >= min_share) & ~own].sort_index().sort_values(ascending=False, kind="stable").head(top)
-        candidates += [{"customer_id": customer, "suggest": i, "because": segment[customer], "score": float(v)}
-                       for i, v in wanted.items()]  # fmt: skip
-    return candidates
+    mine = shares.reindex(segment.to_numpy()).set_axis(has.index)  # each customer's segment shares
+    wanted = mine.where((mine >= min_share) & ~has).rename_axis(index="customer_id", columns="suggest").stack().dropna()
+    if wanted.empty:
+        return []
+    table = wanted.rename("score").reset_index()
+    table["order"] = table["customer_id"].map(dict(zip(has.index, range(len(has)))))
+    table = table.sort_values(["order", "score", "suggest"], ascending=[True, False, True], kind="stable")
+    table = table.groupby("order", sort=False).head(top)
+    table["because"] = table["customer_id"].map(segment)
+    return table[["customer_id", "suggest", "because", "score"]].to_dict("records")
 
 
 def win_back(summary: pd.DataFrame, grades: pd.DataFrame | None = None, value: str = "revenue", p_alive: str = "p_alive",
@@ -214,13 +215,13 @@ def referral_value(customers: pd.DataFrame, values: pd.Series, depth: int = 3, d
     children: dict = {}
     for child, par in parent.items():
         children.setdefault(par, []).append(child)
-    v = values.reindex(customers["customer_id"]).fillna(0.0)
+    value = values.reindex(customers["customer_id"]).fillna(0.0).to_dict()
     rows = []
     for customer in customers["customer_id"]:
         frontier, total, count = [customer], 0.0, 0
         for level in range(1, depth + 1):
             frontier = [c for f in frontier for c in children.get(f, [])]
-            total += decay**level * float(v.reindex(frontier).sum())
+            total += decay**level * float(np.sum([value[c] for c in frontier]))
             count += len(frontier)
         if count:
             rows.append({"customer_id": customer, "referred": count, "direct": len(children.get(customer, [])), "referral_value": total})
@@ -232,15 +233,16 @@ def referral_value(customers: pd.DataFrame, values: pd.Series, depth: int = 3, d
 
 def _cycles(parent: pd.Series) -> tuple[list, set]:
     """Cycles of the referral graph (each a list of customer ids) and one edge per cycle to cut."""
+    parent = parent.to_dict()
     state: dict = {}
     cycles, cut = [], set()
-    for start in sorted(parent.index):
+    for start in sorted(parent):
         path, node = [], start
-        while node in parent.index and state.get(node) is None:
+        while node in parent and state.get(node) is None:
             state[node] = start
             path.append(node)
             node = parent[node]
-        if node in path and state.get(node) == start:
+        if state.get(node) == start and node in path:
             cycle = path[path.index(node):]
             cycles.append(cycle)
             cut.add(cycle[-1])  # drop the edge cycle[-1] → node

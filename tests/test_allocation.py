@@ -46,7 +46,7 @@ def brute_force(customers, people, scores, continuity, balance):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_allocation_matches_brute_force(seed):
     customers, people, scores = small_instance(seed)
-    result = allocation.allocate(customers, people, scores=scores, continuity=0.3, balance=0.5)
+    result = allocation.allocate(customers, people, scores=scores, continuity=0.3, balance=0.5, gap=0)
     assert result.attrs["objective"] == pytest.approx(brute_force(customers, people, scores, 0.3, 0.5), rel=1e-6)
     assert result["customer_id"].is_unique and len(result) == len(customers)
 
@@ -56,7 +56,7 @@ def test_known_optimum_and_continuity():
     people = pd.DataFrame({"salesperson_id": ["x", "y"], "capacity": [1.0, 1.0]})
     scores = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "salesperson_id": ["x", "y", "x", "y"], "score": [0.9, 0.5, 0.6, 0.5]})
     # capacity 1 each: one customer per person; a → x (0.9) and b → y (0.5 + continuity) beats b → x
-    result = allocation.allocate(customers, people, scores=scores, continuity=0.2, balance=1.0).set_index("customer_id")
+    result = allocation.allocate(customers, people, scores=scores, continuity=0.2, balance=1.0, gap=0).set_index("customer_id")
     assert result.loc["a", "salesperson_id"] == "x" and result.loc["b", "salesperson_id"] == "y"
     assert result.attrs["objective"] == pytest.approx(0.9 + 0.5 + 0.2)
 
@@ -152,3 +152,11 @@ def test_capacity_as_one_number_for_everybody_or_a_column():
         allocation.allocate(customers, people, capacity=1.0, scores=scores)
     with pytest.raises(cv.DataError, match="positive number of hours"):
         allocation.allocate(customers, people, capacity=0, scores=scores)
+
+
+def test_the_default_gap_is_proven_and_close_to_the_exact_optimum(sample_allocation):
+    ds, _, _, customers, result = sample_allocation
+    assert 0 <= result.attrs["gap"] <= 0.005
+    exact = allocation.allocate(customers, ds.salespeople, continuity=0.2, balance=0.3, gap=0)
+    assert exact.attrs["gap"] <= 1e-6
+    assert exact.attrs["objective"] * (1 - 0.005) <= result.attrs["objective"] <= exact.attrs["objective"] + 1e-9

@@ -13,6 +13,7 @@ import pytest
 
 from custval import i18n, sample
 from custval.cli import main
+from custval.report import run_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -263,3 +264,20 @@ def test_a_second_run_shows_grade_migration_from_the_first(project, english_run)
     assert previous.endswith("tables/grades.csv") and "reports/" in previous
     html = (folder / "04_value_grading.html").read_text(encoding="utf-8")
     assert "Grade migration since the previous run" in html and "No previous grades.csv" not in html
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_notebooks_in_parallel_or_one_by_one_give_the_same_run(project, tmp_path, jobs):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("50_fails.ipynb", "60_sleeps.ipynb"):
+        shutil.copy(FIXTURES / "notebooks" / name, notebooks / name)
+    shutil.copy(project / "notebooks" / "00_data_quality.ipynb", notebooks / "00_data_quality.ipynb")
+    config = tmp_path / "custval.yml"
+    text = (project / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{project}/data/sample/")
+    config.write_text(text + f"notebooks: {notebooks}\n", encoding="utf-8")
+    result = run_report(config, out=tmp_path / "reports", params={"lang": "en"}, timeout=20, progress=False, jobs=jobs)
+    assert [(n.name, n.status) for n in result.notebooks] == [("00_data_quality", "ok"), ("50_fails", "failed"), ("60_sleeps", "timeout")]
+    # the worker processes speak the run's language too
+    assert result.notebooks[2].error == "a cell ran longer than 20 s and was interrupted (see --timeout)"
+    assert (result.folder / "tables" / "data_quality.csv").exists()

@@ -1,0 +1,177 @@
+"""Every performance target of DESIGN.md in one table (``make bench``).
+
+Usage: ``python benchmarks/bench_all.py [--runs 3]``. Each timing is a fresh Python process (so
+peak RSS is the whole cost of that step), median of ``--runs``. Data sets are written once into
+``benchmarks/.cache/`` by ``custval.sample.write_sample`` and reused; nothing is committed.
+
+Rows: ``summarize`` at 1 M and 10 M transactions on DuckDB, at 10 M under a DuckDB memory limit
+smaller than the data (out of core) and on Spark local mode (when PySpark and Java are there),
+BG/NBD + Gamma-Gamma fits at 100 k and 1.65 M customers, grading 1 M customers, and the whole
+report on ``data/sample/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from bench_summarize import CUSTOMERS, dataset  # noqa: E402
+
+SMALL = 165_000  # customers: about 1 million transactions
+MEMORY_LIMIT = "512MB"  # below the 10 M lines' size in memory, so DuckDB must spill to disk
+CASES = {
+    # name: (what is timed, rows label, engine, target seconds, target GB)
+    "summarize_1m": ("summarize", "transactions", "DuckDB", None, None),
+    "summarize_10m": ("summarize", "transactions", "DuckDB", 1.0, 3.0),
+    "summarize_10m_limited": ("summarize", "transactions", f"DuckDB, memory_limit {MEMORY_LIMIT}", None, 3.0),
+    "summarize_10m_spark": ("summarize", "transactions", "Spark local[*]", None, None),
+    "fit_100k": ("BG/NBD + Gamma-Gamma fit", "customers", "numpy/scipy", None, None),
+    "fit_1650k": ("BG/NBD + Gamma-Gamma fit", "customers", "numpy/scipy", 0.5, None),
+    "grade_1m": ("A–F grading", "customers", "pandas", None, None),
+    "report_sample": ("custval report (6 notebooks)", "transactions", "DuckDB", 60.0, None),
+}
+
+
+def worker(case: str) -> dict:
+    """One timed step in this process: seconds, peak RSS, rows and customers."""
+    import pandas as pd
+
+    import custval
+
+    if case.startswith("summarize"):
+        path = dataset(SMALL if case == "summarize_1m" else CUSTOMERS)
+        engine = _engine(case)
+        source = engine.read_parquet(path) if case.endswith("spark") else path
+        start = time.perf_counter()
+        table = custval.summarize(source, engine=engine)
+        seconds = time.perf_counter() - start
+        import pyarrow.parquet as pq
+
+        rows, customers = pq.ParquetFile(path).metadata.num_rows, len(table)
+    elif case.startswith("fit"):
+        from custval.clv import fit_value_models
+
+        summary = _summary().head(100_000 if case == "fit_100k" else None)
+        start = time.perf_counter()
+        fit_value_models(summary)
+        seconds = time.perf_counter() - start
+        rows = customers = len(summary)
+    elif case == "grade_1m":
+        from custval import grading
+
+        summary = _summary().head(1_000_000)
+        values = pd.DataFrame({"customer_id": summary["customer_id"], "current_value": summary["revenue"],
+                               "future_value": summary["monetary"] * summary["frequency"]})  # fmt: skip
+        start = time.perf_counter()
+        graded = grading.grade(values)
+        grading.grade_table(graded)
+        seconds = time.perf_counter() - start
+        rows = customers = len(values)
+    else:
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            subprocess.run([str(Path(sys.executable).parent / "custval"), "report", "--config", str(ROOT / "custval.yml"), "--out", out],
+                           check=True, capture_output=True)  # fmt: skip
+            seconds = time.perf_counter() - start
+        tx = custval.load(ROOT / "custval.yml").transactions
+        rows, customers = len(tx), tx["customer_id"].nunique()
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return {"seconds": seconds, "peak_gb": peak / 1024**2, "rows": rows, "customers": customers}
+
+
+def _engine(case: str):
+    import ibis
+
+    if case.endswith("spark"):
+        from custval.engines import connect
+
+        return connect("spark", {"master": "local[*]"})
+    if case.endswith("limited"):
+        spill = tempfile.mkdtemp(prefix="custval-spill-")
+        return ibis.duckdb.connect(threads=_cores(), memory_limit=MEMORY_LIMIT, temp_directory=spill)
+    return None
+
+
+def _summary():
+    from bench_fit import cached_summary
+
+    return cached_summary(CUSTOMERS)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def spark_available() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return bool(os.environ.get("JAVA_HOME") or shutil.which("java"))
+
+
+def timed(case: str, runs: int) -> list[dict]:
+    results = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, __file__, "--worker", case], check=True, capture_output=True, text=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker)))
+        return 0
+    dataset(SMALL), dataset(CUSTOMERS), _summary()  # write the cached data before timing anything
+    print(f"custval benchmarks — {_cores()} cores, Python {sys.version.split()[0]}, median of {args.runs} runs, "
+          "each in a fresh process")  # fmt: skip
+    print()
+    header = (f"{'step':<30}{'rows':>12}{'customers':>11}  {'engine':<28}{'median s':>9}{'peak GB':>9}{'rows/s':>13}"
+              f"  target")  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    failed = 0
+    for case, (what, _, engine, target_s, target_gb) in CASES.items():
+        if case.endswith("spark") and not spark_available():
+            print(f"{what:<30}{'':>12}{'':>11}  {engine:<28}{'skipped: no PySpark or Java (pip install .[spark])':>31}")
+            continue
+        results = timed(case, args.runs)
+        seconds = statistics.median(r["seconds"] for r in results)
+        peak = max(r["peak_gb"] for r in results)
+        rows, customers = results[0]["rows"], results[0]["customers"]
+        verdicts = []
+        if target_s is not None:
+            verdicts.append(f"{'PASS' if seconds <= target_s else 'FAIL'} ≤ {target_s:g} s")
+        if target_gb is not None:
+            verdicts.append(f"{'PASS' if peak <= target_gb else 'FAIL'} ≤ {target_gb:g} GB")
+        failed += sum(v.startswith("FAIL") for v in verdicts)
+        print(f"{what:<30}{rows:>12,}{customers:>11,}  {engine:<28}{seconds:>9.3f}{peak:>9.2f}{rows / seconds:>13,.0f}"
+              f"  {', '.join(verdicts) or '—'}")  # fmt: skip
+    print()
+    print("lifetimes 0.11.3 (DESIGN.md reference, 2 cores): summary 11.3 s and BetaGeoFitter.fit 14.6 s at 10 M lines /"
+          " 1.65 M customers; see benchmarks/README.md to re-measure it.")  # fmt: skip
+    print(f"{failed} target(s) missed" if failed else "every target met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
