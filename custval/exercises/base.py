@@ -78,7 +78,7 @@ class Exercise:
 
     def instructions(self) -> pd.DataFrame:
         """Column, what to write, in both languages (shown in the notebook and the XLSX)."""
-        rows = [(f"{f.zh} / {f.en}", _rule_zh(f), _rule_en(f)) for f in self.fields]
+        rows = [(f"{f.zh} / {f.en}", _rule(f, "zh"), _rule(f, "en")) for f in self.fields]
         return pd.DataFrame(rows, columns=["列 / column", "填写说明", "how to fill it in"])
 
 
@@ -233,21 +233,14 @@ def every_choice_used(typed: pd.DataFrame, column: str, problems: Problems, seve
                          severity=severity)
 
 
-def _rule_zh(f: Field) -> str:
-    parts = [f.help_zh] if f.help_zh else []
+def _rule(f: Field, lang: str) -> str:
+    """How to fill in ``f``, in ``lang``: the field's help, its choices or range, required or not."""
+    help_text = f.help_zh if lang == "zh" else f.help_en
+    parts = [help_text] if help_text else []
     if f.kind == CHOICE:
-        parts.append("填写:" + " / ".join(f.choice_names("zh")))
+        parts.append(t("ex_rule_choices", lang=lang, choices=" / ".join(f.choice_names(lang))))
     if f.kind in (NUMBER, INTEGER) and (f.low is not None or f.high is not None):
-        parts.append(f"{'整数' if f.kind == INTEGER else '数字'},{_fmt(f.low)} 到 {_fmt(f.high)}")
-    parts.append("必填" if f.required else "可选")
-    return ";".join(parts)
-
-
-def _rule_en(f: Field) -> str:
-    parts = [f.help_en] if f.help_en else []
-    if f.kind == CHOICE:
-        parts.append("one of: " + " / ".join(f.choice_names("en")))
-    if f.kind in (NUMBER, INTEGER) and (f.low is not None or f.high is not None):
-        parts.append(f"{'a whole number' if f.kind == INTEGER else 'a number'} from {_fmt(f.low)} to {_fmt(f.high)}")
-    parts.append("required" if f.required else "optional")
-    return "; ".join(parts)
+        kind = t("ex_rule_integer" if f.kind == INTEGER else "ex_rule_number", lang=lang)
+        parts.append(t("ex_rule_range", lang=lang, kind=kind, low=_fmt(f.low), high=_fmt(f.high)))
+    parts.append(t("ex_rule_required" if f.required else "ex_rule_optional", lang=lang))
+    return t("ex_rule_separator", lang=lang).join(parts)

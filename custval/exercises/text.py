@@ -30,6 +30,9 @@ TEXT["zh"].update({
     "ex_fix_first": "先改正上面的问题,分析才会显示在这里。",
     "col_severity": "类型", "col_row": "行", "col_message": "说明", "col_code": "代码",
     "severity_error": "错误", "severity_warning": "提醒",
+    "ex_rule_choices": "填写:{choices}", "ex_rule_integer": "整数", "ex_rule_number": "数字",
+    "ex_rule_range": "{kind},{low} 到 {high}", "ex_rule_required": "必填", "ex_rule_optional": "可选",
+    "ex_rule_separator": ";",
 })
 TEXT["en"].update({
     "ex_problem_missing_column": "The column '{expected}' is missing. Copy the header row from the template and keep the column names.",
@@ -54,4 +57,7 @@ TEXT["en"].update({
     "ex_fix_first": "Correct the problems above and the analysis will show here.",
     "col_severity": "kind", "col_row": "row", "col_message": "what to do", "col_code": "code",
     "severity_error": "error", "severity_warning": "note",
+    "ex_rule_choices": "one of: {choices}", "ex_rule_integer": "a whole number", "ex_rule_number": "a number",
+    "ex_rule_range": "{kind} from {low} to {high}", "ex_rule_required": "required", "ex_rule_optional": "optional",
+    "ex_rule_separator": "; ",
 })  # fmt: skip
