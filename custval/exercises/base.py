@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from custval.errors import DataError
-from custval.i18n import t
+from custval import i18n
+from custval.i18n import get_lang, label, t
 from custval.io import _clean_header, load_raw
 
 TEXT, NUMBER, INTEGER, CHOICE = "text", "number", "integer", "choice"
@@ -102,9 +103,15 @@ class Problems:
 
 
 def _lang() -> str:
-    from custval.i18n import get_lang
-
     return get_lang()
+
+
+def headers(frame: pd.DataFrame, prefix: str, lang: str | None = None, names: dict | None = None) -> pd.DataFrame:
+    """``frame`` with headers in the student's language: ``names`` first, then the exercise's own
+    ``<prefix>col_<column>`` labels, then custval's column labels."""
+    lang = lang or get_lang()
+    names, own = names or {}, i18n.TEXT[lang]
+    return frame.rename(columns=lambda c: names.get(c) or own.get(f"{prefix}col_{c}") or label(c, lang=lang))
 
 
 # --------------------------------------------------------------------------- reading

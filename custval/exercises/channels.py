@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custval.exercises.base import CHOICE, NUMBER, WARNING, Exercise, Field, every_choice_used, unique
-from custval.i18n import TEXT, get_lang, label
+from custval.exercises.base import CHOICE, NUMBER, WARNING, Exercise, Field, every_choice_used, headers, unique
+from custval.i18n import TEXT, get_lang
 
 SOURCES = {
     "existing": ("现有业务", "existing business", "existing", "现有客户", "老客户", "会员"),
@@ -172,7 +172,7 @@ def shown(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     for column in PERCENT:
         if column in out:
             out[column] = [f"{v:.1%}" for v in out[column]]
-    return out.rename(columns=lambda c: TEXT[lang].get(f"ex27a_col_{c}", label(c, lang=lang)))
+    return headers(out, "ex27a_", lang)
 
 
 TEXT["zh"].update({

@@ -14,8 +14,8 @@ from __future__ import annotations
 import pandas as pd
 
 from custval import market
-from custval.exercises.base import CHOICE, NUMBER, ROW, Exercise, Field, sums_to_one, unique
-from custval.i18n import TEXT, get_lang, label
+from custval.exercises.base import CHOICE, NUMBER, ROW, Exercise, Field, headers, sums_to_one, unique
+from custval.i18n import TEXT, get_lang
 
 CHANNELS = {
     "store": ("门店", "store", "实体店", "线下", "shop", "offline"),
@@ -136,7 +136,7 @@ def named(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
         out["channel"] = [field.choice_name(v, lang) if v in field.choices else v for v in out["channel"]]
     if "buys_more" in out:
         out["buys_more"] = [TEXT[lang]["ex24_yes" if v else "ex24_no"] for v in out["buys_more"]]
-    return out.rename(columns=lambda c: TEXT[lang].get(f"ex24_col_{c}", label(c, lang=lang)))
+    return headers(out, "ex24_", lang)
 
 
 TEXT["zh"].update({

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from custval import dimensions
-from custval.exercises.base import INTEGER, Exercise, Field, Problems, unique
-from custval.i18n import TEXT, get_lang, label
+from custval.exercises.base import INTEGER, Exercise, Field, Problems, headers, unique
+from custval.i18n import TEXT, get_lang
 
 SCALE = (1, 5)
 LIMITS = (0.5, 5.5)  # chart axes: the whole scale, with room for the quadrant names in the corners
@@ -122,12 +122,10 @@ def chart_points(ipa: pd.DataFrame) -> pd.DataFrame:
 
 def shown(frame: pd.DataFrame, exercise: Exercise = EXERCISE, prefix: str = "ex22_",
           lang: str | None = None) -> pd.DataFrame:  # fmt: skip
-    """``frame`` with headers in the student's language: template columns under their template
-    headers, then the exercise's own ``<prefix>col_<column>`` labels, then custval's labels."""
+    """``frame`` with headers in the student's language, template columns under their template
+    headers (:func:`custval.exercises.base.headers`)."""
     lang = lang or get_lang()
-    names = {f.name: f.header(lang) for f in exercise.fields}
-    own = TEXT[lang]
-    return frame.rename(columns=lambda c: names.get(c) or own.get(f"{prefix}col_{c}") or label(c, lang=lang))
+    return headers(frame, prefix, lang, names={f.name: f.header(lang) for f in exercise.fields})
 
 
 TEXT["zh"].update({
