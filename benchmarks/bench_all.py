@@ -111,10 +111,9 @@ def _summary():
 
 
 def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+    from custval.engines import cores
+
+    return cores()
 
 
 def spark_available() -> bool:

@@ -27,6 +27,14 @@ SPARK_DEFAULTS = {
 }  # fmt: skip
 
 
+def cores() -> int:
+    """Cores this process may use (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def connect(engine: str = "duckdb", spark: dict | None = None):
     """An Ibis backend for ``engine``; None for DuckDB, which ``summarize`` opens itself."""
     if engine == "duckdb":

@@ -27,6 +27,7 @@ from custval import __version__, i18n
 from custval.config import (DEFAULT_PARAMETERS, OPTIONAL_RUNNER_PARAMETERS, PATH_PARAMETERS, RUNNER_PARAMETERS, Config,
                             read_config)  # fmt: skip
 from custval.dataset import load
+from custval.engines import cores
 from custval.errors import ConfigError
 from custval.i18n import t
 from custval.render import render_html, render_index
@@ -121,11 +122,7 @@ def run_report(
 
 def default_jobs() -> int:
     """One notebook per core this process may use, at most ``MAX_JOBS``."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_JOBS))
+    return max(1, min(cores(), MAX_JOBS))
 
 
 def run_all(tasks: list[tuple], jobs: int, progress: bool, lang: str) -> list[NotebookResult]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from custval.engines import cores
 from custval.errors import DataError, FileFormatError, MissingColumnError, examples
 
 __all__ = ["UNITS", "customer_aggregates", "summarize"]
@@ -280,11 +281,7 @@ def _day_or_none(value, name: str):
 
 def _default_engine():
     """An in-memory DuckDB that uses every core this process may run on."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    con = ibis.duckdb.connect(threads=cores)
+    con = ibis.duckdb.connect(threads=cores())
     try:
         con.raw_sql("SET enable_progress_bar = false")
     except duckdb.InvalidInputException:  # in Jupyter without ipywidgets: refused, and no bar is drawn

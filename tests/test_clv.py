@@ -273,7 +273,7 @@ def test_bgnbd_likelihood_split_over_two_threads_equals_the_single_pass(cdnow, m
     params = np.array([0.243, 4.414, 0.793, 2.426])
     single = clv.BetaGeo()._total(params, base.compress(cdnow, clv.BetaGeo.columns))
     monkeypatch.setattr(beta_geo, "PARALLEL_ROWS", 10)
-    monkeypatch.setattr(beta_geo, "_workers", lambda: 2)
+    monkeypatch.setattr(beta_geo, "cores", lambda: 2)
     data = base.compress(cdnow, clv.BetaGeo.columns)
     split = clv.BetaGeo()._total(params, data)
     assert len(data["_bgnbd"]["chunks"]) == 2 and all(c["n"] > 0 for c in data["_bgnbd"]["chunks"])

@@ -5,7 +5,6 @@ log parameters with bounds, check the result, standard errors from the Hessian.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -186,14 +185,6 @@ def _key_part(column: pd.Series):
 
 PARALLEL_ROWS = 200_000  # rows from which a likelihood evaluation is split over two threads
 _POOL = {}
-
-
-def _workers() -> int:
-    """Cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from custval.clv.base import PARALLEL_ROWS, Model, _dot, _pool, _workers, check_repeat_buyers, check_summary
+from custval.clv.base import PARALLEL_ROWS, Model, _dot, _pool, check_repeat_buyers, check_summary
+from custval.engines import cores
 
 
 def _values(data, name):
@@ -56,7 +57,7 @@ def _halves(x_index: np.ndarray) -> list[slice]:
     """Row ranges for the parallel part of the likelihood: two halves split where x changes, so
     each holds whole groups of equal x; one range for small data (threads would not pay)."""
     n = len(x_index)
-    if n < PARALLEL_ROWS or _workers() < 2:
+    if n < PARALLEL_ROWS or cores() < 2:
         return [slice(0, n)]
     cut = int(np.searchsorted(x_index, x_index[n // 2]))
     cut = cut if cut > 0 else int(np.searchsorted(x_index, x_index[n // 2], side="right"))
