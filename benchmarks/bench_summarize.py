@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
 import statistics
@@ -105,12 +104,10 @@ def main(argv=None) -> int:
     kinds = ["custval"] + ([] if args.skip_pandas else ["pandas"])
     results = {kind: timed_runs(kind, path, args.runs) for kind in kinds}
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
+    from custval.engines import cores
+
     print(f"summarize benchmark — {rows:,} transactions, {results['custval'][0]['customers']:,} customers, "
-          f"{cores} cores, Python {platform.python_version()}, median of {args.runs} runs")
+          f"{cores()} cores, Python {platform.python_version()}, median of {args.runs} runs")
     print()
     header = f"{'engine':<24}{'median s':>10}{'peak GB':>10}{'rows/s':>14}{'vs lifetimes':>14}"
     print(header)
