@@ -5,9 +5,11 @@ verified (METHODS.md §1), so the layout is a parameter; the default is METHODS'
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
+from custval import scans
 from custval.errors import DataError, examples
 
 # (future, current) → grade. Future value has two levels, current value three.
@@ -23,28 +25,34 @@ GRADES = ("A", "B", "C", "D", "E", "F")
 WINDOWS = {"M": 1, "Q": 3, "Y": 12}
 
 
-def current_value(tx: pd.DataFrame, window: str = "12M", as_of=None) -> pd.DataFrame:
+def current_value(tx, window: str = "12M", as_of=None, engine=None) -> pd.DataFrame:
     """Contribution margin (amount − cost) per customer in the ``window`` up to ``as_of``.
 
-    ``window`` is ``<n>M``, ``<n>Q`` or ``<n>Y`` (e.g. ``12M``). Without a cost or profit column
-    the basis is revenue, and the ``basis`` column says so. Every customer seen up to ``as_of`` is
-    listed (0 when they bought nothing in the window).
+    ``window`` is ``<n>M``, ``<n>Q`` or ``<n>Y`` (e.g. ``12M``): lines dated after ``as_of`` minus
+    that many calendar months and up to ``as_of`` (default: the latest order date). Without a
+    cost or profit column the basis is revenue, and the ``basis`` column says so. Every customer
+    seen up to ``as_of`` is listed, sorted, with ``customer_id`` as text (0 when they bought nothing
+    in the window). ``tx`` and ``engine`` as in ``summarize``: the sums run on DuckDB or Spark,
+    exact to 0.0001.
     """
     months = _window_months(window)
-    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
-    start = end - pd.DateOffset(months=months)
-    seen = tx[tx["order_date"] <= end]
-    if "profit" in seen.columns:
-        margin, basis = seen["profit"], "margin"
-    elif "cost" in seen.columns:
-        margin, basis = seen["amount"] - seen["cost"], "margin"
+    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "current_value")
+    end = pd.Timestamp(as_of) if as_of is not None else scans.latest(con, table)
+    basis = scans.margin(table)[1]
+    if end is None:
+        values = pd.DataFrame({"customer_id": pd.Series(dtype="string"), "current_value": pd.Series(dtype="float64")})
     else:
-        margin, basis = seen["amount"], "revenue"
-    in_window = (seen["order_date"] > start).to_numpy()
-    values = pd.Series(np.where(in_window, margin, 0.0), index=seen.index).groupby(seen["customer_id"]).sum()
-    out = values.rename("current_value").rename_axis("customer_id").reset_index()
-    out["basis"] = basis
-    return out
+        start = end - pd.DateOffset(months=months)
+        seen = table.filter(table.order_date <= ibis.literal(end.to_pydatetime()))
+        in_window = seen.order_date > ibis.literal(start.to_pydatetime())
+        cents = ibis.ifelse(in_window, scans.scaled(scans.margin(seen)[0]).fill_null(0), 0)
+        lines = seen.select(customer_id=seen.customer_id.cast("string"), cents=cents)
+        sums = lines.group_by("customer_id").aggregate(cents=lines.cents.sum()).order_by("customer_id")
+        found = scans.fetch(con, sums)
+        values = pd.DataFrame({"customer_id": found["customer_id"].astype("string"),
+                               "current_value": found["cents"].to_numpy("float64") / scans.SCALE})  # fmt: skip
+    values["basis"] = basis
+    return values
 
 
 def _window_months(window: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custval import scans
 from custval.errors import DataError, examples
 
 PERIODS = {"M": "M", "Q": "Q", "Y": "Y"}
@@ -40,38 +41,54 @@ def with_profit(tx: pd.DataFrame) -> pd.DataFrame:
     return tx.assign(profit=tx["amount"] - tx["cost"])
 
 
-def sales_cube(tx, by=("region", "period", "product_category"), period="Q", values=("amount", "profit")):
+def sales_cube(tx, by=("region", "period", "product_category"), period="Q", values=("amount", "profit"), engine=None):
     """Totals of ``values`` for every combination of ``by`` with shares of the grand total and margin.
 
-    ``period`` in ``by`` is the order date's month, quarter or year. ``profit`` is derived from
-    ``cost`` when needed. Columns: the ``by`` columns, ``lines``, each value, ``share_<value>``
-    and, when both amount and profit are there, ``margin`` = profit / amount.
+    ``period`` in ``by`` is the order date's month, quarter or year (``2024-03``, ``2024Q1``,
+    ``2024``). ``profit`` is derived from ``cost`` when needed. Columns: the ``by`` columns
+    (sorted, empty keys last), ``lines``, each value, ``share_<value>`` and, when both amount and
+    profit are there, ``margin`` = profit / amount. ``tx`` and ``engine`` as in ``summarize``:
+    the totals run on DuckDB or Spark, exact to 0.0001.
     """
     by, values = list(by), list(values)
-    data = _prepared(tx, by, values, period)
-    cube = data.groupby(by, sort=True, dropna=False, observed=True).agg(
-        lines=("amount", "size"), **{v: (v, "sum") for v in values}
-    )
-    cube = cube.reset_index()
+    table, con, name = scans.source(tx, engine, ("order_date", "amount"), "sales_cube")
+    if "period" in by:
+        scans.check_period(period)
+    missing = [c for c in by if c != "period" and c not in table.columns]
+    missing += [v for v in values if v not in table.columns and not (v == "profit" and "cost" in table.columns)]
+    if missing:
+        raise ValueError(f"{name} has no column {', '.join(missing)} (profit needs a profit or cost column); "
+                         f"columns available: {', '.join(table.columns)}")  # fmt: skip
+    keys = {c: scans.period_number(table.order_date, period) if c == "period" else table[c] for c in by}
+    sums = {v: scans.scaled(scans.margin(table)[0] if v == "profit" else table[v]) for v in values}
+    lines = table.select(**keys, **sums)
+    totals = lines.group_by(by).aggregate(lines=lines.count(), **{v: lines[v].sum() for v in values})
+    cube = scans.fetch(con, totals).sort_values(by, na_position="last", kind="stable").reset_index(drop=True)
+    if "period" in by:
+        cube["period"] = scans.period_labels(cube["period"], period).astype(str)
+    cube["lines"] = cube["lines"].astype("int64")
+    for value in values:
+        cube[value] = cube[value].astype("float64").fillna(0.0) / scans.SCALE
     for value in values:
         cube[f"share_{value}"] = _share(cube[value])
     if "amount" in values and "profit" in values:
         cube["margin"] = _ratio(cube["profit"], cube["amount"])
-    return cube
+    return cube[[*by, "lines", *values, *[c for c in cube.columns if c.startswith("share_") or c == "margin"]]]
 
 
-def contribution(tx, by="region", period="Y", values=("amount", "profit")):
+def contribution(tx, by="region", period="Y", values=("amount", "profit"), engine=None):
     """Per group and period: shares, margin, growth on the previous period and contribution to growth.
 
     change = S_t − S_{t−1} (amount); growth = change / S_{t−1} (NaN when S_{t−1} is 0: growth from
     nothing is undefined);
     contribution = ΔS_g / ΔS_total (NaN when the total did not change). A group absent in a
-    period counts as 0 there, so every group has every period.
+    period counts as 0 there, so every group has every period; lines without a group are left
+    out. The totals come from :func:`sales_cube`.
     """
     values = list(values)
-    data = _prepared(tx, [by, "period"], values, period)
-    totals = data.groupby([by, "period"], sort=True, observed=True)[values].sum()
-    grid = pd.MultiIndex.from_product([sorted(data[by].dropna().unique()), sorted(data["period"].unique())],
+    cube = sales_cube(tx, by=(by, "period"), period=period, values=values, engine=engine)
+    totals = cube.dropna(subset=[by]).set_index([by, "period"])[values]
+    grid = pd.MultiIndex.from_product([sorted(totals.index.get_level_values(by).unique()), sorted(cube["period"].unique())],
                                       names=[by, "period"])  # fmt: skip
     table = totals.reindex(grid, fill_value=0.0).reset_index()
     period_total = table.groupby("period")["amount"].transform("sum")
@@ -164,11 +181,11 @@ def usable_measure(tx: pd.DataFrame, value: str) -> str:
     return value
 
 
-def customer_values(tx: pd.DataFrame) -> pd.DataFrame:
+def customer_values(tx, engine=None) -> pd.DataFrame:
     """Amount and (when available) profit per customer, for ABC of customers."""
-    data = with_profit(tx)
-    values = [v for v in ("amount", "profit") if v in data.columns]
-    return data.groupby("customer_id", sort=True)[values].sum()
+    table, con, _ = scans.source(tx, engine, ("customer_id", "amount"), "customer_values")
+    values = [v for v in ("amount", "profit") if v in table.columns or (v == "profit" and "cost" in table.columns)]
+    return sales_cube(table, by=("customer_id",), values=values, engine=con).set_index("customer_id")[values]
 
 
 def leaders(table: pd.DataFrame, key: str, column: str, n: int = 2) -> list:
@@ -289,17 +306,6 @@ def positioning_map(ratings: pd.DataFrame, standardize: bool = True) -> pd.DataF
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _prepared(tx: pd.DataFrame, by: list, values: list, period: str) -> pd.DataFrame:
-    data = with_profit(tx)
-    if "period" in by:
-        data = with_period(data, period)
-    missing = [c for c in [*by, *values] if c not in data.columns]
-    if missing:
-        raise ValueError(f"the transactions have no column {', '.join(missing)} "
-                         "(profit needs a profit or cost column)")  # fmt: skip
-    return data
 
 
 def _share(values: pd.Series) -> pd.Series:

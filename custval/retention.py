@@ -10,25 +10,37 @@ from itertools import permutations
 import numpy as np
 import pandas as pd
 
+from custval import scans
 from custval.errors import DataError
 
 
-def cohort_retention(tx: pd.DataFrame, period: str = "Q") -> tuple[pd.DataFrame, pd.DataFrame]:
+def cohort_retention(tx, period: str = "Q", engine=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Acquisition cohorts × periods since acquisition: share of the cohort buying in that period;
-    and the retention rate by tenure (customer-weighted over cohorts)."""
-    periods = tx["order_date"].dt.to_period(period)
-    data = pd.DataFrame({"customer_id": tx["customer_id"], "period": periods})
-    data["cohort"] = data.groupby("customer_id")["period"].transform("min")
-    data["tenure"] = (data["period"] - data["cohort"]).apply(lambda offset: offset.n)
-    active = data.drop_duplicates(["customer_id", "tenure"]).groupby(["cohort", "tenure"]).size()
+    and the retention rate by tenure (customer-weighted over cohorts).
+
+    A customer's cohort is the month, quarter or year (``period``) of their first line; a cell is
+    empty when that tenure is not yet observable for the cohort. ``tx`` and ``engine`` as in
+    ``summarize``: the counting runs on DuckDB or Spark.
+    """
+    scans.check_period(period)
+    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date"), "cohort_retention")
+    active = table.select(customer_id=table.customer_id, number=scans.period_number(table.order_date, period)).distinct()
+    active = active.mutate(cohort=active.number.min().over(group_by=active.customer_id))
+    active = active.mutate(tenure=active.number - active.cohort)
+    counts = scans.fetch(con, active.group_by(["cohort", "tenure"]).aggregate(customers=active.count()))
+    counts = counts.sort_values(["cohort", "tenure"], kind="stable")
+    cohorts = scans.period_labels(counts["cohort"], period)
+    active = pd.Series(counts["customers"].to_numpy("float64"),
+                       index=pd.MultiIndex.from_arrays([cohorts, counts["tenure"].astype("int64")], names=["cohort", "tenure"]))  # fmt: skip
     size = active.xs(0, level="tenure")
-    table = (active / size.reindex(active.index.get_level_values("cohort")).to_numpy()).unstack("tenure")
-    last = data["period"].max()
-    horizon = pd.DataFrame({t: [(last - c).n >= t for c in table.index] for t in table.columns}, index=table.index)
-    table = table.fillna(0.0).where(horizon)  # 0 when nobody bought, empty when not yet observable
-    by_tenure = (table.fillna(0).mul(size, axis=0).sum() / horizon.mul(size, axis=0).sum()).rename("retention")
-    table.index = table.index.astype(str)
-    return table, by_tenure.rename_axis("tenure").reset_index()
+    share = (active / size.reindex(active.index.get_level_values("cohort")).to_numpy()).unstack("tenure")
+    last = int((counts["cohort"] + counts["tenure"]).max()) if len(counts) else 0
+    first = share.index.asi8
+    horizon = pd.DataFrame({t: last - first >= t for t in share.columns}, index=share.index)
+    share = share.fillna(0.0).where(horizon)  # 0 when nobody bought, empty when not yet observable
+    by_tenure = (share.fillna(0).mul(size, axis=0).sum() / horizon.mul(size, axis=0).sum()).rename("retention")
+    share.index = share.index.astype(str)
+    return share, by_tenure.rename_axis("tenure").reset_index()
 
 
 def simulate_base(acquired_per_period: float, retention: float, margin: float, acquisition_cost: float,

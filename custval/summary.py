@@ -8,26 +8,19 @@ customer and is done in memory (:func:`summarize`).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from custval.engines import cores
-from custval.errors import DataError, FileFormatError, MissingColumnError, examples
+from custval.errors import DataError
+from custval.scans import SCALE, scaled, source
 
 __all__ = ["UNITS", "customer_aggregates", "summarize"]
 
 UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 REQUIRED = ("customer_id", "order_date", "amount")
-# Amounts are added as whole multiples of 1/SCALE: integer sums are exact, so the result does not
-# depend on the order in which parallel workers add them (float sums do).
-SCALE = 10_000
 BASE_COLUMNS = [
     "customer_id", "frequency", "recency", "T", "monetary", "n_orders",
     "revenue", "profit", "first_purchase", "last_purchase",
@@ -49,8 +42,6 @@ DTYPES = {
     "duration_holdout": "float64",
     "only_returns": "bool",
 }
-CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 def summarize(
@@ -63,8 +54,8 @@ def summarize(
 ) -> pd.DataFrame:
     """One row per customer (sorted by ``customer_id``) from transaction lines.
 
-    ``tx`` is a pandas DataFrame, a path to a CSV or Parquet file (read out of core by the engine)
-    or an Ibis table, with the contract columns ``customer_id``, ``order_date`` (date or
+    ``tx`` is a pandas DataFrame, a path to a CSV or Parquet file (read out of core by the engine),
+    a table name on the engine or an Ibis table (``custval.scans``), with the contract columns ``customer_id``, ``order_date`` (date or
     timestamp) and ``amount``; optional ``order_id``, ``profit``, ``cost``; others are ignored.
     ``engine`` is an Ibis backend connection; by default an embedded DuckDB using every core.
 
@@ -114,9 +105,8 @@ def summarize(
     unit_days = _unit_days(unit)
     as_of = _day_or_none(as_of, "as_of")
     calibration_end = _day_or_none(calibration_end, "calibration_end")
-    table, con, source = _as_table(tx, engine)
-    _check_columns(table, source)
-    latest = _preflight(table, con, source)
+    table, con, name = source(tx, engine, REQUIRED, "summarize")
+    latest = _preflight(table, con, name)
     horizon = as_of if as_of is not None else latest
     if calibration_end is not None and horizon is not None and calibration_end >= horizon:
         raise ValueError(
@@ -128,7 +118,7 @@ def summarize(
     else:
         expr = customer_aggregates(table, as_of, calibration_end, merge_same_day)
         raw = con.to_pyarrow(expr.order_by("customer_id"))
-        _fail_on_missing("customer_id", raw.column("customer_id").null_count, table, source)
+        _fail_on_missing("customer_id", raw.column("customer_id").null_count, table, name)
         result = _finish(raw, horizon, calibration_end, unit_days)
     result.attrs["unit"] = unit  # models read it, so that time units are never mixed silently
     return result
@@ -168,23 +158,19 @@ def _lines(table: ir.Table, as_of) -> ir.Table:
     fields = {
         "customer_id": table.customer_id.cast("string"),
         "day": table.order_date.cast("date"),
-        "cents": _scaled(amount),
+        "cents": scaled(amount),
         "buy": (amount >= 0).cast("int64"),
     }
     if "order_id" in columns:
         fields["order_key"] = table.order_id.cast("string")
     if "profit" in columns:
-        fields["profit"] = _scaled(table.profit.cast("float64"))
+        fields["profit"] = scaled(table.profit.cast("float64"))
     elif "cost" in columns:
-        fields["profit"] = _scaled(amount - table.cost.cast("float64"))
+        fields["profit"] = scaled(amount - table.cost.cast("float64"))
     lines = table.select(**fields)
     if as_of is not None:
         lines = lines.filter(lines.day <= ibis.literal(as_of, "date"))
     return lines
-
-
-def _scaled(value: ir.FloatingValue) -> ir.IntegerValue:
-    return (value * SCALE).round().cast("int64")
 
 
 def _sums(table: ir.Table) -> dict:
@@ -279,94 +265,7 @@ def _day_or_none(value, name: str):
     return stamp.date()
 
 
-def _default_engine():
-    """An in-memory DuckDB that uses every core this process may run on."""
-    con = ibis.duckdb.connect(threads=cores())
-    try:
-        con.raw_sql("SET enable_progress_bar = false")
-    except duckdb.InvalidInputException:  # in Jupyter without ipywidgets: refused, and no bar is drawn
-        pass
-    return con
-
-
-def _as_table(tx, engine) -> tuple[ir.Table, object, str]:
-    """The input as an Ibis table, the backend to run on and a name for error messages."""
-    if isinstance(tx, ir.Table):
-        return tx, engine or _own_backend(tx), "transactions table"
-    if isinstance(tx, pd.DataFrame):
-        return ibis.memtable(tx), engine or _default_engine(), "transactions frame"
-    if isinstance(tx, (str, os.PathLike)):
-        path = Path(tx)
-        con = engine or _default_engine()
-        return _read_file(path, con), con, str(path)
-    raise TypeError(
-        f"tx must be a pandas DataFrame, a path to a CSV or Parquet file or an Ibis table, "
-        f"got {type(tx).__name__}"
-    )
-
-
-def _own_backend(table: ir.Table):
-    """The backend a bound table lives on; a fresh DuckDB for an in-memory table."""
-    try:
-        return table.get_backend()
-    except Exception:  # unbound memtables have no backend of their own
-        return _default_engine()
-
-
-def _read_file(path: Path, con) -> ir.Table:
-    """A lazy table over a CSV or Parquet file; the engine reads it out of core."""
-    if not path.exists():
-        raise FileFormatError(f"File not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        return con.read_parquet(path)
-    if suffix in CSV_SUFFIXES:
-        return _read_csv(path, con)
-    supported = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
-    raise FileFormatError(f"Cannot read {path}: unsupported file type '{suffix}'. Supported: {supported}")
-
-
-def _read_csv(path: Path, con) -> ir.Table:
-    """CSV with identifier columns kept as text (DuckDB would read ``007`` as the number 7)."""
-    table = con.read_csv(path)
-    if con.name != "duckdb":
-        return table
-    ids = {c: "VARCHAR" for c in ("customer_id", "order_id") if c in table.columns}
-    if not any(not table[c].type().is_string() for c in ids):
-        return table
-    return con.read_csv(path, types=ids)
-
-
-def _check_columns(table: ir.Table, source: str) -> None:
-    """Required columns exist and every used column has a usable type."""
-    available = ", ".join(table.columns) or "-"
-    for column in REQUIRED:
-        if column not in table.columns:
-            raise MissingColumnError(
-                f"{source} has no column '{column}', required by summarize "
-                f"(required: {', '.join(REQUIRED)}). Columns available: {available}"
-            )
-    kinds = {
-        "customer_id": ("text or integer", lambda t: t.is_string() or t.is_integer()),
-        "order_id": ("text or integer", lambda t: t.is_string() or t.is_integer()),
-        "order_date": ("date or timestamp", lambda t: t.is_date() or t.is_timestamp()),
-        "amount": ("numeric", _is_number),
-        "profit": ("numeric", _is_number),
-        "cost": ("numeric", _is_number),
-    }
-    for column, (expected, ok) in kinds.items():
-        if column in table.columns and not ok(table[column].type()):
-            raise DataError(
-                f"{source}: column '{column}' must be {expected}, found {table[column].type()}. "
-                f"Read the file with custval.read_transactions to convert it. Columns available: {available}"
-            )
-
-
-def _is_number(dtype) -> bool:
-    return dtype.is_numeric() and not dtype.is_boolean()
-
-
-def _preflight(table: ir.Table, con, source: str):
+def _preflight(table: ir.Table, con, name: str):
     """The latest day in the data (None when empty); error on missing dates or amounts.
 
     A line without a date or amount cannot be placed, and dropping it here would lose it
@@ -383,17 +282,17 @@ def _preflight(table: ir.Table, con, source: str):
     )
     facts = con.to_pyarrow(expr).to_pylist()[0]
     for column in ("order_date", "amount"):
-        _fail_on_missing(column, facts[column], table, source)
+        _fail_on_missing(column, facts[column], table, name)
     return facts["latest"]
 
 
-def _fail_on_missing(column: str, count: int, table: ir.Table, source: str) -> None:
+def _fail_on_missing(column: str, count: int, table: ir.Table, name: str) -> None:
     """A clear error for lines without a usable value in a required column."""
     if not count:
         return
     what = {"amount": f"{count} empty or non-finite values", "order_date": f"{count} empty values"}
     raise DataError(
-        f"{source}: column '{column}' has {what.get(column, 'empty values')}; every line needs a customer_id, "
+        f"{name}: column '{column}' has {what.get(column, 'empty values')}; every line needs a customer_id, "
         f"order_date and amount (custval.read_transactions rejects such rows with a reason). "
         f"Columns available: {', '.join(table.columns)}"
     )

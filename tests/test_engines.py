@@ -90,3 +90,40 @@ def test_report_on_spark_writes_the_same_tables_as_on_duckdb(spark, tmp_path):
     assert "grades.csv" in tables and sorted(p.name for p in (on_spark.folder / "tables").glob("*.csv")) == tables
     for name in tables:
         assert (on_spark.folder / "tables" / name).read_bytes() == (on_duckdb.folder / "tables" / name).read_bytes(), name
+
+
+def scans_on(tx, engine) -> dict:
+    """Every transaction scan besides the summary, on one engine."""
+    from custval import grading, market, retention
+
+    cohorts, by_tenure = retention.cohort_retention(tx, period="Q", engine=engine)
+    by = [c for c in ("region", "period", "product_category") if c == "period" or c in tx.columns]
+    values = ["amount", "profit"] if {"profit", "cost"} & set(tx.columns) else ["amount"]
+    return {
+        "current_value": grading.current_value(tx, window="12M", engine=engine),
+        "sales_cube": market.sales_cube(tx, by=by, period="M", values=values, engine=engine),
+        "contribution": market.contribution(tx, by=by[0], period="Y", values=values, engine=engine),
+        "customer_values": market.customer_values(tx, engine=engine),
+        "cohorts": cohorts,
+        "by_tenure": by_tenure,
+    }
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("data", ["sample", "cdnow"])
+def test_every_scan_on_spark_equals_duckdb(spark, data):
+    tx = cv.load(ROOT / "custval.yml").transactions if data == "sample" else read_cdnow().assign(region="all")
+    on_duckdb, on_spark = scans_on(tx, None), scans_on(tx, spark)
+    for name, expected in on_duckdb.items():
+        assert len(expected), name
+        pd.testing.assert_frame_equal(on_spark[name], expected, check_exact=False, rtol=1e-9, atol=1e-9, obj=name)
+
+
+@pytest.mark.spark
+def test_spark_reads_parquet_paths_and_table_names(spark, tmp_path):
+    tx = read_cdnow()
+    tx.to_parquet(tmp_path / "cdnow.parquet")
+    spark.raw_sql(f"CREATE OR REPLACE TEMPORARY VIEW cdnow_lines USING parquet OPTIONS (path '{tmp_path / 'cdnow.parquet'}')")
+    expected = cv.summarize(tx)
+    for source in (tmp_path / "cdnow.parquet", "cdnow_lines"):
+        pd.testing.assert_frame_equal(cv.summarize(source, engine=spark), expected, check_exact=False, rtol=1e-9, atol=1e-9)
