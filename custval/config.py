@@ -18,7 +18,7 @@ from custval.errors import ConfigError
 from custval.i18n import LANGS, t
 
 TOP_KEYS = ("inputs", "columns", "parameters", "notebooks", "engine", "spark")
-INPUT_KEYS = ("path", "columns", "encoding", "sheet", "dayfirst")
+INPUT_KEYS = ("path", "table", "columns", "encoding", "sheet", "dayfirst")
 
 # Analysis parameters and their defaults; the report notebooks take exactly these names.
 DEFAULT_PARAMETERS: dict = {
@@ -72,11 +72,21 @@ OPTIONAL_RUNNER_PARAMETERS = ("previous_grades",)
 @dataclass(frozen=True)
 class InputSpec:
     table: str
-    path: Path
+    path: Path | str | None  # a local file, or a remote path (``s3a://…``) that the engine reads
     columns: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
     sheet: str | int | None = None
     dayfirst: bool | None = None
+    source_table: str | None = None  # ``table:``: a table name on the engine instead of a file
+
+    @property
+    def on_engine(self) -> bool:
+        """Read through the engine (a table name or a remote path) rather than from a local file."""
+        return self.source_table is not None or "://" in str(self.path)
+
+    @property
+    def source(self) -> str:
+        return self.source_table if self.source_table is not None else str(self.path)
 
     def read_options(self) -> dict:
         return {"columns": self.columns, "encoding": self.encoding, "sheet": self.sheet, "dayfirst": self.dayfirst}
@@ -116,6 +126,9 @@ def read_config(path="custval.yml", overrides: dict | None = None) -> Config:
     notebooks = Path(_expect(raw.get("notebooks", "notebooks"), str, path, "notebooks", "path"))
     notebooks = notebooks if notebooks.is_absolute() else base / notebooks
     engine, spark = _engine(raw, path)
+    for spec in inputs.values():
+        if spec.on_engine and engine != "spark":
+            raise ConfigError(t("err_input_needs_spark", file=path, table=spec.table, source=spec.source))
     return Config(path=path, inputs=inputs, parameters=parameters, notebooks=notebooks, engine=engine, spark=spark)
 
 
@@ -251,18 +264,25 @@ def _input(table, entry, base, global_columns, path) -> InputSpec:
         entry = {"path": entry}
     entry = _expect(entry, dict, path, f"inputs.{table}", "mapping or path")
     _known_keys(entry, INPUT_KEYS, path, f"inputs.{table}")
-    if not entry.get("path"):
+    if not entry.get("path") and not entry.get("table"):
         raise ConfigError(t("err_config_no_path", file=path, table=table))
+    if entry.get("path") and entry.get("table"):
+        raise ConfigError(t("err_config_path_and_table", file=path, table=table))
     own = _columns(entry.get("columns"), path, f"inputs.{table}.columns")
     columns = {**global_columns, **own}
     for source, target in own.items():
         if target not in schema.TABLES[table].columns:
             valid = ", ".join(schema.TABLES[table].columns)
             raise ConfigError(t("err_config_column", file=path, source=source, target=target, table=table, valid=valid))
-    file = Path(entry["path"])
+    given = str(entry.get("path") or "")
+    if entry.get("table") or "://" in given:
+        where = None if entry.get("table") else given
+    else:
+        where = Path(given) if Path(given).is_absolute() else base / given
     return InputSpec(
         table=table,
-        path=file if file.is_absolute() else base / file,
+        path=where,
+        source_table=str(entry["table"]) if entry.get("table") else None,
         columns=columns,
         encoding=entry.get("encoding"),
         sheet=entry.get("sheet"),

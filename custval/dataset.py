@@ -50,10 +50,22 @@ class Dataset:
 def load(config="custval.yml", **parameters) -> Dataset:
     """Read every input named in the configuration file (parameters override the file's)."""
     config = config if isinstance(config, Config) else read_config(config, overrides=parameters or None)
-    reads = {table: io.read_table(table, spec.path, **spec.read_options()) for table, spec in config.inputs.items()}
+    reads = {table: _read(spec, config) for table, spec in config.inputs.items()}
     if config.parameters.get("anonymize"):
         reads = _anonymized(reads, config)
     return Dataset(config=config, reads=reads)
+
+
+def _read(spec, config: Config) -> io.ReadResult:
+    """One input: a local file read here, or a table or remote path read by the engine (Spark)
+    into memory and then checked like a file."""
+    if not spec.on_engine:
+        return io.read_table(spec.table, spec.path, **spec.read_options())
+    from custval.engines import connect
+    from custval.scans import table as engine_table
+
+    source, con, _ = engine_table(spec.source, connect(config.engine, config.spark))
+    return io.read_table(spec.table, spec.source, **spec.read_options(), frame=con.to_pyarrow(source).to_pandas())
 
 
 def _anonymized(reads: dict, config: Config) -> dict:

@@ -325,11 +325,19 @@ def read_table(
     encoding: str | None = None,
     sheet=None,
     dayfirst: bool | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> ReadResult:
-    """Read one input file as ``table`` (a name in ``custval.schema.TABLES``), with full accounting."""
+    """Read one input file as ``table`` (a name in ``custval.schema.TABLES``), with full accounting.
+
+    With ``frame`` (rows an engine read from a table or a remote path), ``path`` only names the
+    source in messages, and the rows are checked exactly like a file's.
+    """
     spec = schema.TABLES[table]
-    path = Path(path)
-    frame, used_encoding, offset = load_raw(path, encoding, sheet)
+    if frame is None:
+        path = Path(path)
+        frame, used_encoding, offset = load_raw(path, encoding, sheet)
+    else:
+        used_encoding, offset = None, 1
     if frame.shape[0] == 0:
         raise FileFormatError(t("err_empty", file=path))
     rows_read = len(frame)

@@ -305,11 +305,13 @@ def build_manifest(run_id, config, dataset, results, started, finished, folder: 
 
 def _input_record(spec, dataset) -> dict:
     quality = dataset.quality.set_index("table").loc[spec.table]
+    if spec.on_engine:  # a table or remote path: the engine's, not a file to fingerprint here
+        where = {"path": spec.source, "bytes": None, "sha256": None}
+    else:
+        where = {"path": str(spec.path.resolve()), "bytes": spec.path.stat().st_size, "sha256": sha256(spec.path)}
     return {
         "table": spec.table,
-        "path": str(spec.path.resolve()),
-        "bytes": spec.path.stat().st_size,
-        "sha256": sha256(spec.path),
+        **where,
         "rows_read": int(quality["rows_read"]),
         "rows_used": int(quality["rows_used"]),
         "rows_rejected": int(quality["rows_rejected"]),

@@ -40,9 +40,9 @@ def source(tx, engine=None, required=(), who: str = "this scan") -> tuple[ir.Tab
 
     Required columns must exist and every contract column present must have a usable type.
     """
-    table, con, name = _as_table(tx, engine)
-    check_columns(table, name, required, who)
-    return table, con, name
+    table_, con, name = table(tx, engine)
+    check_columns(table_, name, required, who)
+    return table_, con, name
 
 
 def check_columns(table: ir.Table, name: str, required, who: str) -> None:
@@ -123,7 +123,8 @@ def default_engine():
     return con
 
 
-def _as_table(tx, engine) -> tuple[ir.Table, object, str]:
+def table(tx, engine=None) -> tuple[ir.Table, object, str]:
+    """The input as an Ibis table, unchecked, with its backend and a name for messages."""
     if isinstance(tx, ir.Table):
         return tx, engine or _own_backend(tx), "transactions table"
     if isinstance(tx, pd.DataFrame):
@@ -157,6 +158,8 @@ def _read(tx, con) -> ir.Table:
     if suffix in CSV_SUFFIXES:
         _must_exist(text)
         return _read_csv(text, con)
+    if "://" in text:  # a remote folder: Parquet, as data lakes keep it
+        return con.read_parquet(text)
     if not Path(text).exists() and not any(mark in text for mark in ("/", "\\", "://")):
         return _named_table(text, con)
     supported = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)

@@ -161,15 +161,14 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(project, tmp_pat
     config = tmp_path / "custval.yml"
     text = (project / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{project}/data/sample/")
     config.write_text(text + f"notebooks: {notebooks}\n", encoding="utf-8")
-    code = main(["report", "--config", str(config), "--out", str(tmp_path / "reports"), "--name", "mixed", "--timeout", "20"])  # the fixture sleeps 60 s; real cells need far less than 20 s even on a loaded machine
+    only = "00_data_quality,04_value_grading,50_fails,60_sleeps"  # two real notebooks are enough to show the others go on
+    code = main(["report", "--config", str(config), "--out", str(tmp_path / "reports"), "--name", "mixed", "--timeout", "20", "--only", only])  # the fixture sleeps 60 s; real cells need far less than 20 s even on a loaded machine
     assert code == 1
     folder = tmp_path / "reports" / "mixed"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     status = {n["name"]: n for n in manifest["notebooks"]}
     assert {k: v["status"] for k, v in status.items()} == {
-        "00_data_quality": "ok", "01_market_scan": "ok", "02_segmentation": "ok", "03_value_dimensions": "ok",
-        "04_value_grading": "ok", "05_resources_retention": "ok", "50_fails": "failed",
-        "60_sleeps": "timeout"}  # fmt: skip
+        "00_data_quality": "ok", "04_value_grading": "ok", "50_fails": "failed", "60_sleeps": "timeout"}  # fmt: skip
     assert manifest["status"] == "failed"
     assert "ValueError: planted failure" in status["50_fails"]["error"]
     assert status["50_fails"]["error_link"] == "50_fails.html#failed-cell"
