@@ -14,6 +14,7 @@ TEXT: dict[str, dict[str, str]] = {
         # errors: files
         "err_not_found": "找不到文件 {file}",
         "err_extension": "无法读取 {file}:不支持的文件类型 '{suffix}'。支持:{supported}",
+        "err_empty_folder": "文件夹 {file} 中没有 Parquet 文件(*.parquet)",
         "err_empty": "文件 {file} 没有数据行(只有表头或完全为空)",
         "err_encoding": "无法识别 {file} 的编码(第 {position} 字节起既不是 UTF-8 也不是 GBK/GB18030)。请在配置中写明 encoding,例如 encoding: gb18030",
         "err_decode": "无法按 {encoding} 解码 {file}(第 {position} 字节)。请检查 encoding 设置,或删掉它让程序自动识别",
@@ -69,6 +70,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "err_not_found": "File not found: {file}",
         "err_extension": "Cannot read {file}: unsupported file type '{suffix}'. Supported: {supported}",
+        "err_empty_folder": "The folder {file} holds no Parquet files (*.parquet)",
         "err_empty": "File {file} has no data rows (only a header, or nothing at all)",
         "err_encoding": "Cannot detect the encoding of {file} (from byte {position} it is neither UTF-8 nor GBK/GB18030). Set encoding in the config, e.g. encoding: gb18030",
         "err_decode": "Cannot decode {file} as {encoding} (byte {position}). Check the encoding setting, or remove it to let custval detect the encoding",

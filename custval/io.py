@@ -65,19 +65,39 @@ def load_raw(path: Path, encoding: str | None = None, sheet=None) -> tuple[pd.Da
     if not path.exists():
         raise FileFormatError(t("err_not_found", file=path))
     suffix = path.suffix.lower()
+    if path.is_dir():
+        return _read_parquet(parquet_parts(path), path), None, 1
     if suffix in CSV_SUFFIXES:
         frame, encoding = _read_csv(path, encoding)
         return frame, encoding, 2
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, sheet), None, 2
     if suffix in PARQUET_SUFFIXES:
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for damaged files
-            raise FileFormatError(t("err_unreadable", file=path, detail=exc)) from None
-        return frame, None, 1
+        return _read_parquet([path], path), None, 1
     supported = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
     raise FileFormatError(t("err_extension", file=path, suffix=suffix, supported=supported))
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a folder data set (partition sub-folders included), in name order, so
+    that rows are numbered the same way on every run."""
+    parts = sorted(p for p in folder.rglob("*") if p.suffix.lower() in PARQUET_SUFFIXES and p.is_file())
+    if not parts:
+        raise FileFormatError(t("err_empty_folder", file=folder))
+    return parts
+
+
+def _read_parquet(parts: list[Path], path: Path) -> pd.DataFrame:
+    """One file, or a folder's files in the given order with ``key=value`` folder names as columns."""
+    import pyarrow.dataset as ds
+
+    try:
+        if parts == [path]:
+            return pd.read_parquet(path)
+        data = ds.dataset([str(p) for p in parts], format="parquet", partitioning="hive", partition_base_dir=str(path))
+        return data.to_table().to_pandas()
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise FileFormatError(t("err_unreadable", file=path, detail=exc)) from None
 
 
 def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:

@@ -30,6 +30,7 @@ from custval.dataset import load
 from custval.engines import cores
 from custval.errors import ConfigError
 from custval.i18n import t
+from custval.io import parquet_parts
 from custval.render import render_html, render_index
 
 KERNEL = "python3"
@@ -308,7 +309,8 @@ def _input_record(spec, dataset) -> dict:
     if spec.on_engine:  # a table or remote path: the engine's, not a file to fingerprint here
         where = {"path": spec.source, "bytes": None, "sha256": None}
     else:
-        where = {"path": str(spec.path.resolve()), "bytes": spec.path.stat().st_size, "sha256": sha256(spec.path)}
+        parts = parquet_parts(spec.path) if spec.path.is_dir() else [spec.path]
+        where = {"path": str(spec.path.resolve()), "bytes": sum(p.stat().st_size for p in parts), "sha256": sha256(*parts)}
     return {
         "table": spec.table,
         **where,
@@ -318,11 +320,13 @@ def _input_record(spec, dataset) -> dict:
     }
 
 
-def sha256(path: Path) -> str:
+def sha256(*paths: Path) -> str:
+    """The SHA-256 of a file, or of a folder data set's files one after the other."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

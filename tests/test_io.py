@@ -113,6 +113,21 @@ def test_parquet_keeps_types(tmp_path):
     assert list(result.rejected["column"]) == ["amount", "customer_id"]
 
 
+def test_a_parquet_folder_is_one_table_in_file_order_with_partition_columns(tmp_path):
+    folder = tmp_path / "tx"
+    lines = {"2023": [("c1", "2023-05-01", 10.0), ("c2", "2023-06-01", None)], "2024": [("c1", "2024-01-02", 5.0)]}
+    for year, rows in lines.items():
+        (folder / f"region={year}").mkdir(parents=True)
+        frame = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"]).astype({"order_date": "datetime64[ns]"})
+        frame.to_parquet(folder / f"region={year}" / "part-0.parquet")
+    result = read(folder)
+    assert list(zip(result.data["customer_id"], result.data["region"])) == [("c1", "2023"), ("c1", "2024")]
+    assert result.rows_read == 3 and list(result.rejected["line"]) == [2] and list(result.rejected["column"]) == ["amount"]
+    with pytest.raises(FileFormatError, match="empty.*Parquet"):
+        (tmp_path / "empty").mkdir()
+        read(tmp_path / "empty")
+
+
 @pytest.mark.parametrize("content", ["", "客户编号,下单日期,金额\n", "\n\n"])
 def test_empty_files_are_user_errors(tmp_path, content):
     with pytest.raises(FileFormatError, match="tx.csv"):

@@ -280,3 +280,18 @@ def test_notebooks_in_parallel_or_one_by_one_give_the_same_run(project, tmp_path
     # the worker processes speak the run's language too
     assert result.notebooks[2].error == "a cell ran longer than 20 s and was interrupted (see --timeout)"
     assert (result.folder / "tables" / "data_quality.csv").exists()
+
+
+def test_a_parquet_folder_input_is_fingerprinted_by_its_files(tmp_path):
+    from custval.dataset import load
+    from custval.report import _input_record, sha256
+
+    tx = pd.read_csv(ROOT / "data/sample/transactions.csv", dtype=str, keep_default_na=False)
+    (tmp_path / "tx").mkdir()
+    parts = [tmp_path / "tx" / "part-0.parquet", tmp_path / "tx" / "part-1.parquet"]
+    tx.iloc[:100].to_parquet(parts[0]), tx.iloc[100:].to_parquet(parts[1])
+    (tmp_path / "custval.yml").write_text("inputs:\n  transactions: tx\n", encoding="utf-8")
+    dataset = load(tmp_path / "custval.yml")
+    record = _input_record(dataset.config.inputs["transactions"], dataset)
+    assert record["bytes"] == sum(p.stat().st_size for p in parts) and record["sha256"] == sha256(*parts)
+    assert record["rows_read"] == len(tx) and record["rows_used"] + record["rows_rejected"] == len(tx)
