@@ -1,8 +1,10 @@
 """The engine that runs the transaction-level aggregation: embedded DuckDB by default, Spark
 (through Ibis's PySpark backend) when the data outgrows one machine.
 
-Only the scans whose cost grows with the raw data are affected (``summarize``); everything after
-them works on one row per customer in pandas. ``engine: spark`` in the configuration needs the
+Only the scans of transaction lines, whose cost grows with the raw data, run on the engine
+(``summarize``, ``grading.current_value``, ``market.sales_cube``/``contribution``/``customer_values``,
+``retention.cohort_retention``; see ``custval.scans``); everything after them works on one row per
+customer in pandas. ``engine: spark`` in the configuration needs the
 ``spark`` extra (``pip install 'custval[spark]'``) and Java 17 or newer.
 """
 

@@ -172,3 +172,13 @@ def test_a_table_on_spark_is_read_and_checked_like_the_file(spark, tmp_path):
     assert by_table.config.inputs["transactions"].source == "sample_lines"
     pd.testing.assert_frame_equal(by_table.transactions, by_file.transactions)
     assert len(by_table.rejected) == len(by_file.rejected.query("table == 'transactions'"))
+
+
+def test_the_readme_spark_cluster_configuration_is_valid(tmp_path):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("**Configure: a Spark cluster") :]
+    block = block[block.index("```yaml") + len("```yaml") : block.index("```\n", block.index("```yaml") + 7)]
+    config = read_config(written(tmp_path, block))
+    assert config.engine == "spark" and config.spark["master"].startswith("spark://")
+    assert {t: (s.on_engine, s.source) for t, s in config.inputs.items()} == {
+        "transactions": (True, "s3a://lake/sales/transactions/"), "customers": (True, "crm.customers")}  # fmt: skip
