@@ -16,7 +16,9 @@ import platform
 import re
 import shutil
 import sys
+import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -233,7 +235,7 @@ def run_notebook(path: Path, folder: Path, parameters: dict, timeout: float, pro
         papermill.execute_notebook(
             str(path), str(output), parameters=parameters, kernel_name=KERNEL, cwd=str(path.parent),
             progress_bar={"desc": path.stem, "leave": False} if progress else False,
-            log_output=False, start_timeout=START_TIMEOUT, execution_timeout=timeout,
+            log_output=False, start_timeout=START_TIMEOUT, execution_timeout=timeout, **_kernel_manager(),
         )  # fmt: skip
     except PapermillExecutionError as exc:
         status, error = "failed", f"{exc.ename}: {exc.evalue}"
@@ -253,6 +255,24 @@ def run_notebook(path: Path, folder: Path, parameters: dict, timeout: float, pro
         html.write_text(render_html(output), encoding="utf-8")
         result.html = html.name
     return result
+
+
+def _kernel_manager() -> dict:
+    """Kernels talk over Unix sockets where there are any. Over TCP, kernels started side by side
+    each pick free ports and bind them a moment later, and two can pick the same one
+    ("Address already in use", then a start-up timeout)."""
+    if os.name != "posix":
+        return {}
+    from jupyter_client import AsyncKernelManager
+
+    class SocketFileKernelManager(AsyncKernelManager):
+        transport = "ipc"
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.ip = os.path.join(tempfile.gettempdir(), f"custval-kernel-{uuid.uuid4().hex[:16]}")  # short: socket paths are limited to ~100 bytes
+
+    return {"kernel_manager_class": SocketFileKernelManager}
 
 
 def mark_failed_cell(path: Path, error: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -295,3 +296,12 @@ def test_a_parquet_folder_input_is_fingerprinted_by_its_files(tmp_path):
     record = _input_record(dataset.config.inputs["transactions"], dataset)
     assert record["bytes"] == sum(p.stat().st_size for p in parts) and record["sha256"] == sha256(*parts)
     assert record["rows_read"] == len(tx) and record["rows_used"] + record["rows_rejected"] == len(tx)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets only")
+def test_kernels_side_by_side_never_share_sockets():
+    from custval.report import _kernel_manager
+
+    managers = [_kernel_manager()["kernel_manager_class"](kernel_name="python3") for _ in range(2)]
+    assert {m.transport for m in managers} == {"ipc"} and managers[0].ip != managers[1].ip
+    assert all(len(f"{m.ip}-65535") < 100 for m in managers)  # the limit of a Unix socket path
