@@ -19,6 +19,7 @@ import pandas as pd
 
 from custval.engines import cores
 from custval.errors import DataError, FileFormatError, MissingColumnError
+from custval.i18n import t
 
 SCALE = 10_000
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -162,9 +163,8 @@ def _read(tx, con) -> ir.Table:
         return con.read_parquet(text)
     if not Path(text).exists() and not any(mark in text for mark in ("/", "\\", "://")):
         return _named_table(text, con)
-    supported = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
-    raise FileFormatError(f"Cannot read {text}: unsupported file type '{suffix}'. Supported: {supported}, "
-                          "a folder of Parquet files, or a table name on the engine")  # fmt: skip
+    supported = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES) + ", " + t("scan_sources_too")
+    raise FileFormatError(t("err_extension", file=text, suffix=suffix, supported=supported))
 
 
 def _parquet_folder(text: str) -> bool:
@@ -175,7 +175,7 @@ def _parquet_folder(text: str) -> bool:
 def _must_exist(text: str) -> None:
     """Local paths are checked here for a clear message; remote ones (s3a://…) by the engine."""
     if "://" not in text and not any(ch in text for ch in "*?[") and not Path(text).exists():
-        raise FileFormatError(f"File not found: {text}")
+        raise FileFormatError(t("err_not_found", file=text))
 
 
 def _named_table(name: str, con) -> ir.Table:
@@ -183,13 +183,12 @@ def _named_table(name: str, con) -> ir.Table:
     *database, table = name.split(".")
     try:
         return con.table(table, database=".".join(database) or None)
-    except Exception as exc:  # each backend raises its own "not found"
+    except Exception:  # each backend raises its own "not found"
         try:
-            known = ", ".join(sorted(con.list_tables())[:20]) or "none"
-        except Exception:
-            known = "unknown"
-        raise FileFormatError(f"{name} is neither a file nor a table on the {con.name} engine "
-                              f"(tables: {known}): {type(exc).__name__}") from None  # fmt: skip
+            known = ", ".join(sorted(con.list_tables(database=".".join(database) or None))[:20]) or "—"
+        except Exception:  # no such database, or a backend that cannot list
+            known = "—"
+        raise FileFormatError(t("err_no_table", name=name, engine=con.name, known=known)) from None
 
 
 def _read_csv(path: str, con) -> ir.Table:

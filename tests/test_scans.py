@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import custval as cv
-from custval import grading, market, retention, scans
+from custval import grading, i18n, market, retention, scans
 from custval.errors import FileFormatError, MissingColumnError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +99,15 @@ def test_parquet_file_folder_and_table_name_give_the_frames_numbers(tmp_path, sa
 def test_unknown_inputs_and_columns_are_named(tmp_path):
     con = ibis.duckdb.connect()
     con.raw_sql("CREATE TABLE orders (customer_id VARCHAR)")
-    with pytest.raises(FileFormatError, match=r"sales\.lines is neither a file nor a table on the duckdb engine"):
+    with pytest.raises(FileFormatError, match=r"sales\.lines 既不是文件,也不是 duckdb 引擎上的表"):
         grading.current_value("sales.lines", engine=con)
-    with pytest.raises(FileFormatError, match="File not found"):
-        market.sales_cube(tmp_path / "missing.parquet")
+    i18n.set_lang("en")
+    try:
+        with pytest.raises(FileFormatError, match=r"sales\.lines is neither a file nor a table on the duckdb engine"):
+            grading.current_value("sales.lines", engine=con)
+        with pytest.raises(FileFormatError, match="File not found: .*missing.parquet"):
+            market.sales_cube(tmp_path / "missing.parquet")
+    finally:
+        i18n.set_lang("zh")
     with pytest.raises(MissingColumnError, match="no column 'customer_id', required by cohort_retention"):
         retention.cohort_retention(random_tx(10).drop(columns="customer_id"))

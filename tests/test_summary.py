@@ -366,11 +366,11 @@ def test_bad_dates_as_arguments():
 
 
 def test_file_errors(tmp_path):
-    with pytest.raises(DataError, match="not found"):
+    with pytest.raises(DataError, match="找不到文件 .*missing.parquet"):
         summarize(tmp_path / "missing.parquet")
     other = tmp_path / "tx.json"
     other.write_text("{}")
-    with pytest.raises(DataError, match="unsupported file type '.json'"):
+    with pytest.raises(DataError, match="不支持的文件类型 '.json'.*Parquet 文件夹"):
         summarize(other)
     with pytest.raises(TypeError, match="DataFrame"):
         summarize([("A", "2024-01-01", 1.0)])
