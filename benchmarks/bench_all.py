@@ -5,7 +5,9 @@ peak RSS is the whole cost of that step), median of ``--runs``. Data sets are wr
 ``benchmarks/.cache/`` by ``custval.sample.write_sample`` and reused; nothing is committed.
 
 Rows: ``summarize`` at 1 M and 10 M transactions on DuckDB, at 10 M under a DuckDB memory limit
-smaller than the data (out of core) and on Spark local mode (when PySpark and Java are there),
+smaller than the data (out of core) and on Spark local mode (when PySpark and Java are there);
+the other transaction scans (``market.sales_cube``, ``retention.cohort_retention``,
+``grading.current_value``) at 10 M under the same memory limit;
 BG/NBD + Gamma-Gamma fits at 100 k and 1.65 M customers, grading 1 M customers, and the whole
 report on ``data/sample/``.
 """
@@ -36,6 +38,7 @@ CASES = {
     "summarize_10m": ("summarize", "transactions", "DuckDB", 1.0, 3.0),
     "summarize_10m_limited": ("summarize", "transactions", f"DuckDB, memory_limit {MEMORY_LIMIT}", None, 3.0),
     "summarize_10m_spark": ("summarize", "transactions", "Spark local[*]", None, None),
+    "scans_10m_limited": ("cube, cohorts, current value", "transactions", f"DuckDB, memory_limit {MEMORY_LIMIT}", None, None),
     "fit_100k": ("BG/NBD + Gamma-Gamma fit", "customers", "numpy/scipy", None, None),
     "fit_1650k": ("BG/NBD + Gamma-Gamma fit", "customers", "numpy/scipy", 0.5, None),
     "grade_1m": ("A–F grading", "customers", "pandas", None, None),
@@ -59,6 +62,15 @@ def worker(case: str) -> dict:
         import pyarrow.parquet as pq
 
         rows, customers = pq.ParquetFile(path).metadata.num_rows, len(table)
+    elif case.startswith("scans"):
+        path = dataset(CUSTOMERS)
+        engine = _engine(case)
+        start = time.perf_counter()
+        customers = len(scans(path, engine))
+        seconds = time.perf_counter() - start
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(path).metadata.num_rows
     elif case.startswith("fit"):
         from custval.clv import fit_value_models
 
@@ -101,6 +113,15 @@ def _engine(case: str):
         spill = tempfile.mkdtemp(prefix="custval-spill-")
         return ibis.duckdb.connect(threads=_cores(), memory_limit=MEMORY_LIMIT, temp_directory=spill)
     return None
+
+
+def scans(path, engine):
+    """The report's other transaction scans, as 04 and 05 call them; the current-value table."""
+    from custval import grading, market, retention
+
+    market.sales_cube(path, by=("region", "product_category"), period="M", engine=engine)
+    retention.cohort_retention(path, period="Q", engine=engine)
+    return grading.current_value(path, window="12M", engine=engine)
 
 
 def _jvm_pid(engine) -> int:
