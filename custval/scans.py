@@ -20,6 +20,7 @@ import pandas as pd
 from custval.engines import cores
 from custval.errors import DataError, FileFormatError, MissingColumnError
 from custval.i18n import t
+from custval.io import parquet_parts
 
 SCALE = 10_000
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -153,7 +154,10 @@ def _read(tx, con) -> ir.Table:
     engine's table of that name."""
     text = os.fspath(tx)
     suffix = Path(text).suffix.lower()
-    if suffix in PARQUET_SUFFIXES or _parquet_folder(text):
+    if Path(text).is_dir():
+        parquet_parts(Path(text))  # the readers' rule: Parquet files anywhere below, else a clear error
+        return con.read_parquet(text)
+    if suffix in PARQUET_SUFFIXES:
         _must_exist(text)
         return con.read_parquet(text)
     if suffix in CSV_SUFFIXES:
@@ -165,11 +169,6 @@ def _read(tx, con) -> ir.Table:
         return _named_table(text, con)
     supported = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES) + ", " + t("scan_sources_too")
     raise FileFormatError(t("err_extension", file=text, suffix=suffix, supported=supported))
-
-
-def _parquet_folder(text: str) -> bool:
-    path = Path(text)
-    return path.is_dir() and any(path.glob("*.parquet"))
 
 
 def _must_exist(text: str) -> None:

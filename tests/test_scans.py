@@ -96,6 +96,17 @@ def test_parquet_file_folder_and_table_name_give_the_frames_numbers(tmp_path, sa
     pd.testing.assert_frame_equal(cube, market.sales_cube(sample_tx, by=("region",)))
 
 
+def test_a_partitioned_folder_is_read_as_the_config_readers_read_it(tmp_path, sample_tx):
+    """Files only in ``key=value`` sub-folders, as Spark writes them; the same rule as custval.io."""
+    for number, part in enumerate((sample_tx.iloc[:100], sample_tx.iloc[100:])):
+        (tmp_path / "tx" / f"batch={number}").mkdir(parents=True)
+        part.to_parquet(tmp_path / "tx" / f"batch={number}" / "part.parquet")
+    pd.testing.assert_frame_equal(grading.current_value(tmp_path / "tx"), grading.current_value(sample_tx))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileFormatError, match="empty.*Parquet"):
+        grading.current_value(tmp_path / "empty")
+
+
 def test_unknown_inputs_and_columns_are_named(tmp_path):
     con = ibis.duckdb.connect()
     con.raw_sql("CREATE TABLE orders (customer_id VARCHAR)")
