@@ -65,15 +65,13 @@ def load_raw(path: Path, encoding: str | None = None, sheet=None) -> tuple[pd.Da
     if not path.exists():
         raise FileFormatError(t("err_not_found", file=path))
     suffix = path.suffix.lower()
-    if path.is_dir():
-        return _read_parquet(parquet_parts(path), path), None, 1
+    if path.is_dir() or suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path), None, 1
     if suffix in CSV_SUFFIXES:
         frame, encoding = _read_csv(path, encoding)
         return frame, encoding, 2
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, sheet), None, 2
-    if suffix in PARQUET_SUFFIXES:
-        return _read_parquet([path], path), None, 1
     supported = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
     raise FileFormatError(t("err_extension", file=path, suffix=suffix, supported=supported))
 
@@ -87,15 +85,15 @@ def parquet_parts(folder: Path) -> list[Path]:
     return parts
 
 
-def _read_parquet(parts: list[Path], path: Path) -> pd.DataFrame:
-    """One file, or a folder's files in the given order with ``key=value`` folder names as columns."""
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A file, or a folder's files in path order with ``key=value`` folder names as columns."""
     import pyarrow.dataset as ds
 
+    parts = [str(p) for p in parquet_parts(path)] if path.is_dir() else None  # its own clear error, not pyarrow's
     try:
-        if parts == [path]:
+        if parts is None:
             return pd.read_parquet(path)
-        data = ds.dataset([str(p) for p in parts], format="parquet", partitioning="hive", partition_base_dir=str(path))
-        return data.to_table().to_pandas()
+        return ds.dataset(parts, format="parquet", partitioning="hive", partition_base_dir=str(path)).to_table().to_pandas()
     except Exception as exc:  # pyarrow raises many types for damaged files
         raise FileFormatError(t("err_unreadable", file=path, detail=exc)) from None
 
