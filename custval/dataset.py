@@ -50,21 +50,30 @@ class Dataset:
 def load(config="custval.yml", **parameters) -> Dataset:
     """Read every input named in the configuration file (parameters override the file's)."""
     config = config if isinstance(config, Config) else read_config(config, overrides=parameters or None)
-    reads = {table: _read(spec, config) for table, spec in config.inputs.items()}
+    engine = _engine_for_inputs(config)
+    reads = {table: _read(spec, engine) for table, spec in config.inputs.items()}
     if config.parameters.get("anonymize"):
         reads = _anonymized(reads, config)
     return Dataset(config=config, reads=reads)
 
 
-def _read(spec, config: Config) -> io.ReadResult:
+def _engine_for_inputs(config: Config):
+    """One engine connection for every input given as a table or remote path (None if there are none)."""
+    if not any(spec.on_engine for spec in config.inputs.values()):
+        return None
+    from custval.engines import connect
+
+    return connect(config.engine, config.spark)
+
+
+def _read(spec, engine) -> io.ReadResult:
     """One input: a local file read here, or a table or remote path read by the engine (Spark)
     into memory and then checked like a file."""
     if not spec.on_engine:
         return io.read_table(spec.table, spec.path, **spec.read_options())
-    from custval.engines import connect
     from custval.scans import table as engine_table
 
-    source, con, _ = engine_table(spec.source, connect(config.engine, config.spark))
+    source, con, _ = engine_table(spec.source, engine)
     return io.read_table(spec.table, spec.source, **spec.read_options(), frame=con.to_pyarrow(source).to_pandas())
 
 
