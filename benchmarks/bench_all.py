@@ -52,25 +52,17 @@ def worker(case: str) -> dict:
 
     import custval
 
-    if case.startswith("summarize"):
+    if case.startswith(("summarize", "scans")):
+        import pyarrow.parquet as pq
+
         path = dataset(SMALL if case == "summarize_1m" else CUSTOMERS)
         engine = _engine(case)
         source = engine.read_parquet(path) if case.endswith("spark") else path
+        step = custval.summarize if case.startswith("summarize") else scans
         start = time.perf_counter()
-        table = custval.summarize(source, engine=engine)
+        table = step(source, engine=engine)
         seconds = time.perf_counter() - start
-        import pyarrow.parquet as pq
-
         rows, customers = pq.ParquetFile(path).metadata.num_rows, len(table)
-    elif case.startswith("scans"):
-        path = dataset(CUSTOMERS)
-        engine = _engine(case)
-        start = time.perf_counter()
-        customers = len(scans(path, engine))
-        seconds = time.perf_counter() - start
-        import pyarrow.parquet as pq
-
-        rows = pq.ParquetFile(path).metadata.num_rows
     elif case.startswith("fit"):
         from custval.clv import fit_value_models
 
@@ -115,7 +107,7 @@ def _engine(case: str):
     return None
 
 
-def scans(path, engine):
+def scans(path, engine=None):
     """The report's other transaction scans, as 04 and 05 call them; the current-value table."""
     from custval import grading, market, retention
 
