@@ -485,3 +485,102 @@ def test_holdout_adds_up(tx, split):
     occasions = table["frequency"] + 1 - table["only_returns"] + table["frequency_holdout"]
     assert occasions.tolist() == (kept["frequency"] + 1 - kept["only_returns"]).tolist()
     assert (table["first_purchase"] <= calibration_end).all()
+
+
+# --------------------------------------------------------------------------- routing past the groupings
+
+from custval import summary as summary_module  # noqa: E402
+
+lines_with_orders = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c", "007"]),
+        st.integers(0, 12),
+        st.sampled_from([-9.0, -0.5, 0.0, 1.25, 7.0, 40.0]),
+        st.sampled_from(["o1", "o2", "o3"]),
+        st.sampled_from([0.0, 0.5, 3.0]),
+    ),
+    min_size=1,
+    max_size=30,
+).map(
+    lambda rows: pd.DataFrame(
+        {
+            "customer_id": pd.array([r[0] for r in rows], dtype="string"),
+            "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta([r[1] for r in rows], unit="D"),
+            "amount": [r[2] for r in rows],
+            "order_id": pd.array([r[0] + r[3] for r in rows], dtype="string"),
+            "cost": [r[4] for r in rows],
+        }
+    )
+)
+
+
+def routed(tx, **options) -> pd.DataFrame:
+    """summarize with the shared-day routing on however small the input."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(summary_module, "ROUTE_MIN_LINES", 0)
+        patch.setattr(summary_module, "ROUTE_MAX_SHARED", 1.0)
+        return summarize(tx, **options)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_with_orders, st.booleans(), st.sampled_from([None, "2024-01-06"]), st.booleans())
+def test_routing_gives_the_same_table(tx, merge_same_day, calibration_end, with_orders):
+    tx = tx if with_orders else tx.drop(columns="order_id")
+    if calibration_end is not None and tx["order_date"].max() <= pd.Timestamp(calibration_end):
+        calibration_end = None
+    options = {"merge_same_day": merge_same_day, "calibration_end": calibration_end}
+    pd.testing.assert_frame_equal(routed(tx, **options), summarize(tx, **options), check_exact=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_with_orders, st.lists(st.integers(-(2**63), 2**63 - 1), max_size=20), st.booleans())
+def test_extra_shared_keys_change_nothing(tx, extra, merge_same_day):
+    # Keys of days with one line (or of no line at all) only send more lines through the grouping.
+    table = ibis.memtable(tx)
+    lines = summary_module._lines(table, None)
+    con = ibis.duckdb.connect()
+    keys = con.to_pyarrow(lines.select(k=summary_module._day_key(lines))).column("k").to_numpy()
+    shared = ibis.memtable({"day_key": np.unique(np.concatenate([keys, np.array(extra, dtype="int64")]))})
+    plain = con.to_pyarrow(customer_aggregates(table, None, None, merge_same_day).order_by("customer_id"))
+    every = con.to_pyarrow(customer_aggregates(table, None, None, merge_same_day, shared).order_by("customer_id"))
+    assert every.equals(plain)
+
+
+def test_a_missing_shared_key_would_change_the_table():
+    # The contract matters: A's two lines of Jan 1 are one occasion only when grouped.
+    table = ibis.memtable(TX)
+    none_shared = ibis.memtable({"day_key": np.array([], dtype="int64")})
+    con = ibis.duckdb.connect()
+    right = con.to_pyarrow(customer_aggregates(table, None, None, True).order_by("customer_id")).to_pandas()
+    wrong = con.to_pyarrow(customer_aggregates(table, None, None, True, none_shared).order_by("customer_id")).to_pandas()
+    assert wrong.loc[0, "occasions"] == right.loc[0, "occasions"] + 1  # Jan 1 counted twice
+
+
+def test_repeated_keys_and_their_lines():
+    keys, share = summary_module._repeated(np.array([5, 3, 5, 9, 3, 5, -1, 9], dtype="int64"))
+    assert keys.tolist() == [3, 5, 9] and share == 7 / 8
+    keys, share = summary_module._repeated(np.array([1, 2, 3], dtype="int64"))
+    assert keys.tolist() == [] and share == 0.0
+    assert summary_module._repeated(np.array([], dtype="int64"))[1] == 0.0
+
+
+def test_routing_only_when_most_lines_are_alone_on_their_day(monkeypatch):
+    monkeypatch.setattr(summary_module, "ROUTE_MIN_LINES", 0)
+    monkeypatch.setattr(summary_module, "ROUTE_MAX_SHARED", 0.3)
+    table = ibis.memtable(TX)
+    con = ibis.duckdb.connect()
+    shared = summary_module._route(table, con, None, True, len(TX))
+    # A's Jan 1 (two orders) and Jan 4 (a purchase and a return): 4 of 14 lines.
+    assert len(con.to_pyarrow(shared)) == 2
+    monkeypatch.setattr(summary_module, "ROUTE_MAX_SHARED", 0.25)
+    assert summary_module._route(table, con, None, True, len(TX)) is None
+    # The first lines decide alone when they already share too many days (the first 2 of A's).
+    monkeypatch.setattr(summary_module, "ROUTE_MAX_SHARED", 0.5)
+    assert summary_module._route(table, con, None, True, len(TX)) is not None
+    monkeypatch.setattr(summary_module, "ROUTE_PROBE", 2)
+    assert summary_module._route(table, con, None, True, len(TX)) is None
+    # No grouping to skip: every line is an occasion.
+    assert summary_module._route(ibis.memtable(TX.drop(columns="order_id")), con, None, False, len(TX)) is None
+    monkeypatch.setattr(summary_module, "ROUTE_MIN_LINES", 100)
+    monkeypatch.setattr(summary_module, "ROUTE_MAX_SHARED", 1.0)
+    assert summary_module._route(table, con, None, True, len(TX)) is None
