@@ -32,7 +32,7 @@ def fit_scores(customers: pd.DataFrame, salespeople: pd.DataFrame, weights: dict
     - seniority: min(1, experience_years / years the customer's grade needs, SENIORITY_NEEDED);
     - performance: the salesperson's ``perf_<segment>`` for the customer's segment (个人 →
       individual, 企业 → enterprise), scaled to [0, 1] across salespeople (0.5 when unknown);
-    - region: 1 if the regions match.
+    - region: 1 if the regions match, 0 if not, 0.5 for everybody when either table has no region.
     score = Σ weight × term, weights normalised to sum to 1.
     """
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
@@ -51,7 +51,7 @@ def fit_scores(customers: pd.DataFrame, salespeople: pd.DataFrame, weights: dict
     pairs["industry"] = _industry_term(c, s)[ci, si]
     pairs["seniority"] = _seniority_term(c, s)[ci, si]
     pairs["performance"] = _performance_term(c, s)[ci, si]
-    pairs["region"] = _match(c.get("region"), s.get("region"))[ci, si]
+    pairs["region"] = _region_term(c, s)[ci, si]
     pairs["score"] = sum(w[k] * pairs[k] for k in DEFAULT_WEIGHTS)
     return pairs
 
@@ -86,10 +86,10 @@ def _performance_term(c, s) -> np.ndarray:
     return np.array([scaled.get(k, np.full(len(s), 0.5)) for k in keys])
 
 
-def _match(left, right) -> np.ndarray:
-    if left is None or right is None:
-        return np.zeros((0 if left is None else len(left), 0 if right is None else len(right)))
-    return (left.to_numpy()[:, None] == right.to_numpy()[None, :]).astype(float)
+def _region_term(c, s) -> np.ndarray:
+    if "region" not in c or "region" not in s:
+        return np.full((len(c), len(s)), 0.5)  # unknown on either side: the same for everybody
+    return (c["region"].to_numpy()[:, None] == s["region"].to_numpy()[None, :]).astype(float)
 
 
 def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capacity", continuity: float = 0.2,
@@ -150,7 +150,10 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capac
                   constraints=[LinearConstraint(one_owner, 1, 1), LinearConstraint(load, lower, upper)],
                   options={"disp": False, "mip_rel_gap": max(float(gap), 1e-9)})  # fmt: skip
     if not result.success:
-        raise DataError(f"no allocation satisfies the workload bounds (±{balance:.0%} of each fair share); "
+        j = int(np.argmin(upper - lower))
+        raise DataError(f"no allocation keeps every workload within ±{balance:.0%} of its fair share: customers "
+                        f"cannot be split (they need {h.min():,.2f} to {h.max():,.2f} hours each) and the narrowest "
+                        f"window, {s['salesperson_id'].iloc[j]}'s, is {lower[j]:,.2f}–{upper[j]:,.2f} hours; "
                         f"widen balance or check capacities ({result.message})")  # fmt: skip
     chosen = result.x.reshape(n, m).argmax(axis=1)
     out = c[["customer_id"]].copy()

@@ -111,6 +111,9 @@ def test_fit_scores_terms_and_weights():
     assert only_region.set_index("salesperson_id")["score"].tolist() == [1.0, 0.0]
     with pytest.raises(ValueError, match="unknown fit weights"):
         allocation.fit_scores(customers, people, weights={"charm": 1})
+    # Tables without the columns a term needs: the neutral value for every pair, no error.
+    bare = allocation.fit_scores(customers[["customer_id"]], people[["salesperson_id"]])
+    assert bare[["industry", "seniority", "performance", "region"]].to_numpy().tolist() == [[0.5, 1.0, 0.5, 0.5]] * 2
 
 
 def test_target_decomposition_sums_back(sample_allocation):
@@ -136,6 +139,16 @@ def test_workload_bounds_that_no_assignment_meets_say_by_how_much():
     customers.loc[2, "hours"] = float("nan")
     with pytest.raises(cv.DataError, match=r"1 customer\(s\) have no valid 'hours'.*'c2'"):
         allocation.allocate(customers, people, scores=scores, balance=0.4)
+
+
+def test_windows_that_whole_customers_cannot_fill_name_the_narrowest():
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "clv": 1.0, "hours": [2.5, 2.5, 1.0]})
+    people = pd.DataFrame({"salesperson_id": ["x", "y", "z"], "capacity": [10.0, 10.0, 12.0]})
+    # fair shares 1.875, 1.875, 2.25; ±30 %: x and y 1.31–2.44 hours, z 1.58–2.93; no customer fits x
+    # without going over, so no split of 2.5 + 2.5 + 1.0 meets every window.
+    with pytest.raises(cv.DataError, match=r"1\.00 to 2\.50 hours each.*narrowest window, x's, is 1\.31–2\.44 hours"):
+        allocation.allocate(customers, people, capacity="capacity", balance=0.3)
+    assert len(allocation.allocate(customers, people, balance=0.6)) == 3
 
 
 def test_capacity_as_one_number_for_everybody_or_a_column():
