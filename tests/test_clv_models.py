@@ -14,6 +14,7 @@ from scipy.special import gammaln
 import custval as cv
 from custval.clv.base import FitError, compress
 from custval.clv.bgbb import BetaGeoBetaBinom
+from custval.clv.gamma_gamma import GammaGamma
 from custval.clv.pareto import ParetoNBD
 from custval.clv.sbg import ShiftedBetaGeometric
 from custval.datasets import read_cdnow
@@ -305,3 +306,24 @@ def test_bgbb_refuses_impossible_rows():
     model = with_params(BetaGeoBetaBinom, **BGBB_TRUTH)
     with pytest.raises(ValueError, match="n_star must be a whole number"):
         model.expected_purchases(2.5, bad.assign(recency=[4, 3]))
+
+
+# ===================================================================== standard errors
+
+
+def test_standard_errors_of_a_ridge_shaped_likelihood_warn_and_are_nan():
+    # A likelihood flat along one parameter has a singular Hessian: no standard error can be
+    # read from it, and the model says so instead of reporting 0 or a silent NaN.
+    rng = np.random.default_rng(4)
+    summary = pd.DataFrame({"frequency": rng.integers(1, 6, 400), "monetary": rng.gamma(4.0, 10.0, 400)})
+    model = GammaGamma().fit(summary)
+    _, log_params = model._fit_state
+    assert all(np.isfinite(v) and v > 0 for v in model.standard_errors_.values())
+
+    def ridge(z):
+        d = np.asarray(z) - log_params
+        return float(d[0] ** 2 + d[1] ** 2), np.array([2 * d[0], 2 * d[1], 0.0])
+
+    with pytest.warns(RuntimeWarning, match="GammaGamma: .* not positive definite"):
+        errors = model._standard_errors(log_params, ridge)
+    assert list(errors) == ["p", "q", "gamma"] and all(np.isnan(v) for v in errors.values())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -423,9 +424,18 @@ class Model:
         try:
             covariance = np.linalg.inv(hessian)
         except np.linalg.LinAlgError:
+            covariance = None
+        variance = None if covariance is None else np.diag(covariance)
+        if variance is None or not np.all(np.isfinite(variance)) or np.any(variance <= 0):
+            warnings.warn(
+                f"{type(self).__name__}: the log-likelihood's Hessian at the fitted parameters is not "
+                "positive definite (a flat or ridge-shaped likelihood: too few repeat buyers, or a "
+                "parameter at its edge), so standard_errors_ are NaN",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             return {n: np.nan for n in self.names}
         params = np.exp(log_params)
-        variance = np.clip(np.diag(covariance), 0, None)
         return dict(zip(self.names, (params * np.sqrt(variance)).tolist()))
 
     def _check(self, summary: pd.DataFrame) -> None:
