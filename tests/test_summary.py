@@ -428,6 +428,19 @@ def reference(tx: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(out, orient="index").sort_index()
 
 
+def drawn_lines(rows) -> pd.DataFrame:
+    """Transaction lines from drawn (customer, day of January, amount[, order, cost]) tuples."""
+    out = {
+        "customer_id": pd.array([r[0] for r in rows], dtype="string"),
+        "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta([r[1] for r in rows], unit="D"),
+        "amount": [r[2] for r in rows],
+    }
+    if len(rows[0]) > 3:
+        out["order_id"] = pd.array([r[0] + r[3] for r in rows], dtype="string")
+        out["cost"] = [r[4] for r in rows]
+    return pd.DataFrame(out)
+
+
 transactions = st.lists(
     st.tuples(
         st.sampled_from(["a", "b", "c", "d", "e"]),
@@ -436,15 +449,7 @@ transactions = st.lists(
     ),
     min_size=1,
     max_size=40,
-).map(
-    lambda rows: pd.DataFrame(
-        {
-            "customer_id": pd.array([r[0] for r in rows], dtype="string"),
-            "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta([r[1] for r in rows], unit="D"),
-            "amount": [r[2] for r in rows],
-        }
-    )
-)
+).map(drawn_lines)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -501,17 +506,7 @@ lines_with_orders = st.lists(
     ),
     min_size=1,
     max_size=30,
-).map(
-    lambda rows: pd.DataFrame(
-        {
-            "customer_id": pd.array([r[0] for r in rows], dtype="string"),
-            "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta([r[1] for r in rows], unit="D"),
-            "amount": [r[2] for r in rows],
-            "order_id": pd.array([r[0] + r[3] for r in rows], dtype="string"),
-            "cost": [r[4] for r in rows],
-        }
-    )
-)
+).map(drawn_lines)
 
 
 def routed(tx, **options) -> pd.DataFrame:
