@@ -188,7 +188,7 @@ def _lines(table: ir.Table, as_of) -> ir.Table:
 
 def _occasions(lines: ir.Table, merge_same_day: bool, shared_days) -> ir.Table:
     """The rows the customer aggregation counts: days (``merge_same_day``), else orders."""
-    if not ("order_key" in lines.columns or merge_same_day):
+    if not _groups_lines(lines, merge_same_day):
         return lines  # every line is an occasion
     if shared_days is None:
         return _group_lines(lines, merge_same_day)
@@ -197,6 +197,11 @@ def _occasions(lines: ir.Table, merge_same_day: bool, shared_days) -> ir.Table:
     grouped = _group_lines(keyed.filter(shared).drop("day_key"), merge_same_day)
     alone = keyed.filter(~shared).select(*grouped.columns)
     return alone.union(grouped)
+
+
+def _groups_lines(lines: ir.Table, merge_same_day: bool) -> bool:
+    """Whether lines are grouped into orders or days before the customer aggregation."""
+    return "order_key" in lines.columns or merge_same_day
 
 
 def _group_lines(lines: ir.Table, merge_same_day: bool) -> ir.Table:
@@ -288,8 +293,7 @@ def _route(table: ir.Table, con, as_of, merge_same_day: bool, n_lines: int):
     their day with another line (multi-line baskets make the grouping necessary anyway).
     """
     lines = _lines(table, as_of)
-    groups = "order_key" in lines.columns or merge_same_day
-    if con.name != "duckdb" or n_lines < ROUTE_MIN_LINES or not groups:
+    if con.name != "duckdb" or n_lines < ROUTE_MIN_LINES or not _groups_lines(lines, merge_same_day):
         return None
     keys = lines.select(day_key=_day_key(lines))
     # Baskets of several lines show in the first lines already: then the full pass is not paid.

@@ -7,10 +7,12 @@ import datetime as dt
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custval import summary as summary_module
 from custval.errors import DataError, MissingColumnError
 from custval.summary import customer_aggregates, summarize
 
@@ -494,8 +496,6 @@ def test_holdout_adds_up(tx, split):
 
 # --------------------------------------------------------------------------- routing past the groupings
 
-from custval import summary as summary_module  # noqa: E402
-
 lines_with_orders = st.lists(
     st.tuples(
         st.sampled_from(["a", "b", "c", "007"]),
@@ -527,6 +527,12 @@ def test_routing_gives_the_same_table(tx, merge_same_day, calibration_end, with_
     pd.testing.assert_frame_equal(routed(tx, **options), summarize(tx, **options), check_exact=True)
 
 
+def aggregated(table, merge_same_day: bool, shared_days=None) -> pa.Table:
+    """customer_aggregates over a whole table, run on a fresh DuckDB, sorted by customer."""
+    expr = customer_aggregates(table, None, None, merge_same_day, shared_days).order_by("customer_id")
+    return ibis.duckdb.connect().to_pyarrow(expr)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines_with_orders, st.lists(st.integers(-(2**63), 2**63 - 1), max_size=20), st.booleans())
 def test_extra_shared_keys_change_nothing(tx, extra, merge_same_day):
@@ -536,18 +542,15 @@ def test_extra_shared_keys_change_nothing(tx, extra, merge_same_day):
     con = ibis.duckdb.connect()
     keys = con.to_pyarrow(lines.select(k=summary_module._day_key(lines))).column("k").to_numpy()
     shared = ibis.memtable({"day_key": np.unique(np.concatenate([keys, np.array(extra, dtype="int64")]))})
-    plain = con.to_pyarrow(customer_aggregates(table, None, None, merge_same_day).order_by("customer_id"))
-    every = con.to_pyarrow(customer_aggregates(table, None, None, merge_same_day, shared).order_by("customer_id"))
-    assert every.equals(plain)
+    assert aggregated(table, merge_same_day, shared).equals(aggregated(table, merge_same_day))
 
 
 def test_a_missing_shared_key_would_change_the_table():
     # The contract matters: A's two lines of Jan 1 are one occasion only when grouped.
     table = ibis.memtable(TX)
     none_shared = ibis.memtable({"day_key": np.array([], dtype="int64")})
-    con = ibis.duckdb.connect()
-    right = con.to_pyarrow(customer_aggregates(table, None, None, True).order_by("customer_id")).to_pandas()
-    wrong = con.to_pyarrow(customer_aggregates(table, None, None, True, none_shared).order_by("customer_id")).to_pandas()
+    right = aggregated(table, True).to_pandas()
+    wrong = aggregated(table, True, none_shared).to_pandas()
     assert wrong.loc[0, "occasions"] == right.loc[0, "occasions"] + 1  # Jan 1 counted twice
 
 
