@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from custval.clv.base import PARALLEL_ROWS, Model, _dot, _pool, check_repeat_buyers, check_summary
+from custval.clv.base import PARALLEL_ROWS, Model, _dot, _pool, check_repeat_buyers, check_summary, log_mean
 from custval.engines import cores
 
 
@@ -107,13 +107,45 @@ def _repeat_rows(rows: dict, params, log_T_u, log_tx_u, inv_T_u, inv_tx_u, ux) -
     return total, d_r, d_alpha, w3_x.sum() / a, -(w3_x @ (1.0 / (b + ux_rep - 1)))
 
 
+NEAR_ONE = 1e-5  # |a − 1| below which expected purchases are interpolated between a = 1 ± NEAR_ONE
+
+
+def _purchases_if_alive(params, x, T, t):
+    """E[purchases in (T, T + t] | alive at T, x purchases]. The formula divides 0 by 0 at a = 1
+    (a removable singularity) and loses digits near it, so within ``NEAR_ONE`` of a = 1 it is
+    interpolated linearly between a = 1 ± NEAR_ONE (relative error below about 1e-8)."""
+    r, alpha, a, b = params
+    if abs(a - 1) >= NEAR_ONE:
+        return _purchases_if_alive_formula(r, alpha, a, b, x, T, t)
+    low, high = (_purchases_if_alive_formula(r, alpha, 1 + side * NEAR_ONE, b, x, T, t) for side in (-1, 1))
+    return low + (a - 1 + NEAR_ONE) / (2 * NEAR_ONE) * (high - low)
+
+
+def _purchases_if_alive_formula(r, alpha, a, b, x, T, t):
+    """(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) 2F1(a+b−1−r, a−1; a+b+x−1; z)], z = t/(α+T+t): the
+    Euler transformation of Fader, Hardie & Lee's (2005) expression, finite for heavy buyers."""
+    z = t / (alpha + T + t)
+    tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    return (a + b + x - 1) / (a - 1) * (1 - tail)
+
+
 class BetaGeo(Model):
-    """BG/NBD on a summary with ``frequency`` (repeat purchases), ``recency`` and ``T``."""
+    """BG/NBD on a summary with ``frequency`` (repeat purchases), ``recency`` and ``T``.
+
+    α is a time, in the summary's unit; ``unit_`` is that unit (``summary.attrs["unit"]``, set by
+    ``custval.summarize``; None for a summary without one).
+    """
 
     names = ("r", "alpha", "a", "b")
     columns = ("frequency", "recency", "T")
     initial = (1.0, 1.0, 1.0, 1.0)
     gradient = True
+    records_unit = True
+
+    def _log_scale(self, data: dict) -> np.ndarray:
+        """α (r/α is the mean purchase rate) is measured in units of the mean time between repeat
+        purchases, total recency / total frequency."""
+        return np.array([0.0, log_mean(data, "recency", per="frequency"), 0.0, 0.0])
 
     def _check(self, summary: pd.DataFrame) -> None:
         """Impossible rows (recency outside [0, T], negative or missing values) and a summary
@@ -197,22 +229,14 @@ class BetaGeo(Model):
         return np.where(repeat, expit(-log_odds), 1.0)
 
     def expected_purchases(self, t, summary: pd.DataFrame) -> np.ndarray:
-        """E[purchases in (T, T + t] | x, t_x, T], per customer (t in the summary's unit).
-
-        Uses Euler's transformation of the hypergeometric term, which keeps it finite for heavy
-        buyers (large x).
-        """
-        r, alpha, a, b = self._fitted()
+        """E[purchases in (T, T + t] | x, t_x, T], per customer (t in the summary's unit)."""
         x, T = summary["frequency"].to_numpy(float), summary["T"].to_numpy(float)
-        z = t / (alpha + T + t)
-        tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        return (a + b + x - 1) / (a - 1) * (1 - tail) * self.p_alive(summary)
+        return _purchases_if_alive(self._fitted(), x, T, t) * self.p_alive(summary)
 
     def expected_purchases_population(self, t) -> np.ndarray:
-        """E[X(t)]: expected purchases of a new customer in (0, t]."""
-        r, alpha, a, b = self._fitted()
+        """E[X(t)]: expected purchases of a new customer in (0, t] (alive, with x = 0, at T = 0)."""
         t = np.asarray(t, dtype=float)
-        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+        return _purchases_if_alive(self._fitted(), 0.0, 0.0, t)
 
     def simulate(self, n: int, T: float, random_state=0) -> pd.DataFrame:
         """Draw a summary of ``n`` customers observed for ``T`` from the fitted (or set) parameters."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln, polygamma
+from scipy.special import digamma, gammaincinv, gammaln, polygamma
 
-from custval.clv.base import WARM_START_ROWS, FitError, Model, _codes, _dot, _floats, column, compress
+from custval.clv.base import WARM_START_ROWS, FitError, Model, _codes, _dot, _floats, column, compress, log_mean
 from custval.errors import DataError, examples
 
 
@@ -30,7 +30,11 @@ def _prepared(data) -> dict:
 
 
 class GammaGamma(Model):
-    """Gamma-Gamma on ``frequency`` (repeat purchases) and ``monetary`` (their mean value)."""
+    """Gamma-Gamma on ``frequency`` (repeat purchases) and ``monetary`` (their mean value).
+
+    γ is an amount of money, in the summary's currency; ``unit_`` is the summary's time unit
+    (``summary.attrs["unit"]``, set by ``custval.summarize``; None for a summary without one).
+    """
 
     names = ("p", "q", "gamma")
     columns = ("frequency", "monetary")
@@ -50,7 +54,13 @@ class GammaGamma(Model):
         if usable.sum() < 3:
             raise FitError("GammaGamma: fewer than 3 customers with repeat purchases of positive value")
         w = None if weights is None else np.asarray(weights, dtype=float)[usable]
-        return self._fit_data(self._spend_data(x[usable], m[usable], w), initial)
+        self._fit_data(self._spend_data(x[usable], m[usable], w), initial)
+        self._record_unit(summary)
+        return self
+
+    def _log_scale(self, data: dict) -> np.ndarray:
+        """γ is measured in units of the mean monetary value of the fitted customers."""
+        return np.array([0.0, 0.0, log_mean(data, "monetary")])
 
     def _spend_data(self, x: np.ndarray, m: np.ndarray, weights=None) -> dict:
         """Distinct (frequency, monetary) rows, except for large summaries whose monetary values
@@ -120,11 +130,20 @@ class GammaGamma(Model):
         return float(total), grad, h
 
     def expected_spend(self, summary: pd.DataFrame) -> np.ndarray:
-        """E[value of a transaction | x, m_x]: shrinks each customer's mean toward the population mean."""
+        """E[value of a transaction | x, m_x] = (γ + m x) p / (p x + q − 1): shrinks each customer's
+        mean toward the population mean. A mean m_x ≤ 0 (returns outweighing purchases) counts as
+        0. Where that mean is infinite (p x + q ≤ 1) it is the median instead: the customer's mean
+        spend is p/ν with ν | x, m_x ~ gamma(p x + q, rate γ + m x), so its posterior median is
+        p (γ + m x) / (the gamma(p x + q, 1) median)."""
         p, q, g = self._fitted()
         x = summary["frequency"].to_numpy(float)
-        m = np.where(x > 0, summary["monetary"].to_numpy(float), 0.0)
-        return (g + m * x) * p / (p * x + q - 1)
+        m = np.where(x > 0, np.maximum(summary["monetary"].to_numpy(float), 0.0), 0.0)
+        shape, rate = p * x + q, g + m * x
+        divisor = shape - 1
+        infinite = shape <= 1
+        if infinite.any():
+            divisor[infinite] = gammaincinv(shape[infinite], 0.5)
+        return rate * p / divisor
 
     def population_mean(self) -> float:
         """E[M] = p γ / (q − 1) for a new customer (infinite when q ≤ 1)."""

@@ -110,12 +110,13 @@ class ShiftedBetaGeometric(Model):
 
             DERL(d | n) = (β + n − 1)/(α + β + n − 1) · 2F1(1, β + n; α + β + n; 1/(1 + d)).
 
-        ``periods_alive`` defaults to the number of observed periods; multiply by the margin per
-        period for the residual value of an active customer. With ``discount`` 0 it is the
-        undiscounted expected residual lifetime (β + n − 1)/(α − 1), infinite when α ≤ 1.
+        ``periods_alive`` defaults to ``n_periods_`` + 1: the customers still active at the end of
+        the observed periods have renewed ``n_periods_`` times and are in the next period. Multiply
+        by the margin per period for the residual value of an active customer. With ``discount`` 0
+        it is the undiscounted expected residual lifetime (β + n − 1)/(α − 1), infinite when α ≤ 1.
         """
         alpha, beta = self._fitted()
-        n = _periods(self.n_periods_ if periods_alive is None else periods_alive, first=1, name="periods_alive")
+        n = _periods(self.n_periods_ + 1 if periods_alive is None else periods_alive, first=1, name="periods_alive")
         return self._residual(alpha, beta, n, _discount(discount))
 
     @staticmethod
