@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -80,13 +82,71 @@ def test_clv_converts_units_and_refuses_unknown_ones(cdnow, bgnbd):
     assert undiscounted.to_numpy() == pytest.approx(expected, rel=1e-9)
 
 
-def test_retention_clv_equals_the_explicit_sum():
+def with_unit(model, unit):
+    """A copy of a fitted model that records (or not) the time unit it was fitted in."""
+    copied = copy.copy(model)
+    copied.unit_ = unit
+    return copied
+
+
+def test_clv_refuses_a_model_fitted_in_another_unit(cdnow, bgnbd):
+    spend = clv.GammaGamma().fit(cdnow)
+    with pytest.raises(ValueError, match=r"model was fitted on a summary in unit 'D' but this summary's unit is 'W'"):
+        clv.clv(with_unit(bgnbd, "D"), spend, cdnow)
+    same = clv.clv(with_unit(bgnbd, "W"), spend, cdnow, horizon=6, unit="M", discount=0.01)
+    unknown = clv.clv(with_unit(bgnbd, None), spend, cdnow, horizon=6, unit="M", discount=0.01)
+    assert same.to_numpy() == pytest.approx(unknown.to_numpy())
+
+
+def test_clv_values_purchases_in_yearly_steps(cdnow, bgnbd):
+    spend = clv.GammaGamma().fit(cdnow)
+    yearly = clv.clv(bgnbd, spend, cdnow, horizon=3, unit="Y", discount=0.1)
+    weeks = 365.25 / 7
+    purchases = [bgnbd.expected_purchases(k * weeks, cdnow) if k else 0.0 for k in range(4)]
+    explicit = sum((purchases[k] - purchases[k - 1]) * spend.expected_spend(cdnow) / 1.1**k for k in range(1, 4))
+    assert yearly.to_numpy() == pytest.approx(explicit, rel=1e-12)
+    one_year = clv.clv(bgnbd, spend, cdnow, horizon=1, unit="Y", discount=0.0)
+    twelve_months = clv.clv(bgnbd, spend, cdnow, horizon=12, unit="M", discount=0.0)
+    assert one_year.to_numpy() == pytest.approx(twelve_months.to_numpy(), rel=1e-9)
+
+
+def test_cumulative_tracking_takes_the_unit_the_model_was_fitted_in(bgnbd):
+    tx = read_cdnow()
+    weekly = clv.cumulative_tracking(bgnbd, tx, unit="W")
+    pd.testing.assert_frame_equal(clv.cumulative_tracking(with_unit(bgnbd, "W"), tx), weekly)
+    with pytest.raises(ValueError, match="time unit is unknown"):
+        clv.cumulative_tracking(with_unit(bgnbd, None), tx)
+    with pytest.raises(ValueError, match=r"unit='W' but the model was fitted in unit 'D'"):
+        clv.cumulative_tracking(with_unit(bgnbd, "D"), tx, unit="W")
+
+
+def test_retention_clv_follows_methods_end_of_period_timing():
     m, r, d = 100.0, 0.8, 0.1
-    explicit = sum(m * r**t / (1 + d) ** t for t in range(5))
-    assert clv.retention_clv(m, r, d, horizon=5) == pytest.approx(explicit)
-    assert clv.retention_clv(m, r, d) == pytest.approx(m * (1 + d) / (1 + d - r))
+    assert clv.retention_clv(m, r, d) == pytest.approx(266.67, abs=0.005)  # m·r/(1+d−r), METHODS §8.2
+    multiples = {0.6: 1.20, 0.7: 1.75, 0.8: 2.67, 0.85: 3.40, 0.9: 4.50, 0.95: 6.33}  # METHODS' table at d = 10 %
+    for retention, multiple in multiples.items():
+        assert clv.retention_clv(m, retention, d) / m == pytest.approx(multiple, abs=0.005), retention
+    assert clv.retention_clv(m, r, d, timing="start") == pytest.approx(m * (1 + d) / (1 + d - r))
+    end = sum(m * r**t / (1 + d) ** t for t in range(1, 6))
+    start = sum(m * r**t / (1 + d) ** t for t in range(5))
+    assert clv.retention_clv(m, r, d, horizon=5) == pytest.approx(end)
+    assert clv.retention_clv(m, r, d, horizon=5, timing="start") == pytest.approx(start)
     with pytest.raises(ValueError, match="retention"):
         clv.retention_clv(m, 1.2, d)
+    with pytest.raises(ValueError, match="timing"):
+        clv.retention_clv(m, r, d, timing="middle")
+
+
+def test_retention_clv_is_element_wise_where_retention_equals_one_plus_discount():
+    start = clv.retention_clv(100, [0.8, 1.0], 0, horizon=5, timing="start")
+    assert start == pytest.approx([100 * (1 - 0.8**5) / 0.2, 500]) and start[0] == pytest.approx(336.16, abs=0.005)
+    end = clv.retention_clv(100, [0.8, 1.0], 0, horizon=5)
+    assert end == pytest.approx([sum(100 * 0.8**t for t in range(1, 6)), 500])
+    assert clv.retention_clv([100, -5, 0], [0.8, 1.0, 1.0], 0).tolist() == [pytest.approx(400), -np.inf, 0.0]  # diverges
+    margins = np.array([[100.0], [200.0]])
+    grid = clv.retention_clv(margins, [0.6, 0.9], 0.1, horizon=3)
+    explicit = [[sum(m * r**t / 1.1**t for t in range(1, 4)) for r in (0.6, 0.9)] for m in (100, 200)]
+    assert grid.shape == (2, 2) and grid == pytest.approx(np.array(explicit))
 
 
 def test_markov_clv_equals_a_long_simulation():
@@ -103,28 +163,184 @@ def test_markov_clv_equals_a_long_simulation():
         clv.markov_clv([[0.5, 0.4], [0.5, 0.5]], [1, 1], d)
 
 
-def test_dwyer_table_by_hand():
-    groups = pd.DataFrame({"group": ["g"], "customers": [1000.0], "retention": [0.5], "revenue_per_customer": [200.0],
-                           "cost_per_customer": [120.0]})  # fmt: skip
-    table = clv.dwyer_table(groups, years=3, discount=0.2)
-    # year 1: 1000 customers, profit 80,000 undiscounted; year 2: 500 → 40,000 / 1.2; year 3: 250 → 20,000 / 1.44
-    assert table["customers"].tolist() == [1000, 500, 250]
-    assert table["npv"].tolist() == pytest.approx([80000, 40000 / 1.2, 20000 / 1.44])
-    assert table["cumulative_npv"].iloc[-1] == pytest.approx(80000 + 40000 / 1.2 + 20000 / 1.44)
-    assert table["clv_per_customer"].iloc[-1] == pytest.approx(table["cumulative_npv"].iloc[-1] / 1000)
-    with pytest.raises(cv.DataError, match="retention"):
-        clv.dwyer_table(groups.assign(retention=1.5))
+DWYER_INPUTS = {"customers": 1000.0, "retention": 0.5, "orders_per_customer": 2.0, "order_value": 100.0,
+                "direct_cost_rate": 0.6, "service_cost": 10.0, "acquisition_cost": 30.0}  # fmt: skip
 
 
-def test_dwyer_inputs_measure_retention_year_to_year():
-    tx = pd.DataFrame({
-        "customer_id": ["a", "b", "a", "c", "a"], "group": ["x"] * 5, "amount": [10.0, 20.0, 30.0, 40.0, 50.0],
-        "order_date": pd.to_datetime(["2022-01-01", "2022-02-01", "2023-01-01", "2023-02-01", "2024-01-01"]),
-    })  # fmt: skip
-    row = clv.dwyer_inputs(tx, by="group").iloc[0]
-    # 2022 {a, b} → 2023 {a, c}: 1/2 kept; 2023 {a, c} → 2024 {a}: 1/2 kept
-    assert row["retention"] == 0.5 and row["customers"] == 3 and row["revenue_per_customer"] == pytest.approx(150 / 5)
-    assert not row["cost_known"]
+def test_dwyer_table_reproduces_the_methods_example():
+    # METHODS §4.2: 20,000 customers; retention 65/70/75/80 % in years 2–5; 2 orders × 150; 70 % direct cost;
+    # 20 service and 50 acquisition per customer; i = 20 %
+    year_one = {"group": "all", "customers": 20_000, "retention": np.nan, "orders_per_customer": 2, "order_value": 150.0,
+                "direct_cost_rate": 0.7, "service_cost": 20.0, "acquisition_cost": 50.0}  # fmt: skip
+    later = [{**year_one, "year": t, "retention": r} for t, r in zip(range(2, 6), [0.65, 0.7, 0.75, 0.8])]
+    rows = [{**year_one, "year": 1}, *later]
+    table = clv.dwyer_table(pd.DataFrame(rows), years=5, discount=0.2)
+    assert table["customers"].tolist() == pytest.approx([20_000, 13_000, 9_100, 6_825, 5_460])
+    # year 1: sales 6,000,000; costs 4,200,000 direct + 400,000 service + 1,000,000 acquisition; undiscounted
+    assert table.loc[0, ["sales", "costs", "profit", "npv"]].tolist() == pytest.approx([6e6, 5.6e6, 4e5, 4e5])
+    assert table.loc[1, "npv"] == pytest.approx((3.9e6 * 0.3 - 13_000 * 20) / 1.2)
+    assert table["acquisition_costs"].tolist() == [1e6, 0, 0, 0, 0]
+    assert table["clv_per_customer"].iloc[-1] == pytest.approx(103.07, abs=0.01)
+    assert table["cumulative_npv"].iloc[-1] == pytest.approx(table["npv"].sum())
+
+
+def test_dwyer_table_with_constant_inputs_by_hand():
+    groups = pd.DataFrame([{"group": "b", **DWYER_INPUTS}, {"group": "a", **DWYER_INPUTS, "customers": 10.0}])
+    table = clv.dwyer_table(groups, years=3, discount=0.1)
+    assert table["group"].tolist() == ["a"] * 3 + ["b"] * 3 and table["year"].tolist() == [1, 2, 3] * 2
+    b = table[table["group"] == "b"]
+    # 1000 → 500 → 250 customers, each 2 × 100 of sales, 40 % margin, 10 service; 30 acquisition in year 1
+    assert b["customers"].tolist() == [1000, 500, 250]
+    profits = [1000 * 80 - 1000 * 10 - 1000 * 30, 500 * 70, 250 * 70]
+    assert b["profit"].tolist() == pytest.approx(profits)
+    assert b["npv"].tolist() == pytest.approx([profits[0], profits[1] / 1.1, profits[2] / 1.21])
+    assert b["clv_per_customer"].iloc[-1] == pytest.approx(sum(b["npv"]) / 1000)
+    a = table[table["group"] == "a"]
+    assert a["clv_per_customer"].tolist() == pytest.approx(b["clv_per_customer"].tolist())  # per customer: size-free
+
+
+def test_dwyer_table_repeats_the_last_given_year_and_names_bad_groups():
+    years = pd.DataFrame([{"group": "g", "year": 1, **DWYER_INPUTS},
+                          {"group": "g", "year": 2, **DWYER_INPUTS, "retention": 0.8, "order_value": 50.0}])  # fmt: skip
+    table = clv.dwyer_table(years, years=4, discount=0.0)
+    assert table["customers"].tolist() == pytest.approx([1000, 800, 640, 512])  # year 2's 80 % in years 3 and 4
+    assert table["order_value"].tolist() == [100, 50, 50, 50]
+    with pytest.raises(ValueError, match="order_value, service_cost"):
+        clv.dwyer_table(years.drop(columns=["service_cost", "order_value"]))
+    with pytest.raises(cv.DataError, match=r"retention must be between 0 and 1; group\(s\) 'g' have 1.5"):
+        clv.dwyer_table(years.assign(retention=[np.nan, 1.5]))
+    with pytest.raises(cv.DataError, match=r"no retention for year 2 of group\(s\) 'g'"):
+        clv.dwyer_table(years.assign(retention=np.nan))
+    with pytest.raises(cv.DataError, match=r"service_cost must be 0 or more; group\(s\) 'g'"):
+        clv.dwyer_table(years.assign(service_cost=[10.0, -1.0]))
+    # returns can net a year's sales below 0: a fact of the data, not an input error
+    assert clv.dwyer_table(years.assign(order_value=[100.0, -20.0]), years=2, discount=0.0)["sales"].iloc[1] < 0
+    with pytest.raises(cv.DataError, match=r"order_value must be a number"):
+        clv.dwyer_table(years.assign(order_value=[100.0, np.inf]))
+    with pytest.raises(cv.DataError, match=r"year-1 row .* missing for 'g'"):
+        clv.dwyer_table(years[years["year"] == 2])
+
+
+def purchases(customer, first, amounts, **columns):
+    """One purchase line in each tenure year that has an amount (None: no purchase that year), three days
+    after the anniversary of ``first`` (the first one on ``first``)."""
+    start = pd.Timestamp(first)
+    return [{"customer_id": customer, "order_date": start + pd.DateOffset(years=k, days=3 if k else 0),
+             "amount": amount, **columns} for k, amount in enumerate(amounts) if amount is not None]  # fmt: skip
+
+
+def tenure_cohort(**columns):
+    """10 customers starting on 1–10 January 2020; 6 buy in year 2, 5 of those 6 in year 3."""
+    lines = []
+    for i in range(10):
+        amounts = [100.0, 50.0, 40.0] if i < 5 else [100.0, 50.0] if i == 5 else [100.0]
+        lines += purchases(f"c{i}", pd.Timestamp("2020-01-01") + pd.Timedelta(days=i), amounts, **columns)
+    return pd.DataFrame(lines)
+
+
+def test_dwyer_inputs_measure_retention_by_tenure_year():
+    inputs = clv.dwyer_inputs(tenure_cohort(), as_of="2023-01-31", min_customers=5)
+    assert inputs["cohort"].tolist() == [2020] * 3 and inputs["year"].tolist() == [1, 2, 3]
+    assert np.isnan(inputs["retention"].iloc[0]) and inputs["retention"].iloc[1:].tolist() == pytest.approx([0.6, 5 / 6])
+    assert inputs["customers"].tolist() == [10] * 3 and inputs["at_risk"].tolist() == [10] * 3
+    assert inputs["orders_per_customer"].tolist() == [1, 1, 1] and inputs["order_value"].tolist() == [100, 50, 40]
+    assert (inputs["source"] == "group").all()
+
+
+def test_dwyer_inputs_count_orders_and_net_returns():
+    tx = pd.DataFrame(purchases("a", "2020-01-01", [60.0, 50.0]) + purchases("b", "2020-01-01", [100.0, None]))
+    tx["order_id"] = ["a1", "a2", "b1"]
+    same_order = {"customer_id": "a", "order_date": pd.Timestamp("2020-01-01"), "amount": 40.0, "order_id": "a1"}
+    same_day = {"customer_id": "b", "order_date": pd.Timestamp("2020-01-01"), "amount": 30.0, "order_id": "b2"}
+    refund = {"customer_id": "a", "order_date": pd.Timestamp("2021-02-01"), "amount": -20.0, "order_id": "a3"}
+    tx = pd.concat([tx, pd.DataFrame([same_order, same_day, refund])], ignore_index=True)
+    by_order = clv.dwyer_inputs(tx, min_customers=1, as_of="2021-12-31").set_index("year")
+    # year 1: orders a1 (60 + 40), b1 (100), b2 (30) → 3 orders of 230 by 2 customers; year 2: a2 (50) less a 20 refund
+    assert by_order["orders_per_customer"].tolist() == pytest.approx([1.5, 1.0])
+    assert by_order["order_value"].tolist() == pytest.approx([230 / 3, 30.0])
+    assert by_order.loc[2, "retention"] == 0.5
+    by_day = clv.dwyer_inputs(tx.drop(columns="order_id"), min_customers=1, as_of="2021-12-31").set_index("year")
+    assert by_day.loc[1, "orders_per_customer"] == 1.0 and by_day.loc[1, "order_value"] == 115.0  # one purchase day each
+
+
+def test_dwyer_inputs_count_complete_tenure_years_only():
+    # a's year 2 (2021) is complete on 31 December 2021; b's (from 1 June 2021) is not, so b is not at risk for it
+    tx = pd.DataFrame(purchases("a", "2020-01-01", [100.0, 80.0]) + purchases("b", "2020-06-01", [100.0]))
+    inputs = clv.dwyer_inputs(tx, as_of="2021-12-31", min_customers=1)
+    assert inputs["year"].tolist() == [1, 2] and inputs["at_risk"].tolist() == [2, 1]
+    assert inputs["retention"].iloc[1] == 1.0  # counting b's partial year as a full one would give 0.5
+    one = pd.DataFrame(purchases("a", "2020-01-01", [100.0]))
+    assert clv.dwyer_inputs(one, as_of="2020-12-31", min_customers=1)["year"].tolist() == [1]  # the year's last day
+    with pytest.raises(cv.DataError, match="no customer has a complete first tenure year by 2020-12-30"):
+        clv.dwyer_inputs(one, as_of="2020-12-30")
+
+
+def test_dwyer_inputs_group_by_customer_or_first_line_attributes():
+    tx = pd.DataFrame([
+        {"customer_id": "a", "order_date": "2020-01-01", "amount": 10.0, "region": "north"},
+        {"customer_id": "a", "order_date": "2020-02-01", "amount": 10.0, "region": "south"},
+        {"customer_id": "b", "order_date": "2020-02-01", "amount": 10.0, "region": "south"},
+        {"customer_id": "c", "order_date": "2020-03-01", "amount": 10.0, "region": ""},
+        {"customer_id": "d", "order_date": "2021-04-01", "amount": 10.0, "region": "north"},
+    ]).astype({"order_date": "datetime64[ns]"})  # fmt: skip
+    people = pd.DataFrame({"customer_id": ["a", "b", "c"], "acquisition_channel": ["web", "store", None],
+                           "company_size": [20, 10, None]})  # fmt: skip
+    by_region = clv.dwyer_inputs(tx, by="region")
+    assert by_region[["region", "customers"]].values.tolist() == [["north", 2], ["south", 1], ["—", 1]]  # a: first line
+    by_channel = clv.dwyer_inputs(tx, by="acquisition_channel", customers=people)
+    assert by_channel[["acquisition_channel", "customers"]].values.tolist() == [["store", 1], ["web", 1], ["—", 2]]
+    assert (by_channel["source"] == "all customers").all() and by_channel["at_risk"].tolist() == [1, 1, 1]
+    by_size = clv.dwyer_inputs(tx, by="company_size", customers=people)
+    assert by_size[["company_size", "customers"]].values.tolist() == [[10, 1], [20, 1], ["—", 2]]  # numbers, then "—"
+    with pytest.raises(cv.DataError, match=r"cannot group by 'industry'.*region\).*acquisition_channel, company_size\)"):
+        clv.dwyer_inputs(tx, by="industry", customers=people)
+
+
+def test_dwyer_inputs_leave_out_customers_with_returns_only():
+    tx = pd.DataFrame(purchases("a", "2020-01-01", [100.0, 100.0]) + purchases("b", "2020-03-01", [-30.0]))
+    tx.loc[len(tx)] = {"customer_id": "a", "order_date": pd.Timestamp("2020-05-01"), "amount": -10.0}
+    inputs = clv.dwyer_inputs(tx, min_customers=1)
+    assert inputs["customers"].tolist() == [1] and inputs.attrs["returns_only_customers"] == 1
+    assert inputs["order_value"].iloc[0] == 90.0  # a's year-1 return netted
+
+
+def test_dwyer_inputs_take_costs_from_the_data():
+    tx = pd.DataFrame(purchases("a", "2020-01-01", [100.0, 100.0], cost=70.0) + purchases("b", "2020-01-01", [100.0], cost=50.0)
+                      + purchases("c", "2020-01-01", [200.0], cost=20.0))  # fmt: skip
+    people = pd.DataFrame({"customer_id": ["a", "b", "c"], "channel": ["web", "web", "store"],
+                           "acquisition_cost": [40.0, 60.0, 10.0]})  # fmt: skip
+    inputs = clv.dwyer_inputs(tx, by="channel", customers=people, service_cost=5.0, acquisition_cost=99.0)
+    costs = inputs.drop_duplicates("channel").set_index("channel")[["direct_cost_rate", "acquisition_cost", "service_cost"]]
+    assert costs.loc["web"].tolist() == pytest.approx([190 / 300, 50.0, 5.0])  # (70 + 70 + 50) / 300; (40 + 60) / 2
+    assert costs.loc["store"].tolist() == pytest.approx([0.1, 10.0, 5.0])
+    assert (inputs["direct_cost_source"] == "data: cost").all() and inputs.attrs["acquisition_cost_source"] == "customers table"
+    profit = clv.dwyer_inputs(tx.drop(columns="cost").assign(profit=25.0)).iloc[0]
+    assert profit["direct_cost_rate"] == pytest.approx(1 - 100 / 500) and profit["direct_cost_source"] == "data: profit"
+    given = clv.dwyer_inputs(tx.drop(columns="cost"), direct_cost_rate=0.3, acquisition_cost=99.0).iloc[0]
+    assert given[["direct_cost_rate", "acquisition_cost", "direct_cost_source"]].tolist() == [0.3, 99.0, "argument"]
+
+
+def test_dwyer_inputs_pool_groups_with_too_few_customers_at_risk():
+    lines = []
+    for i in range(6):  # big: 4 customers, 2 kept in year 2; small: 2 customers, both kept
+        region, kept = ("big", i < 2) if i < 4 else ("small", True)
+        lines += purchases(f"c{i}", "2020-01-01", [100.0, 10.0 if kept else None], region=region)
+    inputs = clv.dwyer_inputs(pd.DataFrame(lines), by="region", min_customers=3, as_of="2021-12-31").set_index(["region", "year"])
+    assert inputs.loc[("big", 2), "retention"] == 0.5 and inputs.loc[("big", 2), "source"] == "group"
+    assert inputs.loc[("small", 2), "retention"] == pytest.approx(4 / 6) and inputs.loc[("small", 2), "source"] == "all customers"
+    assert inputs.loc[("small", 2), "at_risk"] == 2 and inputs.loc[("small", 2), "customers"] == 2
+    assert inputs.loc[("small", 2), "order_value"] == 10.0 and inputs.loc[("small", 1), "orders_per_customer"] == 1.0
+
+
+def test_dwyer_table_on_estimated_inputs_gives_the_hand_computed_value():
+    tx = tenure_cohort()
+    tx["cost"] = 0.6 * tx["amount"]
+    inputs = clv.dwyer_inputs(tx, as_of="2023-01-31", min_customers=5, service_cost=5.0, acquisition_cost=20.0)
+    table = clv.dwyer_table(inputs, years=3, discount=0.1)
+    # year 1: 10 × 100 of sales, 40 % margin, 10 × 5 service, 10 × 20 acquisition → 150;
+    # year 2: 6 customers × 50 → 300 × 0.4 − 30 = 90; year 3: 5 × 40 → 200 × 0.4 − 25 = 55
+    assert table["customers"].tolist() == pytest.approx([10, 6, 5])
+    assert table["clv_per_customer"].iloc[-1] == pytest.approx((150 + 90 / 1.1 + 55 / 1.21) / 10)
 
 
 def test_event_value_discounts_each_event():

@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custval.errors import DataError
+from custval.errors import DataError, MissingColumnError, examples
 from custval.summary import UNITS
+
+STEPS = {**UNITS, "Y": 365.25}  # clv() steps: the summary units and a year
 
 
 def fit_value_models(summary: pd.DataFrame, weights=None):
@@ -43,20 +45,26 @@ def clv(bgnbd, gamma_gamma, summary: pd.DataFrame, horizon: int = 12, unit: str 
     """Discounted expected margin over ``horizon`` periods of length ``unit`` per customer.
 
     CLV = Σ_k (E[Y(k)] − E[Y(k − 1)]) · E[spend] · margin / (1 + discount)^k, k = 1…horizon, with
-    ``discount`` the rate *per ``unit`` period*. The summary's own time unit comes from
-    ``summary.attrs["unit"]`` (set by ``summarize``) or ``summary_unit``; periods are converted to
-    it, so a weekly summary with a monthly rate is handled, never mixed.
+    ``discount`` the rate *per ``unit`` period*; ``unit`` is D, W, M or Y (a year of 365.25 days).
+    The summary's own time unit comes from ``summary.attrs["unit"]`` (set by ``summarize``) or
+    ``summary_unit`` and must be the unit the purchase model was fitted in (its ``unit_``, when
+    recorded); periods are converted to it, so a weekly summary with a monthly rate is handled, never mixed.
     """
     own = summary_unit or summary.attrs.get("unit")
     if own is None:
         raise ValueError("the summary's time unit is unknown: pass summary_unit='D', 'W' or 'M' "
                          "(summaries from custval.summarize carry it in .attrs['unit'])")  # fmt: skip
-    for name, value in (("unit", unit), ("summary unit", own)):
-        if value not in UNITS:
-            raise ValueError(f"{name} must be one of {', '.join(UNITS)}, got {value!r}")
+    if unit not in STEPS:
+        raise ValueError(f"unit must be one of {', '.join(STEPS)}, got {unit!r}")
+    if own not in UNITS:
+        raise ValueError(f"summary unit must be one of {', '.join(UNITS)}, got {own!r}")
+    fitted = getattr(bgnbd, "unit_", None)
+    if fitted is not None and fitted != own:
+        raise ValueError(f"the purchase model was fitted on a summary in unit {fitted!r} but this summary's unit "
+                         f"is {own!r}: refit the model on this summary or summarize with unit={fitted!r}")  # fmt: skip
     if discount <= -1:
         raise ValueError(f"discount must be above −1, got {discount}")
-    length = UNITS[unit] / UNITS[own]  # one period in the summary's unit
+    length = STEPS[unit] / UNITS[own]  # one period in the summary's unit
     spend = gamma_gamma.expected_spend(summary) * margin
     total = np.zeros(len(summary))
     previous = np.zeros(len(summary))
@@ -67,76 +75,375 @@ def clv(bgnbd, gamma_gamma, summary: pd.DataFrame, horizon: int = 12, unit: str 
     return pd.Series(total, index=summary["customer_id"] if "customer_id" in summary else summary.index, name="clv")
 
 
-def retention_clv(margin, retention, discount, horizon=None):
-    """Lost-for-good CLV with a constant retention rate: Σ_{t=0}^{H−1} m · r^t / (1 + d)^t.
+def retention_clv(margin, retention, discount, horizon=None, timing: str = "end"):
+    """Retention-rate CLV with a constant margin m, retention r and discount d per period (METHODS §1.4, §8.2).
 
-    The first margin is earned now (t = 0, undiscounted); the customer survives each later period
-    with probability r. Without ``horizon`` the infinite sum m (1 + d) / (1 + d − r).
-    Works element-wise on arrays.
+    ``timing="end"`` (METHODS' convention): each margin arrives at the end of its period,
+    Σ_{t=1..H} m·r^t/(1+d)^t; without ``horizon`` m·r/(1+d−r). ``timing="start"``: the first margin
+    arrives now, Σ_{t=0..H−1} m·r^t/(1+d)^t; without ``horizon`` m(1+d)/(1+d−r). Element-wise with
+    numpy broadcasting (a float for scalar inputs). Where r/(1+d) = 1 a finite horizon gives m·H;
+    an infinite horizon with r/(1+d) ≥ 1 diverges and gives ±inf (0 for a zero margin).
     """
+    if timing not in ("end", "start"):
+        raise ValueError(f"timing must be 'end' (margin at the end of each period) or 'start', got {timing!r}")
     margin, retention, discount = (np.asarray(v, dtype=float) for v in (margin, retention, discount))
     if np.any((retention < 0) | (retention > 1)):
-        raise ValueError("retention must be between 0 and 1")
+        raise ValueError(f"retention must be between 0 and 1, got {examples(retention[(retention < 0) | (retention > 1)])}")
     if np.any(discount <= -1):
-        raise ValueError("discount must be above −1")
+        raise ValueError(f"discount must be above −1, got {examples(discount[discount <= -1])}")
+    if horizon is not None:
+        horizon = np.asarray(horizon, dtype=float)
+        if np.any((horizon < 0) | (horizon != np.floor(horizon))):
+            raise ValueError(f"horizon must be a whole number of periods ≥ 0, or None (infinite); "
+                             f"got {examples(np.ravel(horizon))}")  # fmt: skip
     ratio = retention / (1 + discount)
-    if horizon is None:
-        return margin / (1 - ratio)
-    return margin * (1 - ratio**horizon) / (1 - ratio) if np.all(ratio != 1) else margin * horizon
+    series = _geometric_sum(ratio, horizon)  # Σ_{t=0..H−1} ratio^t
+    if timing == "end":
+        series = ratio * series
+    with np.errstate(invalid="ignore"):
+        value = np.where(margin == 0, 0.0, margin * series)
+    return float(value) if value.ndim == 0 else value
 
 
-def dwyer_inputs(tx: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Per group: customers, mean yearly retention, revenue and cost per active customer-year.
+def _geometric_sum(ratio: np.ndarray, horizon) -> np.ndarray:
+    """Σ_{t=0..H−1} ratio^t element-wise: H where ratio = 1; without a horizon 1/(1 − ratio), inf where ratio ≥ 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if horizon is None:
+            return np.where(ratio < 1, 1 / (1 - ratio), np.inf)
+        return np.where(np.isclose(ratio, 1.0, rtol=1e-12, atol=0.0), horizon, (1 - ratio**horizon) / (1 - ratio))
 
-    retention = share of a year's active customers who buy again the next year, averaged over the
-    years with a next year; cost comes from ``cost`` (0 without it, said in ``cost_known``).
+
+DWYER_INPUTS = ["customers", "retention", "orders_per_customer", "order_value", "direct_cost_rate", "service_cost",
+                "acquisition_cost"]  # fmt: skip
+DWYER_EXTRAS = {"year", "at_risk", "source", "direct_cost_source"}
+EMPTY_GROUP = "—"
+POOLED = "all customers"
+SIGNED_INPUTS = ("order_value", "direct_cost_rate")  # net of returns, these can be below 0
+
+
+def dwyer_inputs(tx: pd.DataFrame, by: str = "cohort", customers: pd.DataFrame | None = None, as_of=None,
+                 direct_cost_rate: float | None = None, service_cost: float = 0.0, acquisition_cost: float = 0.0,
+                 min_customers: int = 30) -> pd.DataFrame:  # fmt: skip
+    """The DWYER inputs of each group and tenure year, estimated from transaction lines (METHODS §4.2, §8.2).
+
+    ``tx``: customer_id, order_date, amount; optional order_id, cost, profit and attribute columns.
+    Conventions:
+
+    * Groups: ``by="cohort"`` is the calendar year of a customer's first purchase; another name is a
+      column of ``tx`` (the value on the customer's first purchase line) or, if not there, of
+      ``customers`` (one row per customer_id). An empty value, or a customer missing from
+      ``customers``, makes the group "—".
+    * Acquired customers have a purchase line (amount ≥ 0) by ``as_of`` (default: the latest
+      order_date; later lines are ignored). Customers with returns only are left out and counted in
+      ``.attrs["returns_only_customers"]``.
+    * Tenure year k of a customer covers [first purchase day + (k − 1) years, + k years) (a 29 February
+      start has its anniversaries on 1 March). A year counts only for the customers for whom it is
+      complete by ``as_of`` (``at_risk``); a partial year never counts as a full one. Returns are netted
+      in the tenure year they fall in (year 1 if before the first purchase).
+    * retention r_k (k ≥ 2) = customers active (a purchase line) in years k − 1 and k / customers
+      active in year k − 1, among those whose year k is complete; NaN in year 1. orders_per_customer
+      f_k = orders (distinct order_id with a purchase line, else distinct purchase days) per customer
+      active in year k; order_value v_k = the year's net sales / its orders. A ratio over no customers is 0.
+    * A group's year with fewer than ``min_customers`` at risk takes the estimate over all customers
+      (``source`` "all customers", else "group"); years no customer has completed are not in the output.
+    * direct_cost_rate: 1 − Σprofit/Σamount of the group (lines with a profit), else Σcost/Σamount (lines
+      with a cost), else the ``direct_cost_rate`` argument, else 0; ``direct_cost_source`` says which.
+      service_cost is the argument; acquisition_cost the mean of ``customers["acquisition_cost"]`` over
+      the group's customers when that column exists, else the argument (``.attrs["acquisition_cost_source"]``).
+    * ``customers`` is the group's acquired customers N_1, on every row.
+
+    Sorted by group, then year.
     """
-    if by not in tx.columns:
-        raise ValueError(f"the transactions have no column {by!r}")
-    data = tx.assign(year=tx["order_date"].dt.year, _cost=tx["cost"] if "cost" in tx.columns else 0.0)
-    rows = []
-    for group, part in data.groupby(by, sort=True):
-        active = part.groupby("year")["customer_id"].apply(set)
-        kept = [len(active[y] & active[y + 1]) / len(active[y]) for y in active.index if y + 1 in active.index and active[y]]
-        customer_years = sum(len(s) for s in active)
-        rows.append({by: group, "customers": part["customer_id"].nunique(), "retention": float(np.mean(kept)) if kept else np.nan,
-                     "revenue_per_customer": part["amount"].sum() / customer_years,
-                     "cost_per_customer": part["_cost"].sum() / customer_years})  # fmt: skip
-    table = pd.DataFrame(rows)
-    table["cost_known"] = "cost" in tx.columns
+    _check_dwyer_arguments(direct_cost_rate, service_cost, acquisition_cost, min_customers)
+    lines, end, returns_only = _acquired_lines(tx, as_of)
+    people = _first_purchases(lines, end)
+    people["group"] = _customer_groups(people, lines, by, customers)
+    lines = lines.join(people.set_index("customer_id")[["first", "group"]].add_prefix("_"), on="customer_id")
+    lines["_tenure"] = np.maximum(_whole_years(lines["_first"], lines["_day"]) + 1, 1)
+    last = int(people["completed"].max())
+    if last < 1:
+        raise DataError(f"DWYER: no customer has a complete first tenure year by {end.date()} (first purchases from "
+                        f"{people['first'].min().date()}): at least a year of history is needed")  # fmt: skip
+    table = _yearly_estimates(_customer_years(people, lines), _sorted(people["group"].unique()), min_customers, last)
+    table = table.rename_axis([by, "year"]).reset_index()
+    sizes = people.groupby("group", sort=False)["customer_id"].size()
+    table.insert(2, "customers", table[by].map(sizes).astype("int64"))
+    rates = _direct_cost_rates(lines, direct_cost_rate)
+    table["direct_cost_rate"] = table[by].map(rates["rate"])
+    table["service_cost"] = float(service_cost)
+    costs, cost_source = _acquisition_costs(people, customers, acquisition_cost)
+    table["acquisition_cost"] = table[by].map(costs)
+    table["direct_cost_source"] = table[by].map(rates["source"])
+    table = table[[by, "year", "customers", "at_risk", "retention", "orders_per_customer", "order_value",
+                   "direct_cost_rate", "service_cost", "acquisition_cost", "source", "direct_cost_source"]]  # fmt: skip
+    table.attrs.update(group=by, as_of=end, returns_only_customers=returns_only, acquisition_cost_source=cost_source,
+                       min_customers=min_customers)  # fmt: skip
     return table
 
 
-def dwyer_table(groups: pd.DataFrame, years: int = 5, discount: float = 0.10, group: str | None = None) -> pd.DataFrame:
-    """The DWYER customer-group table: per group and year, customers, sales, costs, profit and NPV.
+def _check_dwyer_arguments(direct_cost_rate, service_cost, acquisition_cost, min_customers) -> None:
+    """Refuse negative cost arguments and a negative ``min_customers``."""
+    for name, value in (("direct_cost_rate", direct_cost_rate), ("service_cost", service_cost),
+                        ("acquisition_cost", acquisition_cost), ("min_customers", min_customers)):  # fmt: skip
+        if value is not None and not value >= 0:
+            raise ValueError(f"{name} must be 0 or more, got {value!r}")
 
-    Conventions: year 1 starts with ``customers``; year t has customers × retention^(t−1);
-    sales = customers × revenue_per_customer, costs = customers × cost_per_customer, profit =
-    sales − costs; discount factor = (1 + discount)^(t−1) (year 1 undiscounted); NPV = profit /
-    factor; CLV per customer = cumulative NPV / the year-1 customers.
-    """
-    group = group or groups.columns[0]
-    needed = ["customers", "retention", "revenue_per_customer", "cost_per_customer"]
-    missing = [c for c in needed if c not in groups.columns]
+
+def _acquired_lines(tx: pd.DataFrame, as_of) -> tuple[pd.DataFrame, pd.Timestamp, int]:
+    """The lines up to ``as_of`` of customers with a purchase line, with ``_day`` and ``_purchase``;
+    the day used as ``as_of`` and the number of customers with returns only."""
+    missing = [c for c in ("customer_id", "order_date", "amount") if c not in tx.columns]
     if missing:
-        raise ValueError(f"DWYER groups need the column(s) {', '.join(missing)}")
-    bad = groups[~groups["retention"].between(0, 1)]
+        raise MissingColumnError(f"DWYER: the transactions have no column(s) {', '.join(missing)}; "
+                                 f"columns: {', '.join(map(str, tx.columns))}")  # fmt: skip
+    if not pd.api.types.is_datetime64_any_dtype(tx["order_date"]):
+        raise DataError(f"DWYER: order_date must be dates, got {tx['order_date'].dtype} e.g. {examples(tx['order_date'])}")
+    empty = tx[["customer_id", "order_date", "amount"]].isna().any(axis=1)
+    if empty.any():
+        raise DataError(f"DWYER: {int(empty.sum())} line(s) with an empty customer_id, order_date or amount, "
+                        f"e.g. row(s) {examples(tx.index[empty])}")  # fmt: skip
+    end = pd.Timestamp(as_of).normalize() if as_of is not None else tx["order_date"].max().normalize()
+    lines = tx.assign(_day=tx["order_date"].dt.normalize(), _purchase=tx["amount"] >= 0)
+    lines = lines[lines["_day"] <= end]
+    buyers = lines.loc[lines["_purchase"], "customer_id"].unique()
+    kept = lines["customer_id"].isin(buyers)
+    if not kept.any():
+        raise DataError(f"DWYER: no purchase line (amount ≥ 0) up to {end.date()}")
+    return lines[kept].reset_index(drop=True), end, int(lines.loc[~kept, "customer_id"].nunique())
+
+
+def _first_purchases(lines: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Per customer: the first purchase day and the number of tenure years complete by ``end``."""
+    first = lines[lines["_purchase"]].groupby("customer_id", sort=True)["_day"].min()
+    people = first.rename("first").reset_index()
+    people["completed"] = _whole_years(people["first"], pd.Series(end + pd.Timedelta(days=1), index=people.index))
+    return people
+
+
+def _whole_years(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """Whole years from ``start`` to ``end``: a year is complete on its anniversary (month and day)."""
+    early = (end.dt.month * 100 + end.dt.day).to_numpy() < (start.dt.month * 100 + start.dt.day).to_numpy()
+    return (end.dt.year - start.dt.year).to_numpy() - early
+
+
+def _customer_groups(people: pd.DataFrame, lines: pd.DataFrame, by: str, customers: pd.DataFrame | None) -> pd.Series:
+    """Each customer's group label: cohort year, first purchase line's ``by``, or ``customers[by]``; "—" if empty."""
+    if by == "cohort":
+        return people["first"].dt.year
+    if by in lines.columns:
+        first = lines[lines["_purchase"]].sort_values("order_date", kind="stable").drop_duplicates("customer_id")
+        values = people["customer_id"].map(first.set_index("customer_id")[by])
+    elif customers is not None and by in customers.columns:
+        values = people["customer_id"].map(_customer_table(customers, people).set_index("customer_id")[by])
+    else:
+        own = ", ".join(map(str, lines.columns.drop(["_day", "_purchase"])))
+        listed = f"({', '.join(map(str, customers.columns))})" if customers is not None else "(none given)"
+        raise DataError(f"DWYER: cannot group by {by!r}: it is not 'cohort' nor a column of the transactions "
+                        f"({own}) or of the customers table {listed}")  # fmt: skip
+    values = values.astype(object)
+    blank = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
+    return values.mask(blank, EMPTY_GROUP)
+
+
+def _customer_table(customers: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The customers table checked: a customer_id column, one row per customer, sharing ids with the transactions."""
+    if "customer_id" not in customers.columns:
+        raise MissingColumnError(f"DWYER: the customers table has no customer_id column; columns: "
+                                 f"{', '.join(map(str, customers.columns))}")  # fmt: skip
+    twice = customers["customer_id"].duplicated()
+    if twice.any():
+        raise DataError(f"DWYER: the customers table must have one row per customer_id; repeated: "
+                        f"{examples(customers.loc[twice, 'customer_id'])}")  # fmt: skip
+    if not people["customer_id"].isin(customers["customer_id"]).any():
+        raise DataError(f"DWYER: no customer_id of the transactions is in the customers table: transactions "
+                        f"{examples(people['customer_id'])}; customers table {examples(customers['customer_id'])}")  # fmt: skip
+    return customers
+
+
+def _customer_years(people: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer and complete tenure year: active, active the year before, orders, net sales."""
+    grid = people.loc[people.index.repeat(people["completed"].clip(lower=0)), ["customer_id", "group"]]
+    grid["year"] = grid.groupby("customer_id").cumcount() + 1
+    buys = lines[lines["_purchase"]]
+    order = buys["order_id"] if "order_id" in buys.columns else buys["_day"]
+    keys = ["customer_id", "_tenure"]
+    orders = buys.assign(_order=order).groupby(keys)["_order"].nunique().rename("orders").rename_axis(["customer_id", "year"])
+    sales = lines.groupby(keys)["amount"].sum().rename("sales").rename_axis(["customer_id", "year"])
+    grid = grid.join(orders, on=["customer_id", "year"]).join(sales, on=["customer_id", "year"])
+    grid = grid.fillna({"orders": 0, "sales": 0.0})
+    grid["active"] = grid["orders"] > 0
+    before = grid.set_index(["customer_id", "year"])["active"]
+    previous = pd.MultiIndex.from_arrays([grid["customer_id"], grid["year"] - 1])
+    grid["previous"] = before.reindex(previous).fillna(False).to_numpy(bool)
+    grid["kept"] = grid["active"] & grid["previous"]
+    return grid
+
+
+def _yearly_estimates(grid: pd.DataFrame, labels: list, min_customers: int, last: int) -> pd.DataFrame:
+    """at_risk, retention, orders_per_customer, order_value and source per group (``labels``) and year 1..last."""
+    sums = {"at_risk": ("customer_id", "size"), "previous": ("previous", "sum"), "kept": ("kept", "sum"),
+            "active": ("active", "sum"), "orders": ("orders", "sum"), "sales": ("sales", "sum")}  # fmt: skip
+    years = pd.RangeIndex(1, last + 1, name="year")
+    pooled = grid.groupby("year").agg(**sums).reindex(years, fill_value=0)
+    index = pd.MultiIndex.from_product([labels, years])
+    own = grid.groupby(["group", "year"], sort=False).agg(**sums).reindex(index, fill_value=0)
+    small = own["at_risk"].to_numpy() < min_customers
+    counts = own.mask(pd.Series(small, index=index), pooled.reindex(index.get_level_values(1)).set_axis(index), axis=0)
+    out = pd.DataFrame({"at_risk": own["at_risk"].astype("int64"),
+                        "retention": _ratio(counts["kept"], counts["previous"]),
+                        "orders_per_customer": _ratio(counts["orders"], counts["active"]),
+                        "order_value": _ratio(counts["sales"], counts["orders"]),
+                        "source": np.where(small, POOLED, "group")}, index=index)  # fmt: skip
+    out.loc[out.index.get_level_values(1) == 1, "retention"] = np.nan
+    return out
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, 0 where the denominator is 0 (a ratio over no customers)."""
+    return (numerator / denominator.where(denominator != 0)).fillna(0.0).astype(float)
+
+
+def _sorted(labels) -> list:
+    """Group labels sorted: numbers (or other non-text labels) in order, then text such as "—"."""
+    try:
+        return sorted(labels, key=lambda label: (isinstance(label, str), label))
+    except TypeError:
+        return sorted(labels, key=str)
+
+
+def _direct_cost_rates(lines: pd.DataFrame, fallback: float | None) -> pd.DataFrame:
+    """Per group: the direct-cost share of sales and its source (profit, cost, argument or none)."""
+    out = pd.DataFrame({"rate": np.nan, "source": ""}, index=pd.Index(_sorted(lines["_group"].unique())))
+    for column in ("profit", "cost"):
+        if column in lines.columns:
+            known = lines[lines[column].notna()]
+            sums = known.groupby("_group", sort=False)[[column, "amount"]].sum().reindex(out.index)
+            share = sums[column] / sums["amount"].where(sums["amount"] > 0)
+            out["rate"] = 1 - share if column == "profit" else share
+            out["source"] = f"data: {column}"
+            break
+    unknown = out["rate"].isna()
+    out.loc[unknown, "rate"] = fallback if fallback is not None else 0.0
+    out.loc[unknown, "source"] = "argument" if fallback is not None else "none (0)"
+    return out
+
+
+def _acquisition_costs(people: pd.DataFrame, customers: pd.DataFrame | None, fallback: float) -> tuple[pd.Series, str]:
+    """Per group: the mean ``acquisition_cost`` of its customers from the customers table, else ``fallback``."""
+    groups = pd.Index(_sorted(people["group"].unique()))
+    if customers is None or "acquisition_cost" not in customers.columns:
+        return pd.Series(float(fallback), index=groups), "argument"
+    cost = people["customer_id"].map(_customer_table(customers, people).set_index("customer_id")["acquisition_cost"])
+    means = cost.astype(float).groupby(people["group"], sort=False).mean().reindex(groups)
+    return means.fillna(float(fallback)), "customers table"
+
+
+def dwyer_table(groups: pd.DataFrame, years: int = 5, discount: float = 0.10, group: str | None = None) -> pd.DataFrame:
+    """The DWYER customer-group table (METHODS §4.2): per group and year t = 1..``years``, customers,
+    sales, costs, profit, discounted profit and the CLV per acquired customer.
+
+    ``groups``: one row per group (the same inputs every year) or per group and ``year`` (a year not
+    given repeats the latest given year before it; year 1 is required). Inputs: customers N_1 and
+    acquisition_cost (read from year 1), retention r_t (share of year t−1's customers still customers
+    in year t; unused in year 1), orders_per_customer f_t, order_value v_t, direct_cost_rate (share of
+    sales), service_cost (per customer and year). ``group``: the group column (default:
+    ``groups.attrs["group"]``, else the first column that is not an input).
+    N_t = N_{t−1}·r_t; S_t = N_t·f_t·v_t; C_t = rate·S_t + N_t·service_cost + (t = 1) N_1·acquisition_cost;
+    profit π_t = S_t − C_t; discount_factor D_t = (1 + discount)^(t−1) (year 1 undiscounted); npv π_t/D_t;
+    clv_per_customer = cumulative npv / N_1. Sorted by group, then year.
+    """
+    group = _group_column(groups, group)
+    if years < 1 or discount <= -1:
+        raise ValueError(f"years must be 1 or more and discount above −1, got years={years!r}, discount={discount!r}")
+    plan = _dwyer_years(groups, group, int(years))
+    _check_dwyer(plan, group)
+    first = plan.groupby(group, sort=False)[["customers", "acquisition_cost"]].transform("first")
+    first_year = plan["year"] == 1
+    kept = plan["retention"].where(~first_year, 1.0)
+    customers = first["customers"] * kept.groupby(plan[group], sort=False).cumprod()
+    out = plan[[group, "year", "retention", "orders_per_customer", "order_value"]].copy()
+    out.insert(2, "customers", customers)
+    out.loc[first_year, "retention"] = np.nan
+    out["sales"] = customers * out["orders_per_customer"] * out["order_value"]
+    out["direct_costs"] = plan["direct_cost_rate"] * out["sales"]
+    out["service_costs"] = customers * plan["service_cost"]
+    out["acquisition_costs"] = (first["customers"] * first["acquisition_cost"]).where(first_year, 0.0)
+    out["costs"] = out["direct_costs"] + out["service_costs"] + out["acquisition_costs"]
+    out["profit"] = out["sales"] - out["costs"]
+    out["discount_factor"] = (1 + discount) ** (out["year"] - 1)
+    out["npv"] = out["profit"] / out["discount_factor"]
+    out["cumulative_npv"] = out.groupby(group, sort=False)["npv"].cumsum()
+    out["clv_per_customer"] = out["cumulative_npv"] / first["customers"]
+    return out.reset_index(drop=True)
+
+
+def _group_column(groups: pd.DataFrame, group: str | None) -> str:
+    """The group column: ``group``, ``groups.attrs["group"]``, else the first column that is not an input."""
+    missing = [c for c in DWYER_INPUTS if c not in groups.columns]
+    if missing:
+        raise ValueError(f"DWYER groups need the column(s) {', '.join(missing)}; columns: {', '.join(map(str, groups.columns))}")
+    candidates = [c for c in groups.columns if c not in DWYER_INPUTS and c not in DWYER_EXTRAS]
+    group = group or (groups.attrs.get("group") if groups.attrs.get("group") in groups.columns else None)
+    group = group or (candidates[0] if candidates else None)
+    if group not in groups.columns:
+        raise ValueError(f"DWYER groups need a group column (pass group=...); columns: {', '.join(map(str, groups.columns))}")
+    if groups[group].isna().any():
+        raise DataError(f"DWYER: {int(groups[group].isna().sum())} row(s) with an empty group in column {group!r}")
+    return group
+
+
+def _dwyer_years(groups: pd.DataFrame, group: str, years: int) -> pd.DataFrame:
+    """The inputs of every group and year 1..``years``, sorted: given years, later ones repeating the latest given."""
+    labels = _sorted(groups[group].unique())
+    grid = pd.MultiIndex.from_product([labels, range(1, years + 1)], names=[group, "year"])
+    if "year" not in groups.columns:
+        twice = groups[group].duplicated()
+        if twice.any():
+            raise DataError(f"DWYER: one row per group without a year column; repeated group(s) "
+                            f"{examples(groups.loc[twice, group])}")  # fmt: skip
+        rows = groups.set_index(group)[DWYER_INPUTS].reindex(grid.get_level_values(0))
+        return rows.set_axis(grid).reset_index()
+    year = pd.to_numeric(groups["year"], errors="coerce")
+    bad = groups[(year < 1) | (year != np.floor(year)) | year.isna()]
     if len(bad):
-        raise DataError(f"DWYER: retention must be between 0 and 1; group(s) {', '.join(map(str, bad[group]))} are not")
-    rows = []
-    for g in groups.itertuples(index=False):
-        g = g._asdict()
-        cumulative = 0.0
-        for year in range(1, years + 1):
-            customers = g["customers"] * g["retention"] ** (year - 1)
-            sales, costs = customers * g["revenue_per_customer"], customers * g["cost_per_customer"]
-            factor = (1 + discount) ** (year - 1)
-            npv = (sales - costs) / factor
-            cumulative += npv
-            rows.append({group: g[group], "year": year, "customers": customers, "retention": g["retention"],
-                         "sales": sales, "costs": costs, "profit": sales - costs, "discount_factor": factor,
-                         "npv": npv, "cumulative_npv": cumulative, "clv_per_customer": cumulative / g["customers"]})  # fmt: skip
-    return pd.DataFrame(rows)
+        raise DataError(f"DWYER: year must be 1, 2, …; group(s) {examples(bad[group])} have {examples(bad['year'])}")
+    keyed = groups.assign(year=year.astype("int64"))
+    twice = keyed.duplicated([group, "year"])
+    if twice.any():
+        raise DataError(f"DWYER: a group has the same year twice: group(s) {examples(keyed.loc[twice, group])}")
+    no_first = sorted(set(keyed[group]) - set(keyed.loc[keyed["year"] == 1, group]), key=str)
+    if no_first:
+        raise DataError(f"DWYER: every group needs a year-1 row (customers, acquisition cost); missing for {examples(no_first)}")
+    given = {label: part.set_index("year").sort_index()[DWYER_INPUTS] for label, part in keyed.groupby(group, sort=False)}
+    parts = [given[label].reindex(range(1, years + 1), method="ffill").assign(**{group: label}) for label in labels]
+    return pd.concat(parts).rename_axis("year").reset_index()[[group, "year", *DWYER_INPUTS]]
+
+
+def _check_dwyer(plan: pd.DataFrame, group: str) -> None:
+    """Refuse retention outside [0, 1] and empty or negative inputs, naming the groups. Order value
+    and direct-cost rate only need to be numbers: returns can net a year's sales below 0."""
+    first_year = plan["year"] == 1
+    retention = plan["retention"]
+    unknown = retention.isna() & ~first_year
+    if unknown.any():
+        raise DataError(f"DWYER: no retention for year {plan.loc[unknown, 'year'].min()} of group(s) "
+                        f"{examples(plan.loc[unknown, group])}; estimating it from transactions needs customers "
+                        f"with at least two complete tenure years")  # fmt: skip
+    wrong = retention.notna() & ~retention.between(0, 1)
+    if wrong.any():
+        raise DataError(f"DWYER: retention must be between 0 and 1; group(s) {examples(plan.loc[wrong, group])} "
+                        f"have {examples(retention[wrong])}")  # fmt: skip
+    for column in (c for c in DWYER_INPUTS if c != "retention"):
+        values = plan.loc[first_year if column in ("customers", "acquisition_cost") else plan.index, column]
+        if column in SIGNED_INPUTS:
+            wrong, rule = ~np.isfinite(values.astype(float)), "a number"
+        elif column == "customers":
+            wrong, rule = ~(values > 0), "above 0"
+        else:
+            wrong, rule = ~(values >= 0), "0 or more"
+        if wrong.any():
+            named = plan.loc[wrong[wrong].index, group]
+            raise DataError(f"DWYER: {column} must be {rule}; group(s) {examples(named)} have {examples(values[wrong])}")
 
 
 def markov_clv(P, R, discount: float) -> np.ndarray:
@@ -180,9 +487,13 @@ def calibration_holdout_check(model, summary: pd.DataFrame, max_frequency: int =
     return out.reset_index()
 
 
-def cumulative_tracking(model, tx: pd.DataFrame, unit: str = "W", step_days: int = 7) -> pd.DataFrame:
+def cumulative_tracking(model, tx: pd.DataFrame, unit: str | None = None, step_days: int = 7) -> pd.DataFrame:
     """Cumulative repeat purchases over time: actual (same-day merged) against the model's expectation
-    for a cohort born on each customer's first purchase day (population-level E[X(t)])."""
+    for a cohort born on each customer's first purchase day (population-level E[X(t)]).
+
+    ``unit`` is the time unit the model was fitted in (D, W or M); None takes the model's ``unit_``.
+    """
+    unit = _model_unit(model, unit)
     days = tx.loc[tx["amount"] >= 0, ["customer_id", "order_date"]].assign(day=lambda d: d["order_date"].dt.normalize())
     days = days.drop_duplicates(["customer_id", "day"])
     first = days.groupby("customer_id")["day"].transform("min")
@@ -195,6 +506,19 @@ def cumulative_tracking(model, tx: pd.DataFrame, unit: str = "W", step_days: int
         age = (g - births[births <= g]).dt.days.to_numpy() / UNITS[unit]
         predicted.append(float(model.expected_purchases_population(age).sum()))
     return pd.DataFrame({"date": grid, "actual": actual, "predicted": predicted})
+
+
+def _model_unit(model, unit: str | None) -> str:
+    """The model's time unit: ``unit`` or the model's ``unit_``, which must agree when both are known."""
+    fitted = getattr(model, "unit_", None)
+    if unit is None and fitted is None:
+        raise ValueError("the model's time unit is unknown: pass unit='D', 'W' or 'M', the unit of the summary it was fitted on")
+    if unit is not None and fitted is not None and unit != fitted:
+        raise ValueError(f"unit={unit!r} but the model was fitted in unit {fitted!r}: predictions would be off by the ratio")
+    unit = unit or fitted
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+    return unit
 
 
 def frequency_recency_matrix(model, T: float, max_frequency: int = 20, t: float = 1.0, steps: int = 20) -> pd.DataFrame:
