@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     both = statistics.median(timings["both"])
     print()
     print(f"{'PASS' if both <= TARGET_SECONDS else 'FAIL'}  BG/NBD + Gamma-Gamma ≤ {TARGET_SECONDS} s ({both:.3f} s, "
-          "fitted as grading.future_value fits them)")  # fmt: skip
+          "fitted as grading.ValueChain fits them)")  # fmt: skip
     return 0
 
 

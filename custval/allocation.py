@@ -162,8 +162,26 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capac
     if "owner_id" in c:
         out["previous_owner"] = c["owner_id"].to_numpy()
         out["reassigned"] = out["previous_owner"] != out["salesperson_id"]
+    if "grade" in c:
+        out["grade"] = c["grade"].to_numpy()
     out.attrs["objective"] = float(-result.fun)
     out.attrs["gap"] = float(getattr(result, "mip_gap", 0.0) or 0.0)
+    return out
+
+
+def workload(customers: pd.DataFrame, grades: pd.DataFrame, hours_per_grade: dict, idle_grade: str = "F") -> pd.DataFrame:
+    """The customers table with each customer's ``grade`` and ``clv`` (future value) from the
+    value chain's ``grades`` and the service ``hours`` of their grade. Customers the grading does
+    not know (no line up to the analysis date) get ``idle_grade`` (the grid's low/low cell) and
+    value 0: they still need an owner."""
+    graded = grades[["customer_id", "grade", "future_value"]].astype({"customer_id": "string"})
+    out = customers.astype({"customer_id": "string"}).merge(graded, on="customer_id", how="left")
+    out["grade"] = out["grade"].fillna(idle_grade)
+    out["clv"] = out.pop("future_value").fillna(0.0)
+    unknown = sorted(set(out["grade"]) - set(hours_per_grade))
+    if unknown:
+        raise ValueError(f"hours_per_grade has no hours for grade(s) {', '.join(unknown)}")
+    out["hours"] = out["grade"].map(hours_per_grade).astype(float)
     return out
 
 
@@ -213,6 +231,13 @@ def current_assignment(customers: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- targets
 
 
+def company_target(tx: pd.DataFrame, growth: float, as_of=None) -> float:
+    """The company's sales target: the last 12 months' sales up to ``as_of`` × (1 + ``growth``)."""
+    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
+    recent = tx[(tx["order_date"] > end - pd.DateOffset(months=12)) & (tx["order_date"] <= end)]
+    return float(recent["amount"].sum() * (1 + growth))
+
+
 def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson_id", "month"), method: str = "history",
                      market: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Split a company sales target over ``by`` (``month`` = month of the year 1–12).
@@ -249,17 +274,35 @@ def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson
 
 
 def target_tracking(tx: pd.DataFrame, targets: pd.DataFrame, year: int, as_of=None, by=("region", "salesperson_id")) -> pd.DataFrame:
-    """Actual sales of ``year`` up to ``as_of`` against the targets of the months elapsed, per ``by``."""
+    """Actual sales of ``year`` up to ``as_of`` against the targets due by then, per ``by``.
+
+    The months before ``as_of``'s month count in full; the current month's target is prorated by
+    the days elapsed (``as_of`` included), so a month that has just begun is not judged against
+    its whole target.
+    """
     by = list(by)
     end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
-    months = end.month if end.year == year else (12 if end.year > year else 0)
-    done = targets[targets["month"] <= months] if "month" in targets else targets
-    planned = done.groupby(by)["target"].sum()
+    if "month" in targets:
+        share = targets["month"].map(lambda month: _month_elapsed(month, year, end))
+        due = targets.assign(target=targets["target"] * share)
+    else:
+        due = targets
+    planned = due.groupby(by)["target"].sum()
     this_year = tx[(tx["order_date"].dt.year == year) & (tx["order_date"] <= end)]
     actual = this_year.groupby(by)["amount"].sum()
     table = pd.DataFrame({"target_to_date": planned, "actual": actual}).fillna(0.0)
     table["achieved"] = table["actual"] / table["target_to_date"].where(table["target_to_date"] > 0)
     return table.reset_index()
+
+
+def _month_elapsed(month: int, year: int, end: pd.Timestamp) -> float:
+    """Share of ``month`` of ``year`` that lies on or before ``end``: 1, 0 or days elapsed / days."""
+    start = pd.Timestamp(year=year, month=int(month), day=1)
+    if end < start:
+        return 0.0
+    if end >= start + pd.offsets.MonthEnd(0):
+        return 1.0
+    return end.day / start.days_in_month
 
 
 def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, salespeople: pd.DataFrame | None = None) -> pd.DataFrame:

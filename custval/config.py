@@ -41,15 +41,17 @@ DEFAULT_PARAMETERS: dict = {
     "target": "overall_satisfaction",  # 导出重要性的目标 overall_satisfaction/switch_intent / outcome explained
     "importance_method": "auto",  # 导出重要性方法 auto/shapley/johnson/forest / derived importance method
     "ipa_center": "data",  # IPA 十字线位置 data/median/scale / crosshair of the IPA quadrants
-    # 04_value_grading
-    "horizon": 12,  # 未来价值的期数 / number of periods of future value
-    "unit": "M",  # 期间单位 D/W/M(同时是折现率的单位)/ period of the horizon and of the discount rate
-    "discount": 0.01,  # 每期折现率 / discount rate per period
+    # 04_value_grading (and 05, which grades customers with the same chain)
+    "horizon_years": 5,  # 未来价值的年数(METHODS §1.4:5 年)/ years of future value
+    "discount_rate": 0.10,  # 年折现率 / yearly discount rate
+    "future_method": "auto",  # 未来价值方法 auto/models/migration / future-value method
     "margin_rate": 0.0,  # 毛利率,0 表示由成本数据计算 / margin on revenue; 0: from the cost data
     "grade_layout": "ACB/DEF",  # A–F 排列:未来价值高一行/低一行,各按目前价值高中低 / grid layout
     "grade_cuts": {},  # 分档界限,空表示分档方法的默认值 / level cuts; empty: the method's defaults
     "grade_method": "quantile",  # 分档方法 quantile 或 share / cut method
-    "dwyer_by": "cohort",  # DWYER 分组 cohort/region/channel/acquisition_channel / DWYER groups
+    "dwyer_by": "cohort",  # DWYER 分组:cohort(首次购买年份)或交易表、客户表的任一列 / DWYER groups
+    "service_cost": 0.0,  # DWYER:每位客户每年的服务成本 / DWYER service cost per customer and year
+    "acquisition_cost": 0.0,  # DWYER:每位客户的获客成本(客户表无 acquisition_cost 列时)/ when the customers table has none
     # 05_resources_retention
     "fit_weights": {"industry": 0.3, "seniority": 0.2, "performance": 0.2, "region": 0.3},  # 匹配度权重 / fit weights
     "continuity_bonus": 0.2,  # 保留原客户经理的奖励 / bonus for keeping the current owner
@@ -61,6 +63,8 @@ DEFAULT_PARAMETERS: dict = {
     # notebooks/exercises
     "answers": "data/exercises/example",  # 练习答案文件夹(相对于配置文件)/ folder of exercise answers, relative to the config file
 }
+# Parameters that were renamed, with what replaces them: named in the error for an old config.
+RENAMED_PARAMETERS = {"horizon": "horizon_years", "unit": "horizon_years", "discount": "discount_rate"}
 # Parameters that name a path relative to the configuration file; the runner passes them absolute.
 PATH_PARAMETERS = ("answers",)
 # Parameters the report runner passes to every notebook besides the analysis parameters.
@@ -150,6 +154,7 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
     merged = dict(DEFAULT_PARAMETERS)
     for where, values in (("parameters", from_file), ("--param", overrides)):
         values = _expect(values or {}, dict, path, where, "mapping")
+        _renamed_keys(values, path, where)
         _known_keys(values, tuple(DEFAULT_PARAMETERS), path, where)
         merged.update(values)
     if merged["as_of"] == "":
@@ -171,14 +176,16 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "target": (merged["target"] in ("overall_satisfaction", "switch_intent"), "overall_satisfaction / switch_intent"),
         "importance_method": (merged["importance_method"] in ("auto", "shapley", "johnson", "forest"), "auto / shapley / johnson / forest"),
         "ipa_center": (merged["ipa_center"] in ("data", "median", "scale"), "data / median / scale"),
-        "horizon": (_is_int(merged["horizon"]) and merged["horizon"] >= 1, "an integer ≥ 1"),
-        "unit": (merged["unit"] in ("D", "W", "M"), "D / W / M"),
-        "discount": (_is_number(merged["discount"]) and 0 <= merged["discount"] < 1, "a rate from 0 to 1, e.g. 0.01"),
+        "horizon_years": (_is_int(merged["horizon_years"]) and 1 <= merged["horizon_years"] <= 50, "whole years from 1 to 50, e.g. 5"),
+        "discount_rate": (_is_number(merged["discount_rate"]) and 0 <= merged["discount_rate"] < 1, "a yearly rate from 0 to below 1, e.g. 0.10"),
+        "future_method": (merged["future_method"] in ("auto", "models", "migration"), "auto / models / migration"),
         "margin_rate": (_is_number(merged["margin_rate"]) and 0 <= merged["margin_rate"] <= 1, "0 (from the data) or a rate up to 1"),
         "grade_layout": (_is_layout(merged["grade_layout"]), "two rows of three grades, each of A–F once, like ACB/DEF"),
         "grade_cuts": (_is_grade_cuts(merged["grade_cuts"]), "{current: [low, high], future: [cut]} with increasing numbers in (0, 1]"),
         "grade_method": (merged["grade_method"] in ("quantile", "share"), "quantile / share"),
-        "dwyer_by": (merged["dwyer_by"] in ("cohort", "region", "channel", "acquisition_channel"), "cohort / region / channel / acquisition_channel"),
+        "dwyer_by": (isinstance(merged["dwyer_by"], str) and merged["dwyer_by"].strip() != "", "cohort or a column of the transactions or customers table"),
+        "service_cost": (_is_number(merged["service_cost"]) and merged["service_cost"] >= 0, "a number ≥ 0"),
+        "acquisition_cost": (_is_number(merged["acquisition_cost"]) and merged["acquisition_cost"] >= 0, "a number ≥ 0"),
         "fit_weights": (isinstance(merged["fit_weights"], dict) and set(merged["fit_weights"]) <= {"industry", "seniority", "performance", "region"}
                         and all(_is_number(v) and v >= 0 for v in merged["fit_weights"].values()) and sum(merged["fit_weights"].values()) > 0,
                         "{industry, seniority, performance, region} → non-negative weights"),
@@ -303,6 +310,14 @@ def _expect(value, kind, path, key, expected):
     if not isinstance(value, kind):
         raise ConfigError(t("err_config_type", file=path, key=key, expected=expected))
     return value
+
+
+def _renamed_keys(mapping: dict, path, where) -> None:
+    """An old parameter name gets an error that names its replacement (its meaning changed too)."""
+    old = [k for k in mapping if k in RENAMED_PARAMETERS]
+    if old:
+        pairs = ", ".join(f"{k} → {RENAMED_PARAMETERS[k]}" for k in old)
+        raise ConfigError(t("err_param_renamed", file=path, where=where, pairs=pairs))
 
 
 def _known_keys(mapping: dict, valid: tuple, path, where) -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from custval import anonymize, io, schema
 from custval.config import Config, read_config
+from custval.errors import ConfigError
 from custval.i18n import t
 
 
@@ -52,9 +53,22 @@ def load(config="custval.yml", **parameters) -> Dataset:
     config = config if isinstance(config, Config) else read_config(config, overrides=parameters or None)
     engine = _engine_for_inputs(config)
     reads = {table: _read(spec, engine) for table, spec in config.inputs.items()}
+    check_parameters(config, reads)
     if config.parameters.get("anonymize"):
         reads = _anonymized(reads, config)
     return Dataset(config=config, reads=reads)
+
+
+def check_parameters(config: Config, reads: dict) -> None:
+    """Parameters that name a column of the data must name one that is there: ``dwyer_by`` is
+    ``cohort`` or a column of the transactions or customers table."""
+    by = config.parameters.get("dwyer_by", "cohort")
+    if by == "cohort" or "transactions" not in reads:
+        return
+    columns = [c for table in ("transactions", "customers") if table in reads for c in reads[table].data.columns
+               if not c.startswith("is_") and c != "line"]  # fmt: skip
+    if by not in columns:
+        raise ConfigError(t("err_dwyer_by", file=config.path, value=by, columns=", ".join(["cohort", *dict.fromkeys(columns)])))
 
 
 def _engine_for_inputs(config: Config):

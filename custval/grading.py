@@ -5,12 +5,12 @@ verified (METHODS.md §1), so the layout is a parameter; the default is METHODS'
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 
-from custval import scans
-from custval.errors import DataError, examples
+from custval import valuation
+from custval.clv.base import FitError
+from custval.errors import DataError
 
 # (future, current) → grade. Future value has two levels, current value three.
 DEFAULT_LAYOUT = {("high", "high"): "A", ("high", "medium"): "C", ("high", "low"): "B",
@@ -22,11 +22,14 @@ DEFAULT_CUTS = {"current": (0.5, 0.8), "future": (0.5,)}
 # value, medium the next 15 %; future high = the first 80 % of future value.
 DEFAULT_SHARE_CUTS = {"current": (0.8, 0.95), "future": (0.8,)}
 GRADES = ("A", "B", "C", "D", "E", "F")
-WINDOWS = {"M": 1, "Q": 3, "Y": 12}
+LEVELS = {"current": ("high", "medium", "low"), "future": ("high", "low")}
+FUTURE_METHODS = ("auto", "models", "migration")
+HORIZONS = (1, 3, 5)  # years compared on the page (METHODS §1.4's sensitivity check)
+CUT_SHIFT = 0.10  # ±10 percentiles
 
 
 def current_value(tx, window: str = "12M", as_of=None, engine=None) -> pd.DataFrame:
-    """Contribution margin (amount − cost) per customer in the ``window`` up to ``as_of``.
+    """Contribution margin (amount − cost, or profit) per customer in the ``window`` up to ``as_of``.
 
     ``window`` is ``<n>M``, ``<n>Q`` or ``<n>Y`` (e.g. ``12M``): lines dated after ``as_of`` minus
     that many calendar months and up to ``as_of`` (default: the latest order date). Without a
@@ -35,98 +38,10 @@ def current_value(tx, window: str = "12M", as_of=None, engine=None) -> pd.DataFr
     in the window). ``tx`` and ``engine`` as in ``summarize``: the sums run on DuckDB or Spark,
     exact to 0.0001.
     """
-    months = _window_months(window)
-    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "current_value")
-    end = pd.Timestamp(as_of) if as_of is not None else scans.latest(con, table)
-    basis = scans.margin(table)[1]
-    if end is None:
-        values = pd.DataFrame({"customer_id": pd.Series(dtype="string"), "current_value": pd.Series(dtype="float64")})
-    else:
-        start = end - pd.DateOffset(months=months)
-        seen = table.filter(table.order_date <= ibis.literal(end.to_pydatetime()))
-        in_window = seen.order_date > ibis.literal(start.to_pydatetime())
-        cents = ibis.ifelse(in_window, scans.scaled(scans.margin(seen)[0]).fill_null(0), 0)
-        lines = seen.select(customer_id=seen.customer_id.cast("string"), cents=cents)
-        sums = lines.group_by("customer_id").aggregate(cents=lines.cents.sum()).order_by("customer_id")
-        found = scans.fetch(con, sums)
-        values = pd.DataFrame({"customer_id": found["customer_id"].astype("string"),
-                               "current_value": found["cents"].to_numpy("float64") / scans.SCALE})  # fmt: skip
-    values["basis"] = basis
+    windows = valuation.customer_windows(tx, as_of=as_of, months=valuation.window_months(window), engine=engine)
+    values = valuation.window_value(windows)
+    values["basis"] = windows.attrs["basis"]
     return values
-
-
-def _window_months(window: str) -> int:
-    text = str(window).strip().upper()
-    if len(text) < 2 or text[-1] not in WINDOWS or not text[:-1].isdigit():
-        raise ValueError(f"window must look like 12M, 4Q or 1Y, got {window!r}")
-    return int(text[:-1]) * WINDOWS[text[-1]]
-
-
-def future_value(summary: pd.DataFrame, horizon: int = 12, unit: str = "M", discount: float = 0.01,
-                 margin_rate: float = 1.0, method: str = "models", current=None,
-                 retention: float | None = None, dwyer: pd.DataFrame | None = None,
-                 groups: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
-    """Future value per customer and the model behind it.
-
-    ``models``: BG/NBD purchases × Gamma-Gamma spend × ``margin_rate``, discounted per ``unit``
-    period (``custval.clv.clv``), with P(alive) and expected purchases; when too few customers
-    repeat for Gamma-Gamma, each customer's mean order value stands in and ``spend_model`` says so.
-    ``retention``: ``retention_clv`` of the yearly ``current`` value (a Series by customer) with a
-    constant yearly ``retention`` rate over ``horizon`` years.
-    ``dwyer``: every customer gets the CLV per customer of their group in the last year of a
-    ``custval.clv.dwyer_table`` (``dwyer``, grouped by its first column); ``groups`` is each
-    customer's group (a Series indexed by customer_id).
-    """
-    from custval.clv import FitError, clv, fit_value_models, retention_clv
-
-    if method == "dwyer":
-        if dwyer is None or groups is None:
-            raise ValueError("method='dwyer' needs dwyer (a dwyer_table) and groups (each customer's group)")
-        group = dwyer.columns[0]
-        per_customer = dwyer[dwyer["year"] == dwyer["year"].max()].set_index(group)["clv_per_customer"]
-        mine = groups.reindex(summary["customer_id"].to_numpy())
-        values = mine.map(per_customer)
-        lost = values.isna()
-        if lost.any():
-            raise DataError(f"DWYER future value: {int(lost.sum())} customer(s) have no group or a group the "
-                            f"DWYER table lacks, e.g. customer(s) {examples(mine.index[lost])} "
-                            f"(group(s) {examples(mine[lost].fillna('—'))})")  # fmt: skip
-        return pd.DataFrame({"customer_id": summary["customer_id"].to_numpy(), group: mine.to_numpy(),
-                             "future_value": values.to_numpy(float), "method": "dwyer"})  # fmt: skip
-    if method == "retention":
-        if current is None or retention is None:
-            raise ValueError("method='retention' needs current (value per customer) and retention (a rate)")
-        values = retention_clv(current.reindex(summary["customer_id"]).fillna(0).to_numpy(), retention, discount, horizon)
-        return pd.DataFrame({"customer_id": summary["customer_id"], "future_value": values, "method": "retention"})
-    if method != "models":
-        raise ValueError(f"method must be 'models', 'retention' or 'dwyer', got {method!r}")
-    purchases, spend = fit_value_models(summary)
-    spend_model = "gamma_gamma"
-    if isinstance(spend, FitError):
-        spend, spend_model = _MeanSpend(summary), "mean_order_value"
-    values = clv(purchases, spend, summary, horizon=horizon, unit=unit, discount=discount, margin=margin_rate)
-    from custval.summary import UNITS
-
-    length = horizon * UNITS[unit] / UNITS[summary.attrs.get("unit", "D")]
-    out = pd.DataFrame({
-        "customer_id": summary["customer_id"].to_numpy(), "future_value": values.to_numpy(),
-        "p_alive": purchases.p_alive(summary), "expected_purchases": purchases.expected_purchases(length, summary),
-        "expected_spend": spend.expected_spend(summary),
-    })  # fmt: skip
-    out.attrs.update(method="models", spend_model=spend_model, bgnbd=purchases, spend=spend)
-    return out
-
-
-class _MeanSpend:
-    """Stand-in spend model: each customer's own mean order value (population mean when none)."""
-
-    def __init__(self, summary):
-        orders = summary["n_orders"].where(summary["n_orders"] > 0)
-        self._values = (summary["revenue"] / orders).fillna((summary["revenue"].sum() / summary["n_orders"].sum())).to_numpy()
-        self.params_ = {}
-
-    def expected_spend(self, summary):
-        return self._values
 
 
 def bands(values: pd.Series, cuts, method: str = "quantile") -> pd.Series:
@@ -171,11 +86,10 @@ def cut_shares(cuts: dict | None = None, method: str = "quantile") -> dict:
 
 
 def grade(customers: pd.DataFrame, current: str = "current_value", future: str = "future_value",
-          layout: dict | None = None, cuts: dict | None = None, method: str = "quantile") -> pd.DataFrame:  # fmt: skip
+          layout: dict | str | None = None, cuts: dict | None = None, method: str = "quantile") -> pd.DataFrame:  # fmt: skip
     """Add ``current_level``, ``future_level`` and ``grade`` (A–F by ``layout``) to each customer."""
-    layout = layout or DEFAULT_LAYOUT
+    layout = _layout(layout)
     cuts = level_cuts(cuts, method)
-    _check_layout(layout)
     for column in (current, future):
         if column not in customers.columns:
             raise ValueError(f"no column {column!r} to grade by")
@@ -216,8 +130,9 @@ def grade_table(graded: pd.DataFrame, value: str = "future_value") -> pd.DataFra
     return table.rename_axis("grade").reset_index()
 
 
-def sensitivity(customers: pd.DataFrame, shift: float = 0.05, **options) -> pd.DataFrame:
-    """How many customers change grade when every cut moves by ±``shift``."""
+def sensitivity(customers: pd.DataFrame, shift: float = CUT_SHIFT, **options) -> pd.DataFrame:
+    """How many customers change grade when every cut moves by ±``shift`` (METHODS §1.4: ±10
+    percentiles, or ±10 points of value share with ``method="share"``)."""
     defaults = DEFAULT_SHARE_CUTS if options.get("method") == "share" else DEFAULT_CUTS
     cuts = {**defaults, **(options.pop("cuts", None) or {})}
     base = grade(customers, cuts=cuts, **options)["grade"]
@@ -235,12 +150,36 @@ def sensitivity(customers: pd.DataFrame, shift: float = 0.05, **options) -> pd.D
 STRATEGY_KEYS = ("character", "service", "marketing", "investment")
 
 
-def strategies(lang: str | None = None) -> pd.DataFrame:
-    """Service strategy and investment stance per grade, in the report language."""
-    from custval.i18n import t
+def strategies(lang: str | None = None, layout: dict | str | None = None) -> pd.DataFrame:
+    """Service strategy and investment stance per grade, in the report language. The character
+    names the grade's levels in ``layout`` (so it stays right when the layout changes) and the
+    textbook's description of the letter."""
+    from custval.i18n import name, t
 
-    rows = [{"grade": g, **{k: t(f"grade_{g}_{k}", lang=lang) for k in STRATEGY_KEYS}} for g in GRADES]
+    cells = {grade: cell for cell, grade in _layout(layout).items()}
+    rows = []
+    for g in GRADES:
+        future, current = cells[g]
+        character = t("grade_character", lang=lang, current=name("level", current, lang=lang),
+                      future=name("level", future, lang=lang), note=t(f"grade_{g}_note", lang=lang))  # fmt: skip
+        rows.append({"grade": g, "character": character,
+                     **{k: t(f"grade_{g}_{k}", lang=lang) for k in STRATEGY_KEYS[1:]}})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def bottom_grade(layout: dict | str | None = None) -> str:
+    """The grade of the low current, low future value cell (F in the default layout)."""
+    return _layout(layout)[("low", "low")]
+
+
+def _layout(layout: dict | str | None) -> dict:
+    """A layout given as a dict, as text like ``"ACB/DEF"`` or None (the default)."""
+    if layout is None:
+        return DEFAULT_LAYOUT
+    if isinstance(layout, str):
+        return parse_layout(layout)
+    _check_layout(layout)
+    return layout
 
 
 def key_customers(tx: pd.DataFrame, as_of=None, top: int = 20, window_months: int = 12) -> dict[str, pd.DataFrame]:
@@ -283,43 +222,223 @@ def grade_migration(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFra
     return table.reindex(index=[g for g in order if g != "gone"], columns=[g for g in order if g != "new"], fill_value=0)
 
 
-def margin_rate(tx: pd.DataFrame) -> float | None:
-    """Total margin over total revenue from ``profit`` or ``cost``; None when neither is there."""
-    if "profit" in tx.columns:
-        margin = tx["profit"].sum()
-    elif "cost" in tx.columns:
-        margin = (tx["amount"] - tx["cost"]).sum()
-    else:
-        return None
-    revenue = tx["amount"].sum()
-    return float(margin / revenue) if revenue > 0 else None
+def migration_cells(migration: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """``grade_migration``'s table as one row per (previous, current) cell with grade names in the
+    report language, ordered as the table is, for the migration heatmap."""
+    from custval.i18n import name
+
+    cells = migration.stack().rename("customers").reset_index()
+    rows = [name("grade", g, lang=lang) for g in migration.index]
+    columns = [name("grade", g, lang=lang) for g in migration.columns]
+    return cells.assign(
+        grade_previous=pd.Categorical([name("grade", g, lang=lang) for g in cells["grade_previous"]], rows),
+        grade_current=pd.Categorical([name("grade", g, lang=lang) for g in cells["grade_current"]], columns),
+    )
 
 
-def holdout_split(tx: pd.DataFrame, min_days: int = 365):
-    """A calibration end leaving the last third of the history (whole weeks) for a holdout check;
-    None when the history is shorter than ``min_days``."""
-    first, last = tx["order_date"].min().normalize(), tx["order_date"].max().normalize()
-    days = (last - first).days
-    if days < min_days:
-        return None
-    return (last - pd.Timedelta(days=round(days / 3 / 7) * 7)).date()
+# --------------------------------------------------------------------------- the value chain
+
+GRADES_COLUMNS = ["customer_id", "current_value", "active_value", "future_value", "method", "p_alive", "lapsed",
+                  "current_level", "future_level", "grade", "strategy"]  # fmt: skip
 
 
-def with_cohort(tx: pd.DataFrame) -> pd.DataFrame:
-    """``tx`` with ``cohort``: the year of each customer's first purchase."""
-    first = tx.groupby("customer_id")["order_date"].transform("min")
-    return tx.assign(cohort=first.dt.year.astype(str))
+class ValueChain:
+    """Current value → future value → A–F grade → strategy for every customer: the one chain the
+    grading, allocation, win-back and list pages share, so they can never disagree.
+
+    - Current value: margin of the last 12 months up to ``as_of`` (``current_value``).
+    - Future value (METHODS §1.4): the margin expected over the next ``horizon_years`` years,
+      each year discounted at ``discount_rate`` at its end (Σ_{t=1..H} m_t / (1 + d)^t).
+      ``future_method="models"``: BG/NBD purchases × Gamma-Gamma spend × margin rate;
+      ``"migration"``: the recency–frequency migration model (``custval.clv.migration``) on the
+      customer's margin per active year; ``"auto"`` (default): the models, and the migration model
+      when BG/NBD cannot be fitted (``reason_`` says why).
+    - Customers whose lines are all returns are not fitted as one-time buyers: they made no
+      purchase to project from, so their future value is 0 (method ``only_returns``) and their
+      current value is what the returns left (≤ 0).
+    - ``margin_rate`` (0 < rate ≤ 1) turns spend into margin; None or 0: the data's profit ÷
+      revenue, 1 without cost data (then both values are revenue).
+    - Grades by ``grade`` with ``layout``, ``cuts`` and ``grade_method``; ``strategy`` is the
+      investment stance of the grade (``strategies``).
+    - ``lapsed``: repeat buyers with P(alive) below ``lapse_threshold`` and one-time buyers whose
+      purchase lies further back than 90 % of repeat buyers' time between purchases (models); a
+      chance below ``lapse_threshold`` of buying in the next period (migration).
+
+    After ``fit``: ``grades_`` (one row per customer, sorted; ``.attrs`` holds the settings, the
+    method and the reason for a fallback), ``method_``, ``reason_``, ``future_`` (the fitted
+    future-value model: ``.purchases`` and ``.spend`` for the models, ``.model`` for migration).
+    """
+
+    def __init__(self, horizon_years: int = 5, discount_rate: float = 0.10, margin_rate: float | None = None,
+                 future_method: str = "auto", layout: dict | str | None = None, cuts: dict | None = None,
+                 grade_method: str = "quantile", lapse_threshold: float = 0.3, lang: str | None = None):  # fmt: skip
+        self.horizon_years = horizon_years
+        self.discount_rate = discount_rate
+        self.margin_rate = margin_rate
+        self.future_method = future_method
+        self.layout = layout
+        self.cuts = cuts
+        self.grade_method = grade_method
+        self.lapse_threshold = lapse_threshold
+        self.lang = lang
+
+    def fit(self, tx, summary: pd.DataFrame | None = None, as_of=None, engine=None):
+        """Value and grade every customer of ``tx`` (a frame, file or table, as in ``summarize``)
+        at ``as_of`` (default: the latest order date); ``summary`` is ``summarize``'s table of the
+        same lines, computed when not given. Returns ``self``."""
+        self._check()
+        windows = valuation.customer_windows(tx, as_of=as_of, engine=engine)
+        if summary is None:
+            from custval.summary import summarize
+
+            summary = summarize(tx, as_of=windows.attrs["as_of"], engine=engine)
+        values = valuation.window_value(windows).set_index("customer_id")
+        customers = values.index.union(pd.Index(summary["customer_id"], dtype="string")).sort_values()
+        table = pd.DataFrame(index=customers.rename("customer_id"))
+        table["current_value"] = values["current_value"].reindex(customers).fillna(0.0)
+        table["active_value"] = valuation.active_value(windows).reindex(customers).fillna(0.0)
+        unit = summary.attrs.get("unit", "D")
+        summary = summary.set_index(summary["customer_id"].astype("string")).reindex(customers)
+        summary.attrs = {"unit": unit}
+        self.margin_rate_ = self.margin_rate or valuation.summary_margin_rate(summary) or 1.0
+        self.basis_, self.as_of_ = windows.attrs["basis"], windows.attrs["as_of"]
+        self.history_months_ = valuation.history_months(windows)
+        self._future(tx, summary, windows, engine)
+        self._table(table, summary)
+        return self
+
+    def _check(self) -> None:
+        if self.future_method not in FUTURE_METHODS:
+            raise ValueError(f"future_method must be one of {', '.join(FUTURE_METHODS)}, got {self.future_method!r}")
+        if not (isinstance(self.horizon_years, (int, np.integer)) and self.horizon_years >= 1):
+            raise ValueError(f"horizon_years must be a whole number of years ≥ 1, got {self.horizon_years!r}")
+        if not 0 <= self.discount_rate < 1:
+            raise ValueError(f"discount_rate must be a yearly rate from 0 to below 1, got {self.discount_rate!r}")
+        if self.margin_rate is not None and not 0 <= self.margin_rate <= 1:
+            raise ValueError(f"margin_rate must be between 0 and 1 (0 or None: from the data), got {self.margin_rate!r}")
+
+    def _future(self, tx, summary: pd.DataFrame, windows: pd.DataFrame, engine) -> None:
+        """Fit the future-value model on the customers with a purchase."""
+        buyers = ~summary["only_returns"].fillna(True).to_numpy(bool)
+        self.fitted_customers_ = summary.index[buyers]
+        self.n_only_returns_ = int((~buyers).sum())
+        years = max(self.horizon_years, *HORIZONS)
+        self.reason_ = ""
+        fitted = summary[buyers].reset_index(drop=True)
+        fitted.attrs = summary.attrs
+        if self.future_method in ("auto", "models"):
+            try:
+                self.future_ = valuation.model_future(fitted, self.margin_rate_, years, self.lapse_threshold)
+                self.method_ = "models"
+                return
+            except FitError as problem:
+                if self.future_method == "models":
+                    raise
+                self.reason_ = str(problem)
+        self.future_ = valuation.migration_future(tx, self.fitted_customers_, windows.attrs["as_of"], years,
+                                                  self.lapse_threshold, margin=self._migration_margin(), engine=engine,
+                                                  history=self.history_months_)  # fmt: skip
+        self.method_ = "migration"
+
+    def _migration_margin(self) -> float:
+        """The migration model values margin already when the data have costs; revenue otherwise."""
+        return 1.0 if self.basis_ == "margin" else self.margin_rate_
+
+    def _table(self, table: pd.DataFrame, summary: pd.DataFrame) -> None:
+        fitted = self.fitted_customers_
+        table["future_value"] = 0.0
+        table.loc[fitted, "future_value"] = self.future_.values(self.horizon_years, self.discount_rate)
+        table["method"] = "only_returns"
+        table.loc[fitted, "method"] = self.method_
+        table["p_alive"] = np.nan
+        if self.method_ == "models":
+            table.loc[fitted, "p_alive"] = self.future_.p_alive
+        table["lapsed"] = False
+        table.loc[fitted, "lapsed"] = self.future_.lapsed
+        graded = grade(table.reset_index(), layout=self.layout, cuts=self.cuts, method=self.grade_method)
+        stance = strategies(self.lang, self.layout).set_index("grade")["investment"]
+        graded["strategy"] = graded["grade"].map(stance)
+        graded = graded[GRADES_COLUMNS].astype({"method": "str", "lapsed": "bool"})
+        graded.attrs.update(self.settings())
+        self.grades_ = graded
+
+    def settings(self) -> dict:
+        """What the page and the manifest say about this grading."""
+        self._fitted()
+        return {
+            "method": self.method_, "reason": self.reason_, "horizon_years": int(self.horizon_years),
+            "discount_rate": float(self.discount_rate), "margin_rate": float(self.margin_rate_), "basis": self.basis_,
+            "spend_model": getattr(self.future_, "spend_model", None), "cuts": level_cuts(self.cuts, self.grade_method),
+            "grade_method": self.grade_method, "only_returns": self.n_only_returns_,
+        }  # fmt: skip
+
+    def _fitted(self) -> None:
+        if not hasattr(self, "method_"):
+            raise ValueError("ValueChain is not fitted yet; call fit(tx) first")
+
+    def record(self) -> dict:
+        """The settings and fitted parameters, for ``tables/model_params.json``."""
+        record = {k: v for k, v in self.settings().items() if k != "cuts"}
+        record["cuts"] = {k: list(v) for k, v in self.settings()["cuts"].items()}
+        if self.method_ == "models":
+            purchases = self.future_.purchases
+            record["bgnbd"] = {**purchases.params_, "log_likelihood": purchases.log_likelihood_,
+                               "standard_errors": purchases.standard_errors_}  # fmt: skip
+            record["spend"] = dict(getattr(self.future_.spend, "params_", {}))
+        else:
+            rates = self.future_.model.rates_
+            record["migration"] = {"period_months": self.future_.period_months,
+                                   "rates": rates.astype({"probability": float}).to_dict("records")}  # fmt: skip
+        return record
+
+    def future_values(self, horizon_years: int) -> pd.Series:
+        """Every customer's future value over another horizon, from the same fitted model."""
+        self._fitted()
+        values = pd.Series(0.0, index=self.grades_["customer_id"].to_numpy())
+        values[self.fitted_customers_] = self.future_.values(horizon_years, self.discount_rate)
+        return values
+
+    def horizon_sensitivity(self, horizons=HORIZONS) -> pd.DataFrame:
+        """Customers whose grade differs from this grading when future value covers other horizons."""
+        rows = []
+        for years in horizons:
+            other = self.grades_.assign(future_value=self.future_values(years).to_numpy())
+            changed = self._regraded(other) != self.grades_["grade"].to_numpy()
+            rows.append({"horizon_years": years, "changed": int(changed.sum()), "share_changed": float(changed.mean())})
+        return pd.DataFrame(rows)
+
+    def sensitivity(self, horizons=HORIZONS, shift: float = CUT_SHIFT) -> pd.DataFrame:
+        """Both checks of METHODS §1.4 in one table: ``change`` (in words, the report language),
+        ``changed`` customers and ``share_changed``."""
+        from custval.i18n import t
+
+        horizon = self.horizon_sensitivity(horizons)
+        cuts = self.cut_sensitivity(shift)
+        rows = [{"change": t("vg_sens_horizon", lang=self.lang, years=r.horizon_years), "changed": r.changed,
+                 "share_changed": r.share_changed} for r in horizon.itertuples()]  # fmt: skip
+        rows += [{"change": t("vg_sens_cuts", lang=self.lang, shift=r.shift * 100), "changed": r.changed,
+                  "share_changed": r.share_changed} for r in cuts.itertuples()]  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def cut_sensitivity(self, shift: float = CUT_SHIFT) -> pd.DataFrame:
+        """Customers whose grade changes when every cut moves by ±``shift`` (``sensitivity``)."""
+        self._fitted()
+        return sensitivity(self.grades_, shift=shift, layout=self.layout, cuts=self.cuts, method=self.grade_method)
+
+    def _regraded(self, values: pd.DataFrame) -> np.ndarray:
+        return grade(values, layout=self.layout, cuts=self.cuts, method=self.grade_method)["grade"].to_numpy()
 
 
-def per_year(rate: float, unit: str) -> float:
-    """A rate per ``unit`` period (D, W, M) as a yearly rate."""
-    from custval.summary import UNITS
-
-    return (1 + rate) ** (365.25 / UNITS[unit]) - 1
+def value_grades(tx, summary: pd.DataFrame | None = None, *, as_of=None, engine=None, **parameters) -> pd.DataFrame:
+    """``ValueChain(**parameters).fit(tx, summary, as_of, engine).grades_``: the graded customers."""
+    return ValueChain(**parameters).fit(tx, summary, as_of=as_of, engine=engine).grades_
 
 
-def yearly_retention(tx: pd.DataFrame) -> float:
-    """Share of a year's active customers who buy again the next year, over all years (NaN with one year)."""
-    from custval.clv import dwyer_inputs
-
-    return float(dwyer_inputs(tx.assign(_all="all"), by="_all")["retention"].iloc[0])
+def chain_parameters(parameters: dict) -> dict:
+    """``ValueChain`` arguments from the report parameters (custval.yml / a notebook's cell)."""
+    return {
+        "horizon_years": parameters["horizon_years"], "discount_rate": parameters["discount_rate"],
+        "margin_rate": parameters["margin_rate"] or None, "future_method": parameters["future_method"],
+        "layout": parameters["grade_layout"], "cuts": parameters["grade_cuts"] or None,
+        "grade_method": parameters["grade_method"], "lang": parameters["lang"],
+    }  # fmt: skip

@@ -434,3 +434,9 @@ read_market = _reader("market")
 read_positioning = _reader("positioning")
 read_factors = _reader("factors")
 read_salespeople = _reader("salespeople")
+
+
+def read_grades(path) -> pd.DataFrame:
+    """A run's ``tables/grades.csv`` (UTF-8 with BOM), customer ids as text: the previous grading
+    that grade migration compares with."""
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})

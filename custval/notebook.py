@@ -18,7 +18,7 @@ from custval import i18n, plots
 from custval.dataset import Dataset, load
 from custval.display import table
 from custval.engines import connect
-from custval.outputs import save_table
+from custval.outputs import save_json, save_table, save_workbook
 from custval.summary import summarize
 
 
@@ -41,9 +41,18 @@ class Presenter:
 
         display(table(data, lang=self.lang, **options))
 
-    def save(self, data: pd.DataFrame, name: str):
-        """Write ``data`` to the run's ``tables/`` folder (only inside ``custval report``)."""
-        return save_table(data, name, self.output_dir)
+    def save(self, data: pd.DataFrame, name: str) -> None:
+        """Write ``data`` to the run's ``tables/`` folder (only inside ``custval report``). Returns
+        nothing, so a cell ending with it shows no path (a run's folder is temporary until done)."""
+        save_table(data, name, self.output_dir)
+
+    def save_workbook(self, sheets: dict[str, pd.DataFrame], name: str) -> None:
+        """One sheet per entry in ``tables/<name>.xlsx`` (only inside ``custval report``)."""
+        save_workbook(sheets, name, self.output_dir)
+
+    def save_json(self, data: dict, name: str) -> None:
+        """``data`` as ``tables/<name>.json`` (only inside ``custval report``)."""
+        save_json(data, name, self.output_dir)
 
 
 @dataclass
@@ -77,6 +86,15 @@ class NotebookRun(Presenter):
         return summarize(self.data.transactions, as_of=self.as_of, engine=self.engine, **options)
 
     @cached_property
+    def value_chain(self):
+        """This run's customer valuation and A–F grades (``custval.grading.ValueChain``) with the
+        run's parameters: every notebook that grades customers gets the same grades."""
+        from custval.grading import ValueChain, chain_parameters
+
+        chain = ValueChain(**chain_parameters(self.data.parameters))
+        return chain.fit(self.transactions, self.summary(), as_of=self.as_of, engine=self.engine)
+
+    @cached_property
     def engine(self):
         """The configured engine's Ibis backend, opened on first use (None: the default DuckDB)."""
         config = self.data.config
@@ -92,9 +110,10 @@ class NotebookRun(Presenter):
         return pd.DataFrame({"parameter": list(values), "value": ["—" if v is None else str(v) for v in values.values()]})
 
 
-def start(config: str, lang: str = "zh", as_of=None, anonymize: bool = False, output_dir: str = "") -> NotebookRun:
-    """Read the configured data with these parameters, and set language and chart theme."""
+def start(config: str, lang: str = "zh", as_of=None, anonymize: bool = False, output_dir: str = "", **parameters) -> NotebookRun:
+    """Read the configured data with these parameters (checked as in custval.yml; they win over
+    the file's), and set language and chart theme."""
     i18n.set_lang(lang)
     plots.theme(lang=lang)
-    data = load(config, lang=lang, as_of=as_of, anonymize=anonymize)
+    data = load(config, lang=lang, as_of=as_of, anonymize=anonymize, **parameters)
     return NotebookRun(data=data, lang=lang, as_of=data.parameters["as_of"], output_dir=output_dir)

@@ -5,6 +5,7 @@ Method: METHODS.md §8.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import permutations
 
 import numpy as np
@@ -121,6 +122,86 @@ def claims_grid(acquired, revenue, variable_cost, acquisition_cost, fixed_cost, 
     return pd.DataFrame(rows)
 
 
+# The retention economics need figures some data cannot give; these stand in, and
+# ``business_figures`` lists which were assumed so that the page can say so.
+ASSUMED_RETENTION = 0.5  # yearly retention when the history covers a single year
+MAX_RETENTION = 0.9  # above it the steady state a / (1 − r) explodes and +points scenarios reach 1
+ASSUMED_MARGIN_RATE = 0.3  # contribution margin on revenue without cost data
+ASSUMED_CAC_SHARE = 0.2  # acquisition cost as a share of a customer's yearly revenue
+
+
+@dataclass
+class BusinessFigures:
+    """The business's figures for the retention economics, and which of them were assumed."""
+
+    acquired: float
+    retention: float
+    revenue: float
+    variable_cost: float
+    acquisition_cost: float
+    fixed_cost: float
+    assumed: tuple = ()
+    retention_capped: bool = False
+
+    def inputs(self) -> dict:
+        """The arguments of ``steady_profit`` and ``claims_check``."""
+        return {k: getattr(self, k) for k in ("acquired", "retention", "revenue", "variable_cost", "acquisition_cost", "fixed_cost")}
+
+
+def business_figures(windows: pd.DataFrame, customers: pd.DataFrame | None = None, margin_rate: float | None = None,
+                     acquisition_cost: float | None = None, fixed_cost_share: float = 0.3) -> BusinessFigures:  # fmt: skip
+    """The inputs of the retention economics (``steady_profit``, ``claims_check``) from 12-month
+    windows (``custval.valuation.customer_windows``; window 0 = the last 12 months).
+
+    - ``retention``: customers who bought in a window and again in the next, over those who bought
+      in the first, pooled over every pair of windows (capped at ``MAX_RETENTION``).
+    - ``acquired``: new customers a year: first purchases in each of the last two windows (only
+      windows with an earlier one, where a customer's first purchase in the data is really new).
+    - ``revenue``: sales per customer who bought in the last 12 months; ``variable_cost`` the part
+      that is not margin (``margin_rate``, else the data's margin rate).
+    - ``acquisition_cost``: the customers table's mean ``acquisition_cost``, else the argument.
+    - ``fixed_cost``: ``fixed_cost_share`` of the steady-state contribution (no data holds it).
+    ``assumed`` names the figures for which an ``ASSUMED_*`` value stood in.
+    """
+    bought = windows.loc[windows["purchased"], ["customer_id", "window"]]
+    last = int(bought["window"].max()) if len(bought) else 0
+    assumed = []
+    kept = bought.merge(bought.assign(window=bought["window"] + 1), on=["customer_id", "window"])
+    base = int((bought["window"] >= 1).sum())
+    if base:
+        measured = len(kept) / base
+    else:
+        measured = ASSUMED_RETENTION
+        assumed.append("retention")
+    retention = min(measured, MAX_RETENTION)
+    first = bought.groupby("customer_id")["window"].max()
+    new = [int((first == k).sum()) for k in (0, 1) if k < last] or [int((first == 0).sum())]
+    acquired = float(np.mean(new))
+    recent = windows[windows["window"] == 0]
+    active = int(recent["purchased"].sum())
+    revenue = float(recent["sales"].sum() / active) if active else 0.0
+    if not margin_rate:
+        sales = windows["sales"].sum()
+        if windows.attrs.get("basis") == "margin" and sales > 0:
+            margin_rate = float(windows["margin"].sum() / sales)
+        else:
+            margin_rate = ASSUMED_MARGIN_RATE
+            assumed.append("margin_rate")
+    known = customers["acquisition_cost"].dropna() if customers is not None and "acquisition_cost" in customers else None
+    if known is not None and len(known):
+        cac = float(known.mean())
+    elif acquisition_cost:
+        cac = float(acquisition_cost)
+    else:
+        cac = revenue * ASSUMED_CAC_SHARE
+        assumed.append("cac")
+    variable = revenue * (1 - margin_rate)
+    contribution = acquired / (1 - retention) * (revenue - variable)
+    return BusinessFigures(acquired=acquired, retention=retention, revenue=revenue, variable_cost=variable,
+                           acquisition_cost=cac, fixed_cost=fixed_cost_share * (contribution - acquired * cac),
+                           assumed=tuple(assumed), retention_capped=measured > MAX_RETENTION)  # fmt: skip
+
+
 def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: float = 0.05, min_confidence: float = 0.3,
                top: int = 3, segments: pd.Series | None = None, min_share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Association rules A → B between items bought by the same customer (support, confidence,
@@ -187,30 +268,32 @@ def _segment_candidates(has: pd.DataFrame, segments: pd.Series, min_share: float
     return table[["customer_id", "suggest", "because", "score"]].to_dict("records")
 
 
-def win_back(summary: pd.DataFrame, grades: pd.DataFrame | None = None, value: str = "revenue", p_alive: str = "p_alive",
-             threshold: float = 0.3, worth_levels=("high", "medium")) -> pd.DataFrame:  # fmt: skip
-    """Lapsed customers (P(alive) below ``threshold``) ranked by the value they had.
+def win_back(grades: pd.DataFrame, summary: pd.DataFrame | None = None, worth_levels=("high", "medium")) -> pd.DataFrame:
+    """Lapsed customers ranked by the value they had when active (``active_value``).
 
-    ``worth`` separates those worth winning back from those to let go: with ``grades`` (the
-    grading table: customer_id, grade, current_level and optionally p_alive) a customer is worth it
-    when their current-value level is in ``worth_levels`` — they were valuable until recently,
-    whatever the layout calls their grade; without grades, when their ``value`` is in the top half
-    of the lapsed customers'. P(alive) is taken from ``summary`` or else from ``grades``.
+    ``grades`` is the value chain's table (``custval.grading.ValueChain``): ``lapsed`` (P(alive)
+    below the threshold for repeat buyers; for one-time buyers, whose BG/NBD P(alive) is always 1,
+    a purchase further back than most repeat buyers wait between purchases; the migration model's
+    chance of buying next year otherwise), ``active_value`` (margin per year in which they bought),
+    ``current_value`` and ``current_level``. ``worth`` is True when their value when active
+    reaches that of today's ``worth_levels`` customers (the lowest current value among them): they
+    were as valuable as the customers kept today, however long ago they stopped. ``summary``
+    (optional) adds revenue, orders and the last purchase day.
     """
-    table = summary
-    if grades is not None:
-        keep = ["customer_id", "grade", "current_level", *([p_alive] if p_alive not in summary else [])]
-        table = summary.merge(grades[[c for c in keep if c in grades]], on="customer_id", how="left")
-    if p_alive not in table:
-        raise ValueError(f"no {p_alive!r} column in the summary or the grades")
-    lapsed = table[table[p_alive] < threshold].copy()
-    if lapsed.empty:
-        return lapsed.assign(worth=pd.Series(dtype=bool))
-    if grades is not None:
-        lapsed["worth"] = lapsed["current_level"].isin(worth_levels)
-    else:
-        lapsed["worth"] = lapsed[value] >= lapsed[value].median()
-    return lapsed.sort_values([value, "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    needed = {"customer_id", "lapsed", "active_value", "current_value", "current_level"}
+    missing = sorted(needed - set(grades.columns))
+    if missing:
+        raise ValueError(f"win_back needs the value chain's grades table; missing column(s) {', '.join(missing)}")
+    kept_today = grades.loc[grades["current_level"].isin(worth_levels), "current_value"]
+    bar = max(float(kept_today.min()), 0.0) if len(kept_today) else np.inf
+    lapsed = grades[grades["lapsed"].astype(bool)].copy()
+    lapsed["worth"] = (lapsed["active_value"] >= bar) & (lapsed["active_value"] > 0)
+    if summary is not None:
+        extra = [c for c in ("revenue", "n_orders", "last_purchase") if c in summary and c not in lapsed]
+        lapsed = lapsed.merge(summary[["customer_id", *extra]].astype({"customer_id": "string"}),
+                              on="customer_id", how="left")  # fmt: skip
+    lapsed.attrs["worth_bar"] = bar
+    return lapsed.sort_values(["active_value", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def referral_value(customers: pd.DataFrame, values: pd.Series, depth: int = 3, decay: float = 0.5) -> pd.DataFrame:

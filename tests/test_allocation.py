@@ -72,11 +72,8 @@ def test_capacity_below_demand_says_by_how_much():
 def sample_allocation():
     ds = cv.load(ROOT / "custval.yml")
     tx = ds.transactions
-    summary = cv.summarize(tx)
-    graded = grading.grade(grading.current_value(tx).merge(grading.future_value(summary, margin_rate=0.2), on="customer_id"))
-    customers = ds.customers.merge(graded[["customer_id", "grade", "future_value"]], on="customer_id", how="left")
-    customers = customers.assign(grade=customers["grade"].fillna("F"), clv=customers["future_value"].fillna(0.0))
-    customers["hours"] = customers["grade"].map(allocation.HOURS_PER_GRADE)
+    graded = grading.value_grades(tx)
+    customers = allocation.workload(ds.customers, graded, allocation.HOURS_PER_GRADE)
     result = allocation.allocate(customers, ds.salespeople, continuity=0.2, balance=0.3)
     return ds, tx, graded, customers, result
 
@@ -173,3 +170,27 @@ def test_the_default_gap_is_proven_and_close_to_the_exact_optimum(sample_allocat
     exact = allocation.allocate(customers, ds.salespeople, continuity=0.2, balance=0.3, gap=0)
     assert exact.attrs["gap"] <= 1e-6
     assert exact.attrs["objective"] * (1 - 0.005) <= result.attrs["objective"] <= exact.attrs["objective"] + 1e-9
+
+
+def test_workload_gives_every_customer_a_grade_value_and_hours():
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "owner_id": ["s1", "s1", "s2"]})
+    grades = pd.DataFrame({"customer_id": ["a", "b"], "grade": ["A", "E"], "future_value": [900.0, 10.0]})
+    table = allocation.workload(customers, grades, allocation.HOURS_PER_GRADE, idle_grade="F").set_index("customer_id")
+    # c bought nothing up to the analysis date: the grid's low/low grade, no value, still an owner's hours
+    assert table["grade"].tolist() == ["A", "E", "F"] and table["clv"].tolist() == [900.0, 10.0, 0.0]
+    assert table["hours"].tolist() == [allocation.HOURS_PER_GRADE[g] for g in "AEF"]
+    with pytest.raises(ValueError, match="no hours for grade"):
+        allocation.workload(customers, grades, {"A": 1.0})
+
+
+def test_target_tracking_prorates_the_current_month():
+    tx = pd.DataFrame({"region": ["东", "东"], "salesperson_id": ["s1", "s1"], "amount": [100.0, 50.0],
+                       "order_date": pd.to_datetime(["2024-02-10", "2024-03-05"])})  # fmt: skip
+    targets = pd.DataFrame({"region": ["东"] * 3, "salesperson_id": ["s1"] * 3, "month": [2, 3, 4], "target": [290.0, 310.0, 300.0]})
+    # 10 March: February in full, 10 of March's 31 days, nothing of April
+    row = allocation.target_tracking(tx, targets, year=2024, as_of="2024-03-10").iloc[0]
+    assert row["target_to_date"] == pytest.approx(290 + 310 * 10 / 31) and row["actual"] == 150
+    assert row["achieved"] == pytest.approx(150 / 390)
+    whole = allocation.target_tracking(tx, targets, year=2024, as_of="2024-03-31").iloc[0]
+    assert whole["target_to_date"] == pytest.approx(600)
+    assert allocation.target_tracking(tx, targets, year=2025, as_of="2024-12-31").iloc[0]["target_to_date"] == 0

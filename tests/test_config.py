@@ -157,3 +157,32 @@ def test_segmentation_parameters_are_validated(bad):
 
     with pytest.raises(ConfigError, match="rfm_|clusters|custom_segments"):
         merge_parameters(None, bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"horizon_years": 0}, {"horizon_years": 2.5}, {"discount_rate": 1.0}, {"discount_rate": -0.1},
+     {"future_method": "retention"}, {"dwyer_by": ""}, {"service_cost": -5}, {"acquisition_cost": "free"}],
+)  # fmt: skip
+def test_grading_parameters_are_validated(bad):
+    with pytest.raises(ConfigError, match=next(iter(bad))):
+        merge_parameters(None, bad)
+
+
+def test_the_old_future_value_parameters_name_their_replacements(tmp_path):
+    # horizon: 12 meant 12 months; read as years it would silently mean 12 years
+    path = write_config(tmp_path, "parameters:\n  horizon: 12\n  unit: M\n  discount: 0.01\n")
+    with pytest.raises(ConfigError, match="horizon → horizon_years, unit → horizon_years, discount → discount_rate"):
+        read_config(path)
+    assert DEFAULT_PARAMETERS["horizon_years"] == 5 and DEFAULT_PARAMETERS["discount_rate"] == 0.10
+
+
+def test_dwyer_groups_must_be_a_column_of_the_data(tmp_path):
+    (tmp_path / "tx.csv").write_text("客户编号,日期,金额,地区\nA,2024-01-02,5,东\n", encoding="utf-8")
+    (tmp_path / "people.csv").write_text("客户编号,行业\nA,医疗\n", encoding="utf-8")
+    text = "inputs:\n  transactions: tx.csv\n  customers: people.csv\ncolumns: {客户编号: customer_id, 日期: order_date, 金额: amount, 地区: region, 行业: industry}\n"
+    path = write_config(tmp_path, text)
+    for by in ("cohort", "region", "industry"):
+        assert cv.load(path, dwyer_by=by).parameters["dwyer_by"] == by
+    with pytest.raises(ConfigError, match=r"dwyer_by .*'地区'.*cohort, customer_id, order_date, amount, region, industry"):
+        cv.load(path, dwyer_by="地区")

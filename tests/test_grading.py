@@ -58,6 +58,7 @@ def test_missing_values_are_an_error_not_a_silent_grade():
 def test_sensitivity_counts_customers_that_change_grade():
     moved = grading.sensitivity(values_frame(), shift=0.05)
     assert moved["shift"].tolist() == [-0.05, 0.05] and (moved["changed"] > 0).all()
+    assert grading.sensitivity(values_frame())["shift"].tolist() == [-0.10, 0.10]  # METHODS §1.4: ±10 percentiles
     assert grading.sensitivity(values_frame(), shift=0.0)["changed"].tolist() == [0, 0]
 
 
@@ -65,6 +66,15 @@ def test_strategies_in_both_languages():
     zh, en = grading.strategies("zh"), grading.strategies("en")
     assert zh["grade"].tolist() == list("ABCDEF") and list(zh.columns) == ["grade", *grading.STRATEGY_KEYS]
     assert zh.loc[0, "investment"] == "不惜一切代价保持" and en.loc[5, "investment"].startswith("consider divesting")
+    assert zh.loc[1, "character"] == "目前价值低、未来价值高:有相当潜力"
+
+
+def test_the_character_of_a_grade_follows_the_layout():
+    # ABC/DEF puts B at future high, current medium and C at future high, current low
+    zh, en = grading.strategies("zh", "ABC/DEF"), grading.strategies("en", grading.parse_layout("ABC/DEF"))
+    assert zh.loc[1, "character"] == "目前价值中、未来价值高:有相当潜力"
+    assert en.loc[2, "character"] == "low current, high future value: core customers"
+    assert grading.bottom_grade("ABC/DEF") == "F" and grading.bottom_grade("ABC/DFE") == "E"
 
 
 def test_current_value_window_and_basis():
@@ -95,38 +105,6 @@ def test_grade_migration_counts_moves_new_and_gone():
     table = grading.grade_migration(before, after)
     assert table.loc["A", "A"] == 1 and table.loc["B", "C"] == 1 and table.loc["F", "gone"] == 1 and table.loc["new", "E"] == 1
     assert table.to_numpy().sum() == 4
-
-
-def test_future_value_from_the_models_on_the_sample():
-    from pathlib import Path
-
-    ds = cv.load(Path(__file__).resolve().parent.parent / "custval.yml")
-    summary = cv.summarize(ds.transactions)
-    future = grading.future_value(summary, horizon=12, unit="M", discount=0.01, margin_rate=0.2)
-    assert len(future) == len(summary) and (future["future_value"] >= 0).all()
-    assert future["p_alive"].between(0, 1).all() and future.attrs["spend_model"] == "gamma_gamma"
-    retention = grading.future_value(summary, method="retention", current=pd.Series(100.0, index=summary["customer_id"]),
-                                     retention=0.5, discount=0.1, horizon=3)  # fmt: skip
-    assert retention["future_value"].iloc[0] == pytest.approx(100 + 50 / 1.1 + 25 / 1.21)
-
-
-def test_future_value_from_a_dwyer_table_per_group():
-    from custval import clv
-
-    groups_in = pd.DataFrame({"region": ["north", "south"], "customers": [100.0, 50.0], "retention": [0.5, 0.8],
-                              "revenue_per_customer": [200.0, 100.0], "cost_per_customer": [100.0, 40.0]})  # fmt: skip
-    table = clv.dwyer_table(groups_in, years=2, discount=0.1)
-    summary = pd.DataFrame({"customer_id": ["a", "b", "c"]})
-    where = pd.Series({"a": "north", "b": "south", "c": "north"})
-    future = grading.future_value(summary, method="dwyer", dwyer=table, groups=where).set_index("customer_id")
-    # north: 100 + 0.5·100/1.1 per year-1 customer; south: 60 + 0.8·60/1.1
-    assert future.loc["a", "future_value"] == pytest.approx(100 + 50 / 1.1)
-    assert future.loc["b", "future_value"] == pytest.approx(60 + 48 / 1.1)
-    assert future.loc["c", "future_value"] == future.loc["a", "future_value"] and (future["method"] == "dwyer").all()
-    with pytest.raises(cv.DataError, match=r"1 customer\(s\) have no group.*'c'.*'east'"):
-        grading.future_value(summary, method="dwyer", dwyer=table, groups=where.mask(where.index == "c", "east"))
-    with pytest.raises(ValueError, match="needs dwyer"):
-        grading.future_value(summary, method="dwyer")
 
 
 def test_cut_shares_describe_the_levels_the_grading_uses():

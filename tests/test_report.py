@@ -76,11 +76,41 @@ def test_run_folder_has_exactly_the_documented_contents(english_run):
     assert {"market_cube.csv", "abc_products.csv", "abc_customers.csv", "bcg.csv", "factor_scores.csv"} <= tables
     assert {"segments.csv", "keep_lists.xlsx", "contact_plan.csv"} <= tables
     assert {"ipa.csv", "importance.csv", "kano.csv", "delivered_value.csv", "improvement_priorities.csv"} <= tables
-    assert {"grades.csv", "key_customers.xlsx", "dwyer.csv", "model_params.json"} <= tables
-    assert {"allocation.csv", "targets.csv", "cross_sell.csv", "referral_value.csv"} <= tables
-    # 60 customers are too few for BG/NBD: no P(alive), so no win-back list, and the page says why
-    html = (folder / "05_resources_retention.html").read_text(encoding="utf-8")
-    assert ("win_back.csv" in tables) != ("which could not be fitted" in html)
+    assert {"grades.csv", "key_customers.xlsx", "dwyer.csv", "dwyer_inputs.csv", "model_params.json"} <= tables
+    assert {"allocation.csv", "targets.csv", "cross_sell.csv", "win_back.csv", "referral_value.csv"} <= tables
+
+
+def test_the_grading_page_says_which_method_horizon_and_discount(english_run):
+    _, folder = english_run
+    html = (folder / "04_value_grading.html").read_text(encoding="utf-8")
+    record = json.loads((folder / "tables" / "model_params.json").read_text(encoding="utf-8"))
+    assert record["horizon_years"] == 5 and record["discount_rate"] == 0.10
+    assert "next <strong>5 years</strong>" in html and "<strong>10% a year</strong>" in html
+    method = {"models": "Method: BG/NBD × Gamma-Gamma", "migration": "Method: the recency–frequency migration model"}
+    assert method[record["method"]] in html
+    grades = pd.read_csv(folder / "tables" / "grades.csv", encoding="utf-8-sig")
+    assert set(grades["method"]) <= {record["method"], "only_returns"}
+
+
+def test_the_resources_page_uses_the_grading_pages_grades(english_run):
+    """05 grades with the same chain and parameters as 04: every grade it uses is 04's."""
+    _, folder = english_run
+    grades = pd.read_csv(folder / "tables" / "grades.csv", encoding="utf-8-sig", dtype={"customer_id": str}).set_index("customer_id")
+    allocation = pd.read_csv(folder / "tables" / "allocation.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+    graded = allocation[allocation["customer_id"].isin(grades.index)]
+    assert len(graded) > 0 and (graded["grade"].to_numpy() == grades.loc[graded["customer_id"], "grade"].to_numpy()).all()
+    assert (allocation.loc[~allocation["customer_id"].isin(grades.index), "grade"] == "F").all()  # no purchase: the low/low cell
+    lapsed = pd.read_csv(folder / "tables" / "win_back.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+    assert (lapsed["grade"].to_numpy() == grades.loc[lapsed["customer_id"], "grade"].to_numpy()).all()
+    assert set(lapsed["customer_id"]) == set(grades.index[grades["lapsed"]])
+
+
+def test_no_page_shows_object_reprs_or_temporary_paths(english_run):
+    _, folder = english_run
+    for page in [*folder.glob("*.html")]:
+        html = page.read_text(encoding="utf-8")
+        for leak in ("PosixPath(", "WindowsPath(", ".partial", "&lt;Axes", "<Axes", "object at 0x"):
+            assert leak not in html, (page.name, leak)
 
 
 def test_manifest_records_versions_parameters_inputs_and_status(english_run, project):
@@ -198,6 +228,8 @@ def test_bad_config_exits_2_before_any_notebook(project, tmp_path, capsys):
         (["--param", "colour=red"], "colour"),
         (["--param", "anonymize=maybe"], "anonymize"),
         (["--param", "as_of=not-a-date"], "as_of"),
+        (["--param", "horizon=12"], "horizon → horizon_years"),
+        (["--param", "dwyer_by=地区"], "dwyer_by"),
         (["--only", "07_nothing"], "07_nothing"),
         (["--name", "../escape"], "../escape"),
     ],

@@ -68,16 +68,20 @@ def test_cross_sell_suggests_what_the_customers_segment_buys():
     assert none.empty  # c1 buys what its segment buys; the others have no segment
 
 
-def test_win_back_ranks_lapsed_customers():
-    table = pd.DataFrame({"customer_id": list("abcd"), "revenue": [100.0, 50.0, 10.0, 500.0], "p_alive": [0.1, 0.2, 0.05, 0.9]})
-    lapsed = retention.win_back(table, threshold=0.3)
-    assert lapsed["customer_id"].tolist() == ["a", "b", "c"] and lapsed["worth"].tolist() == [True, True, False]
-    grades = pd.DataFrame({"customer_id": list("abcd"), "grade": list("EFDA"), "current_level": ["low", "low", "high", "high"]})
-    graded = retention.win_back(table, grades, threshold=0.3)
-    assert graded["customer_id"].tolist() == ["a", "b", "c"] and graded["worth"].tolist() == [False, False, True]
-    assert graded["grade"].tolist() == ["E", "F", "D"]
-    with pytest.raises(ValueError, match="p_alive"):
-        retention.win_back(table.drop(columns="p_alive"), grades)
+def test_win_back_ranks_lapsed_customers_by_their_value_when_active():
+    grades = pd.DataFrame({
+        "customer_id": list("abcde"), "lapsed": [True, True, True, False, False],
+        "active_value": [900.0, 40.0, 300.0, 500.0, 200.0], "current_value": [0.0, 0.0, 50.0, 500.0, 200.0],
+        "current_level": ["low", "low", "low", "high", "medium"], "grade": list("FFEAC"),
+    })  # fmt: skip
+    lapsed = retention.win_back(grades)
+    assert lapsed["customer_id"].tolist() == ["a", "c", "b"]  # by value when active, the active customers left out
+    # worth it: as valuable when active as today's cheapest high/medium customer (200), however long ago
+    assert lapsed["worth"].tolist() == [True, True, False] and lapsed.attrs["worth_bar"] == 200
+    summary = pd.DataFrame({"customer_id": list("abcde"), "revenue": [1.0, 2.0, 3.0, 4.0, 5.0], "n_orders": [1, 1, 2, 3, 4]})
+    assert retention.win_back(grades, summary)["revenue"].tolist() == [1.0, 3.0, 2.0]
+    with pytest.raises(ValueError, match="lapsed"):
+        retention.win_back(grades.drop(columns="lapsed"))
 
 
 def test_referral_value_on_a_tree_and_with_a_cycle():
@@ -118,3 +122,28 @@ def test_notebook_skips_the_claims_with_a_line_when_the_business_makes_no_profit
                      for output in cell.get("outputs", []))  # fmt: skip
     assert "the claims are not checked here" in text and "is -" in text
     assert "Win-back" in text  # the later sections still ran
+
+
+def test_business_figures_come_from_the_last_years_and_name_what_was_assumed():
+    from custval import valuation
+
+    tx = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "a", "c", "d", "e", "a", "d"],
+        "order_date": pd.to_datetime(["2022-03-01", "2022-05-01", "2022-06-01", "2023-03-01", "2023-04-01", "2023-05-01",
+                                      "2023-06-01", "2024-03-01", "2024-04-01"]),
+        "amount": [100.0, 50.0, 80.0, 120.0, 60.0, 90.0, 40.0, 200.0, 100.0], "cost": [60.0] * 9,
+    })  # fmt: skip
+    windows = valuation.customer_windows(tx, as_of="2024-12-31")
+    figures = retention.business_figures(windows, fixed_cost_share=0.3)
+    # 2022 {a, b, c} → 2023 {a, c, d, e}: 2 kept of 3; 2023 → 2024 {a, d}: 2 of 4 → 4 of 7 pooled
+    assert figures.retention == pytest.approx(4 / 7)
+    assert figures.acquired == pytest.approx((0 + 2) / 2)  # nobody new in 2024, d and e in 2023
+    assert figures.revenue == pytest.approx(150.0) and figures.variable_cost == pytest.approx(150 * 540 / 840)
+    assert figures.assumed == ("cac",) and figures.acquisition_cost == pytest.approx(0.2 * 150)
+    contribution = figures.acquired / (1 - figures.retention) * (figures.revenue - figures.variable_cost)
+    assert figures.fixed_cost == pytest.approx(0.3 * (contribution - figures.acquired * figures.acquisition_cost))
+    people = pd.DataFrame({"customer_id": list("abcde"), "acquisition_cost": [10.0, 20.0, None, 30.0, None]})
+    known = retention.business_figures(windows, people)
+    assert known.acquisition_cost == 20.0 and known.assumed == ()
+    one_year = retention.business_figures(valuation.customer_windows(tx[tx["order_date"] >= "2024-01-01"]))
+    assert one_year.retention == retention.ASSUMED_RETENTION and "retention" in one_year.assumed

@@ -1,0 +1,294 @@
+"""A customer's value now, when active and in the future (METHODS.md §1.4): the measures the A–F
+grid is built on. Future value comes from BG/NBD + Gamma-Gamma when they can be fitted, else from
+the recency–frequency migration model; both over ``horizon_years`` years, discounted yearly at the
+end of each year (Σ_{t=1..H} margin_t / (1 + d)^t).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from custval import scans
+from custval.clv.base import FitError
+from custval.summary import UNITS
+
+WINDOWS = {"M": 1, "Q": 3, "Y": 12}
+YEAR_DAYS = 365.25
+LAPSE_QUANTILE = 0.9  # one-time buyers: lapsed once this share of repeat buyers would have bought again
+
+
+def window_months(window: str) -> int:
+    """``12M``, ``4Q`` or ``1Y`` as a number of months."""
+    text = str(window).strip().upper()
+    if len(text) < 2 or text[-1] not in WINDOWS or not text[:-1].isdigit() or int(text[:-1]) < 1:
+        raise ValueError(f"window must look like 12M, 4Q or 1Y, got {window!r}")
+    return int(text[:-1]) * WINDOWS[text[-1]]
+
+
+def customer_windows(tx, as_of=None, months: int = 12, engine=None) -> pd.DataFrame:
+    """Margin per customer and window of ``months`` calendar months counted back from ``as_of``.
+
+    Window 0 is (``as_of`` − months, ``as_of``], window 1 the one before, and so on (the same
+    boundaries as ``pd.DateOffset(months=...)``). Rows: every (customer, window) with a line;
+    ``purchased`` is whether one of them has ``amount >= 0`` (returns alone are no purchase),
+    ``sales`` the sum of their amounts, ``margin`` the sum of the lines' margin (``scans.margin``: profit, amount − cost, else the
+    amount; ``.attrs["basis"]`` says which). ``.attrs["as_of"]`` is the day used (default: the
+    latest order date), ``.attrs["first_day"]`` the earliest line. Sorted by customer and window.
+    """
+    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "customer_windows")
+    end = pd.Timestamp(as_of).normalize() if as_of is not None else scans.latest(con, table)
+    columns = {"customer_id": pd.Series(dtype="string"), "window": pd.Series(dtype="int64"), "sales": pd.Series(dtype="float64"),
+               "margin": pd.Series(dtype="float64"), "purchased": pd.Series(dtype="bool")}  # fmt: skip
+    basis = scans.margin(table)[1]
+    if end is None:
+        out = pd.DataFrame(columns)
+        out.attrs.update(basis=basis, as_of=None, first_day=None)
+        return out
+    end = end.normalize()
+    seen = table.filter(table.order_date.cast("date") <= ibis.literal(end.date()))
+    day = seen.order_date
+    value = scans.margin(seen)[0]
+    behind = (end.year - day.year().cast("int64")) * 12 + (end.month - day.month().cast("int64"))
+    behind = behind - (day.day().cast("int64") > end.day).cast("int64")
+    lines = seen.select(customer_id=seen.customer_id.cast("string"), window=behind // months,
+                        cents=scans.scaled(value).fill_null(0), sales=scans.scaled(seen.amount),
+                        purchase=(seen.amount >= 0).cast("int64"), day=day.cast("date"))  # fmt: skip
+    sums = lines.group_by(["customer_id", "window"]).aggregate(
+        cents=lines.cents.sum(), sales=lines.sales.sum(), purchases=lines.purchase.sum(), first_day=lines.day.min())
+    found = scans.fetch(con, sums.order_by(["customer_id", "window"]))
+    out = pd.DataFrame({
+        "customer_id": found["customer_id"].astype("string"),
+        "window": found["window"].astype("int64"),
+        "sales": found["sales"].to_numpy("float64") / scans.SCALE,
+        "margin": found["cents"].to_numpy("float64") / scans.SCALE,
+        "purchased": found["purchases"].to_numpy() > 0,
+    })  # fmt: skip
+    out.attrs.update(basis=basis, as_of=end, first_day=pd.Timestamp(found["first_day"].min()) if len(found) else None)
+    return out
+
+
+def window_value(windows: pd.DataFrame, window: int = 0) -> pd.DataFrame:
+    """Every customer of ``windows`` with their margin in ``window`` (0 when they had no line there)."""
+    customers = pd.Index(windows["customer_id"].unique(), dtype="string").sort_values()
+    mine = windows[windows["window"] == window].set_index("customer_id")["margin"]
+    values = mine.reindex(customers).fillna(0.0).to_numpy("float64")
+    return pd.DataFrame({"customer_id": customers, "current_value": values})
+
+
+def active_value(windows: pd.DataFrame) -> pd.Series:
+    """Margin per window with a purchase: what a customer was worth in a year they bought (their
+    margin over the whole history ÷ the windows in which they bought; 0 when they never did)."""
+    total = windows.groupby("customer_id", sort=True)["margin"].sum()
+    active = windows.groupby("customer_id", sort=True)["purchased"].sum()
+    return (total / active.where(active > 0)).fillna(0.0).rename("active_value")
+
+
+def history_months(windows: pd.DataFrame) -> int:
+    """Whole months between the earliest line and ``as_of``."""
+    first, end = windows.attrs.get("first_day"), windows.attrs.get("as_of")
+    if first is None or end is None:
+        return 0
+    return (end.year - first.year) * 12 + end.month - first.month - int(first.day > end.day)
+
+
+def summary_margin_rate(summary: pd.DataFrame) -> float | None:
+    """Total profit over total revenue of the summary (None without cost data or revenue)."""
+    profit, revenue = summary["profit"], summary["revenue"].sum()
+    if profit.isna().all() or revenue <= 0:
+        return None
+    return float(profit.sum() / revenue)
+
+
+def discounted(increments: np.ndarray, rate: float) -> np.ndarray:
+    """Σ_t increments[:, t−1] / (1 + rate)^t over the columns t = 1, 2, …"""
+    factors = (1.0 + rate) ** -np.arange(1, increments.shape[1] + 1)
+    return increments @ factors
+
+
+# --------------------------------------------------------------------------- future value
+
+
+@dataclass
+class ModelFuture:
+    """BG/NBD purchases × Gamma-Gamma spend × margin, valued year by year."""
+
+    purchases: object
+    spend: object
+    spend_model: str
+    yearly: np.ndarray  # expected purchases in year t (customers × years)
+    per_purchase: np.ndarray  # expected margin per purchase
+    p_alive: np.ndarray
+    lapsed: np.ndarray
+    lapse_days: float  # one-time buyers are lapsed after this many days without a purchase
+    method: str = "models"
+
+    def values(self, horizon_years: int, discount_rate: float) -> np.ndarray:
+        return discounted(self.yearly[:, :horizon_years], discount_rate) * self.per_purchase
+
+
+def model_future(summary: pd.DataFrame, margin: float, years: int, lapse_threshold: float) -> ModelFuture:
+    """Fit BG/NBD and Gamma-Gamma on ``summary`` (customers with a purchase) and predict ``years``
+    years ahead. Too few repeat buyers for Gamma-Gamma: each customer's mean order value stands in
+    (``spend_model`` says so). A BG/NBD ``FitError`` is raised for the caller's fallback."""
+    from custval.clv import fit_value_models
+
+    purchases, spend = fit_value_models(summary)
+    spend_model = "gamma_gamma"
+    if isinstance(spend, FitError):
+        spend, spend_model = MeanSpend(summary), "mean_order_value"
+    year = YEAR_DAYS / UNITS[summary.attrs.get("unit", "D")]
+    cumulative = np.column_stack([purchases.expected_purchases(k * year, summary) for k in range(1, years + 1)])
+    yearly = np.diff(cumulative, axis=1, prepend=0.0)
+    p_alive = purchases.p_alive(summary)
+    if not (np.isfinite(yearly).all() and np.isfinite(p_alive).all()):
+        shown = ", ".join(f"{k} = {v:.3g}" for k, v in purchases.params_.items())
+        raise FitError(f"BetaGeo: the fitted parameters ({shown}) give no finite prediction for some customers; "
+                       "the data do not identify the model")  # fmt: skip
+    days = lapse_days(summary)
+    return ModelFuture(purchases=purchases, spend=spend, spend_model=spend_model, yearly=yearly,
+                       per_purchase=spend.expected_spend(summary) * margin, p_alive=p_alive,
+                       lapsed=model_lapsed(summary, p_alive, lapse_threshold, days), lapse_days=days)  # fmt: skip
+
+
+def model_lapsed(summary: pd.DataFrame, p_alive: np.ndarray, threshold: float, days: float) -> np.ndarray:
+    """Lapsed customers under the purchase model: repeat buyers with P(alive) below ``threshold``;
+    one-time buyers, for whom BG/NBD's P(alive) is always 1, when their purchase lies more than
+    ``days`` back (``lapse_days``)."""
+    x = summary["frequency"].to_numpy(float)
+    since = summary["T"].to_numpy(float)
+    return np.where(x > 0, p_alive < threshold, since > days / _unit_days(summary))
+
+
+def lapse_days(summary: pd.DataFrame) -> float:
+    """The ``LAPSE_QUANTILE`` quantile of repeat buyers' mean days between purchases (365 without any)."""
+    repeat = summary[summary["frequency"] > 0]
+    if repeat.empty:
+        return 365.0
+    gaps = repeat["recency"].to_numpy(float) / repeat["frequency"].to_numpy(float) * _unit_days(summary)
+    return float(np.quantile(gaps, LAPSE_QUANTILE))
+
+
+def _unit_days(summary: pd.DataFrame) -> float:
+    return UNITS[summary.attrs.get("unit", "D")]
+
+
+class MeanSpend:
+    """Stand-in spend model: each customer's own mean order value (population mean when none)."""
+
+    def __init__(self, summary: pd.DataFrame):
+        orders = summary["n_orders"].where(summary["n_orders"] > 0)
+        overall = summary["revenue"].sum() / max(summary["n_orders"].sum(), 1)
+        self._values = (summary["revenue"] / orders).fillna(overall).clip(lower=0).to_numpy()
+        self.params_ = {}
+
+    def expected_spend(self, summary: pd.DataFrame) -> np.ndarray:
+        return self._values
+
+
+@dataclass
+class MigrationFuture:
+    """Recency–frequency migration: margin per active period × P(buying) in each later period."""
+
+    model: object
+    per_period: np.ndarray  # margin per active period of each customer
+    buying: np.ndarray  # P(buying) in period t (customers × periods)
+    period_months: int
+    lapsed: np.ndarray
+    method: str = "migration"
+
+    def values(self, horizon_years: int, discount_rate: float) -> np.ndarray:
+        periods = max(1, round(horizon_years * 12 / self.period_months))
+        rate = (1.0 + discount_rate) ** (self.period_months / 12) - 1
+        return discounted(self.buying[:, :periods], rate) * self.per_period
+
+
+def migration_future(tx, customers: pd.Index, as_of, years: int, lapse_threshold: float, margin: float = 1.0,
+                     engine=None, history: int | None = None) -> MigrationFuture:  # fmt: skip
+    """Fit the recency–frequency migration model on yearly windows (shorter ones, half the
+    history, when it covers less than two years) and value ``customers`` ``years`` years ahead.
+    Lapsed: P(buying in the next period) below ``lapse_threshold``."""
+    from custval.clv.migration import RecencyMigration
+
+    months = 12 if history is None or history >= 24 else max(1, history // 2)
+    if history is not None and history < 2:
+        raise FitError("the migration model needs at least two months of history")
+    windows = customer_windows(tx, as_of=as_of, months=months, engine=engine)
+    activity = windows.loc[windows["purchased"], ["customer_id", "window", "margin"]].rename(columns={"window": "period", "margin": "value"})
+    model = RecencyMigration().fit(activity)
+    states = model.states(activity).set_index("customer_id").reindex(customers)
+    bought = states["recency"].notna().to_numpy()
+    periods = max(1, round(years * 12 / months))
+    buying = np.zeros((len(customers), periods))
+    if bought.any():
+        buying[bought] = model.buy_probabilities(states[bought], periods)
+    per_period = active_value(windows).reindex(customers).fillna(0.0).to_numpy() * margin
+    return MigrationFuture(model=model, per_period=per_period, buying=buying, period_months=months,
+                           lapsed=bought & (buying[:, 0] < lapse_threshold))  # fmt: skip
+
+
+def parameter_table(future: ModelFuture) -> pd.DataFrame:
+    """The fitted models' parameters with standard errors, one row per parameter."""
+    tables = [future.purchases.summary_table().assign(model="BG/NBD")]
+    if future.spend_model == "gamma_gamma":
+        tables.append(future.spend.summary_table().assign(model="Gamma-Gamma"))
+    return pd.concat(tables, ignore_index=True)[["model", "parameter", "estimate", "standard_error"]]
+
+
+def frequency_recency_grid(model, summary: pd.DataFrame, months: float = 1.0, max_frequency: int = 30) -> pd.DataFrame:
+    """Expected purchases in the next ``months`` and P(alive) over frequency × recency for a customer
+    observed as long as the oldest (``clv.frequency_recency_matrix``), recency in whole units of the
+    summary; frequencies up to the 95th percentile (at most ``max_frequency``)."""
+    from custval.clv import frequency_recency_matrix
+
+    top = int(min(summary["frequency"].quantile(0.95), max_frequency)) or 5
+    ahead = months * YEAR_DAYS / 12 / _unit_days(summary)
+    grid = frequency_recency_matrix(model, T=float(summary["T"].max()), max_frequency=top, t=ahead)
+    return grid.assign(recency=grid["recency"].round(0).astype(int))
+
+
+# --------------------------------------------------------------------------- holdout check
+
+
+@dataclass
+class HoldoutCheck:
+    """BG/NBD fitted on the history up to ``split``, against what happened after it."""
+
+    split: object
+    weeks: float
+    model: object
+    by_frequency: pd.DataFrame  # calibration_holdout_check
+    tracking: pd.DataFrame  # cumulative_tracking
+
+
+def holdout_check(tx, min_days: int = 365, engine=None) -> HoldoutCheck | None:
+    """Split off the last third of the history (``holdout_split``), fit BG/NBD on a weekly summary
+    of the rest and compare its predictions with the holdout; None when the history is shorter
+    than ``min_days`` or the calibration data cannot be fitted."""
+    from custval.clv import BetaGeo, calibration_holdout_check, cumulative_tracking
+    from custval.summary import summarize
+
+    split = holdout_split(tx, min_days)
+    if split is None:
+        return None
+    calibration = summarize(tx, calibration_end=split, unit="W", engine=engine)
+    try:
+        model = BetaGeo().fit(calibration)
+    except FitError:
+        return None
+    return HoldoutCheck(split=split, weeks=float(calibration["duration_holdout"].iloc[0]), model=model,
+                        by_frequency=calibration_holdout_check(model, calibration),
+                        tracking=cumulative_tracking(model, tx, unit="W"))  # fmt: skip
+
+
+def holdout_split(tx: pd.DataFrame, min_days: int = 365):
+    """A calibration end leaving the last third of the history (whole weeks) for a holdout check;
+    None when the history is shorter than ``min_days``."""
+    first, last = tx["order_date"].min().normalize(), tx["order_date"].max().normalize()
+    days = (last - first).days
+    if days < min_days:
+        return None
+    return (last - pd.Timedelta(days=round(days / 3 / 7) * 7)).date()

@@ -1,0 +1,185 @@
+"""The value chain: current value → future value (METHODS §1.4 defaults) → A–F grade, its fallback,
+customers with only returns, the lapsed rule behind win-back, and the migration model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custval as cv
+from custval import clv, grading, retention, valuation
+from custval.clv.migration import RecencyMigration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def sample_tx():
+    return cv.load(ROOT / "custval.yml").transactions
+
+
+@pytest.fixture(scope="module")
+def sample_chain(sample_tx):
+    return grading.ValueChain().fit(sample_tx)
+
+
+def yearly_buyers(n=400, years=3, seed=4) -> pd.DataFrame:
+    """B2B customers who buy once a year around their start date: steady accounts (70 %, 5 % leave
+    a year) and bigger project buyers (90 % leave after a purchase). Purchases this regular are
+    far from Poisson, and BG/NBD cannot be fitted to them."""
+    rng = np.random.default_rng(seed)
+    end = pd.Timestamp("2024-12-31")
+    rows = []
+    for i in range(n):
+        start = end - pd.Timedelta(days=int(rng.integers(0, years * 365)))
+        steady = rng.random() < 0.7
+        churn, value = (0.05, rng.lognormal(7.0, 0.6)) if steady else (0.9, rng.lognormal(8.2, 0.6))
+        for k in range(years + 1):
+            day = start + pd.DateOffset(years=k) + pd.Timedelta(days=int(rng.integers(-10, 11)))
+            if day > end:
+                break
+            rows.append((f"c{i:03d}", day, round(value * rng.uniform(0.8, 1.2), 2)))
+            if rng.random() < churn:
+                break
+    return pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
+
+
+def test_the_sample_grid_has_all_six_grades_with_the_methods_defaults(sample_chain):
+    graded = sample_chain.grades_
+    assert graded.attrs["method"] == "models" and graded.attrs["horizon_years"] == 5 and graded.attrs["discount_rate"] == 0.10
+    assert set(graded["grade"]) == set("ABCDEF")
+    assert graded["customer_id"].is_unique and graded["customer_id"].is_monotonic_increasing
+    assert grading.grade_table(graded)["customers"].sum() == len(graded) == 2000
+    assert list(graded.columns) == grading.GRADES_COLUMNS and (graded["future_value"] >= 0).all()
+
+
+def test_future_value_is_the_margin_of_the_next_five_years_discounted_at_the_end_of_each(sample_chain, sample_tx):
+    summary = cv.summarize(sample_tx)
+    future = sample_chain.future_
+    margin = sample_chain.margin_rate_
+    expected = clv.clv(future.purchases, future.spend, summary, horizon=5, unit="Y", discount=0.10, margin=margin)
+    assert sample_chain.grades_["future_value"].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9)
+    # the margin rate is the data's: profit over revenue
+    assert margin == pytest.approx(summary["profit"].sum() / summary["revenue"].sum())
+    assert sample_chain.future_values(5).to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9)
+
+
+def test_sensitivity_to_the_horizon_and_the_cuts(sample_chain):
+    horizons = sample_chain.horizon_sensitivity()
+    assert horizons["horizon_years"].tolist() == [1, 3, 5] and horizons["changed"].iloc[-1] == 0
+    assert horizons["changed"].iloc[0] > 0  # one year ranks customers differently from five
+    cuts = sample_chain.cut_sensitivity()
+    assert cuts["shift"].tolist() == [-0.10, 0.10] and (cuts["changed"] > 0).all()
+    table = sample_chain.sensitivity()
+    assert len(table) == 5 and table["changed"].tolist() == [*horizons["changed"], *cuts["changed"]]
+
+
+def test_grades_are_the_same_every_run(sample_tx, sample_chain):
+    again = grading.ValueChain().fit(sample_tx).grades_
+    pd.testing.assert_frame_equal(again, sample_chain.grades_)
+
+
+def test_customers_with_only_returns_are_not_fitted_as_one_time_buyers(sample_tx):
+    returner = pd.DataFrame({"customer_id": ["Z999"], "order_date": [pd.Timestamp("2024-06-30")], "amount": [-500.0],
+                             "cost": [-400.0]})  # fmt: skip
+    tx = pd.concat([sample_tx[["customer_id", "order_date", "amount", "cost"]], returner], ignore_index=True)
+    chain = grading.ValueChain().fit(tx)
+    row = chain.grades_.set_index("customer_id").loc["Z999"]
+    assert row["method"] == "only_returns" and row["future_value"] == 0 and row["current_value"] == -100
+    assert row["grade"] == grading.bottom_grade() and not row["lapsed"]
+    assert chain.future_.purchases.n_customers_ == 2000 and chain.n_only_returns_ == 1
+
+
+def test_when_bgnbd_cannot_be_fitted_the_fallback_still_grades_in_two_dimensions():
+    tx = yearly_buyers()
+    with pytest.raises(clv.FitError):
+        clv.BetaGeo().fit(cv.summarize(tx))
+    chain = grading.ValueChain().fit(tx)
+    graded = chain.grades_
+    assert chain.method_ == "migration" and graded.attrs["method"] == "migration" and "BetaGeo" in chain.reason_
+    counts = graded["grade"].value_counts()
+    assert {"B", "D", "E"} <= set(counts.index), counts.to_dict()
+    # future value does not collapse onto current value: customers gone this year may come back,
+    # and a big buyer of this year can be worth less than a steady account of a smaller one
+    assert (graded.loc[graded["current_value"] == 0, "future_value"] > 0).any()
+    ratio = graded["future_value"] / graded["current_value"].where(graded["current_value"] > 0)
+    assert ratio.max() > 2 * ratio.min()
+    assert chain.record()["migration"]["period_months"] == 12
+
+
+def test_future_method_models_raises_instead_of_falling_back():
+    with pytest.raises(clv.FitError):
+        grading.ValueChain(future_method="models").fit(yearly_buyers())
+    with pytest.raises(ValueError, match="future_method"):
+        grading.ValueChain(future_method="retention").fit(yearly_buyers())
+
+
+def repeat_buyers(n=80, seed=0) -> pd.DataFrame:
+    """Customers buying at their own Poisson rate, each leaving after a purchase with their own
+    chance: the world BG/NBD describes."""
+    rng = np.random.default_rng(seed)
+    start, end = pd.Timestamp("2022-01-01"), pd.Timestamp("2024-12-31")
+    rows = []
+    for i in range(n):
+        rate, leave = rng.gamma(2.0, 1 / 40), rng.beta(1, 8)  # purchases a day; chance to leave after each
+        day = start + pd.Timedelta(days=int(rng.integers(0, 700)))
+        while day <= end:
+            rows.append((f"r{i:02d}", day, float(rng.integers(50, 150))))
+            if rng.random() < leave:
+                break
+            day += pd.Timedelta(days=max(1, int(rng.exponential(1 / rate))))
+    return pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
+
+
+def test_win_back_lists_a_one_time_buyer_lapsed_two_years():
+    once = pd.DataFrame({"customer_id": ["x"], "order_date": [pd.Timestamp("2022-12-20")], "amount": [5000.0]})
+    tx = pd.concat([repeat_buyers(), once], ignore_index=True)
+    chain = grading.ValueChain().fit(tx)
+    graded = chain.grades_.set_index("customer_id")
+    assert chain.method_ == "models" and graded.loc["x", "p_alive"] == 1  # BG/NBD cannot tell for a one-time buyer
+    assert graded.loc["x", "lapsed"] and chain.future_.lapse_days < 2 * 365
+    lapsed = retention.win_back(chain.grades_).set_index("customer_id")
+    # two years gone, so no current value; worth winning back for the 5,000 it brought when active
+    assert graded.loc["x", "current_value"] == 0 and lapsed.loc["x", "worth"]
+    summary = cv.summarize(tx).set_index("customer_id")
+    repeat = graded[summary["frequency"].reindex(graded.index) > 0]
+    assert len(repeat) > 40 and (repeat["lapsed"] == (repeat["p_alive"] < 0.3)).all()  # repeat buyers: P(alive) decides
+    once_only = graded[summary["frequency"].reindex(graded.index) == 0]
+    days = (chain.as_of_ - summary.loc[once_only.index, "first_purchase"]).dt.days
+    assert (once_only["lapsed"] == (days > chain.future_.lapse_days)).all()
+
+
+def test_the_migration_model_by_hand():
+    # period 2: a, b, c buy; period 1: a, b; period 0: a
+    activity = pd.DataFrame({"customer_id": list("abcaba"), "period": [2, 2, 2, 1, 1, 0], "value": 1.0})
+    model = RecencyMigration(value_bands=1, min_customers=1).fit(activity)
+    rates = model.rates_.set_index(["recency", "frequency", "value_band"])
+    # at the end of period 2, a, b, c are (0, 1): two of three buy in period 1; at the end of period 1,
+    # a and b are (0, 2) and buy once in two, c is (1, 1) and does not buy
+    assert rates.loc[(0, 1, 1), "probability"] == pytest.approx(2 / 3) and rates.loc[(0, 2, 1), "probability"] == 0.5
+    assert rates.loc[(1, 1, 1), "probability"] == 0 and rates.loc[(1, 1, 1), "customers"] == 1
+    states = model.states(activity).set_index("customer_id")
+    assert states.loc["a", ["recency", "frequency"]].tolist() == [0, 3] and states.loc["b", ["recency", "frequency"]].tolist() == [1, 2]
+    # (0, 3) was never seen: it takes (0, 2)'s rate, 0.5; a customer who misses a period moves to
+    # recency 1 and never returns, so a buys in period t with probability 0.5^t
+    assert rates.loc[(0, 3, 1), "source"] == "fewer active periods" and rates.loc[(1, 3, 1), "probability"] == 0
+    assert model.buy_probabilities(states.loc[["a"]].reset_index(), 3)[0] == pytest.approx([0.5, 0.25, 0.125])
+    with pytest.raises(clv.FitError, match="two periods"):
+        RecencyMigration().fit(activity[activity["period"] == 0])
+
+
+def test_customer_windows_follow_calendar_month_offsets():
+    rng = np.random.default_rng(1)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1900, 400), unit="D")
+    for as_of in ("2024-02-29", "2024-03-31", "2023-03-30", "2023-02-28"):
+        for months in (1, 3, 12):
+            end = pd.Timestamp(as_of)
+            tx = pd.DataFrame({"customer_id": [f"c{i}" for i in range(len(days))], "order_date": days, "amount": 1.0})
+            tx = tx[tx["order_date"] <= end]
+            found = valuation.customer_windows(tx, as_of=as_of, months=months).set_index("customer_id")["window"]
+            expected = [next(k for k in range(100) if end - pd.DateOffset(months=months * (k + 1)) < day <= end - pd.DateOffset(months=months * k))
+                        for day in tx["order_date"]]  # fmt: skip
+            assert found.reindex(tx["customer_id"]).tolist() == expected, (as_of, months)
