@@ -202,12 +202,13 @@ def _capacity(salespeople: pd.DataFrame, capacity) -> np.ndarray:
 
 def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespeople: pd.DataFrame,
                       value: str = "clv", hours: str = "hours", capacity="capacity") -> tuple[pd.DataFrame, dict]:  # fmt: skip
-    """Load per salesperson (customers, hours, utilisation, customers by grade, total CLV) and the
+    """Load per salesperson (customers, hours, utilisation, customers by grade, the total of
+    ``value`` under its own name) and the
     balance figures: coefficient of variation and max/min of utilisation, reassignments."""
     salespeople = salespeople.assign(capacity=_capacity(salespeople, capacity))
     data = assignment.merge(customers[["customer_id", value, hours, *(["grade"] if "grade" in customers else [])]],
                             on="customer_id")  # fmt: skip
-    load = data.groupby("salesperson_id").agg(customers=("customer_id", "size"), hours=(hours, "sum"), value=(value, "sum"))
+    load = data.groupby("salesperson_id").agg(customers=("customer_id", "size"), hours=(hours, "sum"), **{value: (value, "sum")})
     if "grade" in data:
         load = load.join(pd.crosstab(data["salesperson_id"], data["grade"]).add_prefix("grade_"))
     load = salespeople.set_index("salesperson_id")[["capacity"]].join(load).fillna(0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from custval.i18n import label
+from custval.i18n import label, t
 
 MAX_ROWS = 200
 
@@ -18,7 +18,7 @@ def table(data: pd.DataFrame, max_rows: int = MAX_ROWS, percent=(), lang: str | 
     """A styled, escaped view of ``data`` with headers in the report language and no index.
 
     Integers get thousands separators, other numbers two decimals, columns in ``percent`` are
-    shown as percentages; at most ``max_rows`` rows are shown (the data itself is not changed).
+    shown as percentages, true/false as 是/否 (yes/no); at most ``max_rows`` rows are shown (the data itself is not changed).
     """
     shown = data.head(max_rows).reset_index(drop=True)
     formats = {}
@@ -32,6 +32,8 @@ def table(data: pd.DataFrame, max_rows: int = MAX_ROWS, percent=(), lang: str | 
             formats[column] = "{:,.2f}"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             formats[column] = lambda v: "" if pd.isna(v) else v.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(dtype):
+            formats[column] = lambda v, lang=lang: "" if pd.isna(v) else t("yes" if v else "no", lang=lang)
     shown = shown.set_axis([label(str(c), lang=lang) for c in shown.columns], axis=1)
     formats = {label(str(c), lang=lang): f for c, f in formats.items()}
     styler = shown.style.format(formats, escape="html", na_rep="")

@@ -121,12 +121,13 @@ def _check_layout(layout: dict) -> None:
 
 
 def grade_table(graded: pd.DataFrame, value: str = "future_value") -> pd.DataFrame:
-    """Customers and share of ``value`` per grade (every grade listed)."""
-    table = graded.groupby("grade").agg(customers=("grade", "size"), value=(value, "sum"))
+    """Customers and the sum and share of ``value`` per grade (every grade listed; the sum keeps
+    the column's name)."""
+    table = graded.groupby("grade").agg(customers=("grade", "size"), **{value: (value, "sum")})
     table = table.reindex(sorted(set(GRADES) | set(table.index)), fill_value=0)
-    total = table["value"].sum()
+    total = table[value].sum()
     table["share_customers"] = table["customers"] / table["customers"].sum()
-    table["share_value"] = table["value"] / total if total else np.nan
+    table["share_value"] = table[value] / total if total else np.nan
     return table.rename_axis("grade").reset_index()
 
 

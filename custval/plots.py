@@ -200,10 +200,12 @@ def _is_numeric(values) -> bool:
 
 
 def heatmap(data, x, y, value, ax=None, fmt=".0%", title=None, xlabel=None, ylabel=None, annotate=True):
-    """A ``y`` × ``x`` grid coloured (and annotated unless ``annotate=False``) by ``value``."""
+    """A ``y`` × ``x`` grid coloured (and annotated unless ``annotate=False``) by ``value``; empty
+    cells stay blank (a grid with no value at all draws blank, without numpy's all-NaN warning)."""
     ax = _axes(ax)
     grid = data.groupby([y, x], observed=True, sort=True)[value].sum(min_count=1).unstack(x)
-    sns.heatmap(grid, annot=annotate, fmt=fmt, cmap="Blues", cbar=not annotate, ax=ax, linewidths=0.5 if annotate else 0,
+    limits = {"vmin": 0.0, "vmax": 1.0} if grid.isna().all().all() else {}
+    sns.heatmap(grid, **limits, annot=annotate, fmt=fmt, cmap="Blues", cbar=not annotate, ax=ax, linewidths=0.5 if annotate else 0,
                 xticklabels=True if annotate else max(1, grid.shape[1] // 8),
                 yticklabels=True if annotate else max(1, grid.shape[0] // 10))  # fmt: skip
     _label(ax, title, xlabel, ylabel, x, y)

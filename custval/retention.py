@@ -268,24 +268,25 @@ def _segment_candidates(has: pd.DataFrame, segments: pd.Series, min_share: float
     return table[["customer_id", "suggest", "because", "score"]].to_dict("records")
 
 
-def win_back(grades: pd.DataFrame, summary: pd.DataFrame | None = None, worth_levels=("high", "medium")) -> pd.DataFrame:
+def win_back(grades: pd.DataFrame, summary: pd.DataFrame | None = None, quantile: float = 0.5) -> pd.DataFrame:
     """Lapsed customers ranked by the value they had when active (``active_value``).
 
     ``grades`` is the value chain's table (``custval.grading.ValueChain``): ``lapsed`` (P(alive)
     below the threshold for repeat buyers; for one-time buyers, whose BG/NBD P(alive) is always 1,
     a purchase further back than most repeat buyers wait between purchases; the migration model's
-    chance of buying next year otherwise), ``active_value`` (margin per year in which they bought),
-    ``current_value`` and ``current_level``. ``worth`` is True when their value when active
-    reaches that of today's ``worth_levels`` customers (the lowest current value among them): they
-    were as valuable as the customers kept today, however long ago they stopped. ``summary``
-    (optional) adds revenue, orders and the last purchase day.
+    chance of buying next year otherwise), ``active_value`` (margin per year in which they bought)
+    and ``current_value``. ``worth`` is True when their value when active reaches the ``quantile``
+    of the current value of the customers who bought in the last 12 months (by default the
+    median): they were worth as much as a typical customer served today, however long ago they
+    stopped. (The grid's own cuts would not do: when most customers have lapsed, its median is 0.)
+    ``summary`` (optional) adds revenue, orders and the last purchase day.
     """
-    needed = {"customer_id", "lapsed", "active_value", "current_value", "current_level"}
+    needed = {"customer_id", "lapsed", "active_value", "current_value"}
     missing = sorted(needed - set(grades.columns))
     if missing:
         raise ValueError(f"win_back needs the value chain's grades table; missing column(s) {', '.join(missing)}")
-    kept_today = grades.loc[grades["current_level"].isin(worth_levels), "current_value"]
-    bar = max(float(kept_today.min()), 0.0) if len(kept_today) else np.inf
+    active = grades.loc[grades["current_value"] > 0, "current_value"]
+    bar = float(active.quantile(quantile)) if len(active) else np.inf
     lapsed = grades[grades["lapsed"].astype(bool)].copy()
     lapsed["worth"] = (lapsed["active_value"] >= bar) & (lapsed["active_value"] > 0)
     if summary is not None:

@@ -191,3 +191,13 @@ def test_grade_grid_puts_each_grade_in_its_layout_cell(only_vendored_font):
     assert letters[(0.5, 1.62)] == "A" and letters[(1.5, 1.62)] == "C" and letters[(2.5, 1.62)] == "B"
     assert letters[(0.5, 0.62)] == "D" and letters[(2.5, 0.62)] == "F"
     assert "5 · 60%" in [t.get_text() for t in ax.texts]
+
+
+def test_a_heatmap_with_no_value_draws_blank_without_warnings():
+    import warnings
+
+    empty = pd.DataFrame({"margin_rate": [0.2, 0.3], "retention": [0.5, 0.5], "flag": [float("nan")] * 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would print on the report page
+        ax = plots.heatmap(data=empty, x="margin_rate", y="retention", value="flag", fmt=".0f")
+    assert ax.get_xlabel() == "margin_rate"

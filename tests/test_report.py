@@ -279,6 +279,8 @@ def test_cdnow_shaped_data_runs_every_notebook_and_says_what_it_skipped(project,
     assert "current value is revenue" in (folder / "04_value_grading.html").read_text(encoding="utf-8")
     resources = (folder / "05_resources_retention.html").read_text(encoding="utf-8")
     assert "No salespeople table" in resources and "no product_category column" in resources
+    # one acquisition cohort: no new customers lately, said in a line; no warning printed on the page
+    assert "No new customers in the last two years" in resources and "Warning" not in resources
     values = (folder / "03_value_dimensions.html").read_text(encoding="utf-8")
     assert "A survey is needed" in values and "overall_satisfaction" in values and "合理的价格" in values
     segments = pd.read_csv(folder / "tables" / "segments.csv", encoding="utf-8-sig")

@@ -70,16 +70,18 @@ def test_cross_sell_suggests_what_the_customers_segment_buys():
 
 def test_win_back_ranks_lapsed_customers_by_their_value_when_active():
     grades = pd.DataFrame({
-        "customer_id": list("abcde"), "lapsed": [True, True, True, False, False],
-        "active_value": [900.0, 40.0, 300.0, 500.0, 200.0], "current_value": [0.0, 0.0, 50.0, 500.0, 200.0],
-        "current_level": ["low", "low", "low", "high", "medium"], "grade": list("FFEAC"),
+        "customer_id": list("abcdef"), "lapsed": [True, True, True, False, False, True],
+        "active_value": [900.0, 40.0, 300.0, 500.0, 200.0, 0.0], "current_value": [0.0, 0.0, 50.0, 500.0, 200.0, 0.0],
+        "grade": list("FFEACF"),
     })  # fmt: skip
     lapsed = retention.win_back(grades)
-    assert lapsed["customer_id"].tolist() == ["a", "c", "b"]  # by value when active, the active customers left out
-    # worth it: as valuable when active as today's cheapest high/medium customer (200), however long ago
-    assert lapsed["worth"].tolist() == [True, True, False] and lapsed.attrs["worth_bar"] == 200
+    assert lapsed["customer_id"].tolist() == ["a", "c", "b", "f"]  # by value when active, the active customers left out
+    # worth it: as valuable when active as the median customer who bought this year (c, d, e: 200),
+    # however long ago they stopped
+    assert lapsed["worth"].tolist() == [True, True, False, False] and lapsed.attrs["worth_bar"] == 200
     summary = pd.DataFrame({"customer_id": list("abcde"), "revenue": [1.0, 2.0, 3.0, 4.0, 5.0], "n_orders": [1, 1, 2, 3, 4]})
-    assert retention.win_back(grades, summary)["revenue"].tolist() == [1.0, 3.0, 2.0]
+    summary = pd.concat([summary, pd.DataFrame({"customer_id": ["f"], "revenue": [0.0], "n_orders": [0]})], ignore_index=True)
+    assert retention.win_back(grades, summary)["revenue"].tolist() == [1.0, 3.0, 2.0, 0.0]
     with pytest.raises(ValueError, match="lapsed"):
         retention.win_back(grades.drop(columns="lapsed"))
 
