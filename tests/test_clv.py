@@ -13,10 +13,6 @@ from custval import clv
 from custval.datasets import read_cdnow
 
 
-@pytest.fixture(scope="module")
-def cdnow():
-    return cv.summarize(read_cdnow(), calibration_end="1997-09-30", unit="W")
-
 
 @pytest.fixture(scope="module")
 def bgnbd(cdnow):

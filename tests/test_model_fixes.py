@@ -10,17 +10,11 @@ import pytest
 from scipy import integrate, optimize, stats
 from scipy.special import betaln
 
-import custval as cv
 from custval import clv
 from custval.clv import base
-from custval.datasets import read_cdnow
 
 WEEK_SECONDS = 7 * 24 * 3600
 
-
-@pytest.fixture(scope="module")
-def cdnow():
-    return cv.summarize(read_cdnow(), calibration_end="1997-09-30", unit="W")
 
 
 @pytest.fixture(scope="module")
