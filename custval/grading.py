@@ -251,7 +251,7 @@ class ValueChain:
     - Future value (METHODS §1.4): the margin expected over the next ``horizon_years`` years,
       each year discounted at ``discount_rate`` at its end (Σ_{t=1..H} m_t / (1 + d)^t).
       ``future_method="models"``: BG/NBD purchases × Gamma-Gamma spend × margin rate;
-      ``"migration"``: the recency–frequency migration model (``custval.clv.migration``) on the
+      ``"migration"``: the recency–frequency–value migration model (``custval.clv.migration``) on the
       customer's margin per active year; ``"auto"`` (default): the models, and the migration model
       when BG/NBD cannot be fitted (``reason_`` says why).
     - Customers whose lines are all returns are not fitted as one-time buyers: they made no
@@ -267,7 +267,8 @@ class ValueChain:
 
     After ``fit``: ``grades_`` (one row per customer, sorted; ``.attrs`` holds the settings, the
     method and the reason for a fallback), ``method_``, ``reason_``, ``future_`` (the fitted
-    future-value model: ``.purchases`` and ``.spend`` for the models, ``.model`` for migration).
+    future-value model: ``.purchases`` and ``.spend`` for the models, ``.model`` for migration),
+    ``windows_`` (the customers' 12-month windows, ``valuation.customer_windows``).
     """
 
     def __init__(self, horizon_years: int = 5, discount_rate: float = 0.10, margin_rate: float | None = None,
@@ -288,7 +289,7 @@ class ValueChain:
         at ``as_of`` (default: the latest order date); ``summary`` is ``summarize``'s table of the
         same lines, computed when not given. Returns ``self``."""
         self._check()
-        windows = valuation.customer_windows(tx, as_of=as_of, engine=engine)
+        self.windows_ = windows = valuation.customer_windows(tx, as_of=as_of, engine=engine)
         if summary is None:
             from custval.summary import summarize
 
@@ -327,19 +328,18 @@ class ValueChain:
         self.reason_ = ""
         fitted = summary[buyers].reset_index(drop=True)
         fitted.attrs = summary.attrs
-        if self.future_method in ("auto", "models"):
+        fallback = self.future_method == "migration"
+        if not fallback:
             try:
                 self.future_ = valuation.model_future(fitted, self.margin_rate_, years, self.lapse_threshold)
-                self.method_ = "models"
-                return
             except FitError as problem:
                 if self.future_method == "models":
                     raise
-                self.reason_ = str(problem)
-        self.future_ = valuation.migration_future(tx, self.fitted_customers_, windows.attrs["as_of"], years,
-                                                  self.lapse_threshold, margin=self._migration_margin(), engine=engine,
-                                                  history=self.history_months_)  # fmt: skip
-        self.method_ = "migration"
+                fallback, self.reason_ = True, str(problem)
+        if fallback:
+            self.future_ = valuation.migration_future(tx, self.fitted_customers_, windows, years, self.lapse_threshold,
+                                                      margin=self._migration_margin(), engine=engine)  # fmt: skip
+        self.method_ = self.future_.method
 
     def _migration_margin(self) -> float:
         """The migration model values margin already when the data have costs; revenue otherwise."""
@@ -379,8 +379,8 @@ class ValueChain:
 
     def record(self) -> dict:
         """The settings and fitted parameters, for ``tables/model_params.json``."""
-        record = {k: v for k, v in self.settings().items() if k != "cuts"}
-        record["cuts"] = {k: list(v) for k, v in self.settings()["cuts"].items()}
+        record = self.settings()
+        record["cuts"] = {k: list(v) for k, v in record["cuts"].items()}
         if self.method_ == "models":
             purchases = self.future_.purchases
             record["bgnbd"] = {**purchases.params_, "log_likelihood": purchases.log_likelihood_,

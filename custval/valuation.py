@@ -14,6 +14,7 @@ import pandas as pd
 
 from custval import scans
 from custval.clv.base import FitError
+from custval.clv.value import discounted, period_purchases
 from custval.summary import UNITS
 
 WINDOWS = {"M": 1, "Q": 3, "Y": 12}
@@ -103,12 +104,6 @@ def summary_margin_rate(summary: pd.DataFrame) -> float | None:
     return float(profit.sum() / revenue)
 
 
-def discounted(increments: np.ndarray, rate: float) -> np.ndarray:
-    """Σ_t increments[:, t−1] / (1 + rate)^t over the columns t = 1, 2, …"""
-    factors = (1.0 + rate) ** -np.arange(1, increments.shape[1] + 1)
-    return increments @ factors
-
-
 # --------------------------------------------------------------------------- future value
 
 
@@ -124,7 +119,7 @@ class ModelFuture:
     p_alive: np.ndarray
     lapsed: np.ndarray
     lapse_days: float  # one-time buyers are lapsed after this many days without a purchase
-    method: str = "models"
+    method = "models"
 
     def values(self, horizon_years: int, discount_rate: float) -> np.ndarray:
         return discounted(self.yearly[:, :horizon_years], discount_rate) * self.per_purchase
@@ -140,9 +135,7 @@ def model_future(summary: pd.DataFrame, margin: float, years: int, lapse_thresho
     spend_model = "gamma_gamma"
     if isinstance(spend, FitError):
         spend, spend_model = MeanSpend(summary), "mean_order_value"
-    year = YEAR_DAYS / UNITS[summary.attrs.get("unit", "D")]
-    cumulative = np.column_stack([purchases.expected_purchases(k * year, summary) for k in range(1, years + 1)])
-    yearly = np.diff(cumulative, axis=1, prepend=0.0)
+    yearly = period_purchases(purchases, summary, years, unit="Y")
     p_alive = purchases.p_alive(summary)
     if not (np.isfinite(yearly).all() and np.isfinite(p_alive).all()):
         shown = ", ".join(f"{k} = {v:.3g}" for k, v in purchases.params_.items())
@@ -198,7 +191,7 @@ class MigrationFuture:
     buying: np.ndarray  # P(buying) in period t (customers × periods)
     period_months: int
     lapsed: np.ndarray
-    method: str = "migration"
+    method = "migration"
 
     def values(self, horizon_years: int, discount_rate: float) -> np.ndarray:
         periods = max(1, round(horizon_years * 12 / self.period_months))
@@ -206,17 +199,19 @@ class MigrationFuture:
         return discounted(self.buying[:, :periods], rate) * self.per_period
 
 
-def migration_future(tx, customers: pd.Index, as_of, years: int, lapse_threshold: float, margin: float = 1.0,
-                     engine=None, history: int | None = None) -> MigrationFuture:  # fmt: skip
-    """Fit the recency–frequency migration model on yearly windows (shorter ones, half the
-    history, when it covers less than two years) and value ``customers`` ``years`` years ahead.
+def migration_future(tx, customers: pd.Index, yearly: pd.DataFrame, years: int, lapse_threshold: float,
+                     margin: float = 1.0, engine=None) -> MigrationFuture:  # fmt: skip
+    """Fit the recency–frequency–value migration model on the 12-month windows ``yearly``
+    (``customer_windows`` of ``tx``; shorter windows, half the history, are read from ``tx`` when
+    it covers less than two years) and value ``customers`` ``years`` years ahead.
     Lapsed: P(buying in the next period) below ``lapse_threshold``."""
     from custval.clv.migration import RecencyMigration
 
-    months = 12 if history is None or history >= 24 else max(1, history // 2)
-    if history is not None and history < 2:
+    history = history_months(yearly)
+    if history < 2:
         raise FitError("the migration model needs at least two months of history")
-    windows = customer_windows(tx, as_of=as_of, months=months, engine=engine)
+    months = 12 if history >= 24 else history // 2
+    windows = yearly if months == 12 else customer_windows(tx, as_of=yearly.attrs["as_of"], months=months, engine=engine)
     activity = windows.loc[windows["purchased"], ["customer_id", "window", "margin"]].rename(columns={"window": "period", "margin": "value"})
     model = RecencyMigration().fit(activity)
     states = model.states(activity).set_index("customer_id").reindex(customers)

@@ -50,6 +50,16 @@ def clv(bgnbd, gamma_gamma, summary: pd.DataFrame, horizon: int = 12, unit: str 
     ``summary_unit`` and must be the unit the purchase model was fitted in (its ``unit_``, when
     recorded); periods are converted to it, so a weekly summary with a monthly rate is handled, never mixed.
     """
+    if discount <= -1:
+        raise ValueError(f"discount must be above −1, got {discount}")
+    increments = period_purchases(bgnbd, summary, horizon, unit, summary_unit)
+    total = discounted(increments, discount) * gamma_gamma.expected_spend(summary) * margin
+    return pd.Series(total, index=summary["customer_id"] if "customer_id" in summary else summary.index, name="clv")
+
+
+def period_purchases(bgnbd, summary: pd.DataFrame, periods: int, unit: str = "M", summary_unit: str | None = None) -> np.ndarray:
+    """E[Y(k)] − E[Y(k − 1)] for k = 1…``periods`` periods of length ``unit`` (customers × periods):
+    the purchases each customer is expected to make in each coming period. Units as in ``clv``."""
     own = summary_unit or summary.attrs.get("unit")
     if own is None:
         raise ValueError("the summary's time unit is unknown: pass summary_unit='D', 'W' or 'M' "
@@ -62,17 +72,15 @@ def clv(bgnbd, gamma_gamma, summary: pd.DataFrame, horizon: int = 12, unit: str 
     if fitted is not None and fitted != own:
         raise ValueError(f"the purchase model was fitted on a summary in unit {fitted!r} but this summary's unit "
                          f"is {own!r}: refit the model on this summary or summarize with unit={fitted!r}")  # fmt: skip
-    if discount <= -1:
-        raise ValueError(f"discount must be above −1, got {discount}")
     length = STEPS[unit] / UNITS[own]  # one period in the summary's unit
-    spend = gamma_gamma.expected_spend(summary) * margin
-    total = np.zeros(len(summary))
-    previous = np.zeros(len(summary))
-    for k in range(1, int(horizon) + 1):
-        cumulative = bgnbd.expected_purchases(k * length, summary)
-        total += (cumulative - previous) * spend / (1 + discount) ** k
-        previous = cumulative
-    return pd.Series(total, index=summary["customer_id"] if "customer_id" in summary else summary.index, name="clv")
+    cumulative = np.column_stack([bgnbd.expected_purchases(k * length, summary) for k in range(1, int(periods) + 1)])
+    return np.diff(cumulative.reshape(len(summary), -1), axis=1, prepend=0.0)
+
+
+def discounted(increments: np.ndarray, rate: float) -> np.ndarray:
+    """Σ_t increments[:, t−1] / (1 + rate)^t over the columns t = 1, 2, … (each at its period's end)."""
+    factors = (1.0 + rate) ** -np.arange(1, increments.shape[1] + 1)
+    return increments @ factors
 
 
 def retention_clv(margin, retention, discount, horizon=None, timing: str = "end"):
