@@ -17,7 +17,7 @@ MAX_ROWS = 200
 def table(data: pd.DataFrame, max_rows: int = MAX_ROWS, percent=(), lang: str | None = None) -> Styler:
     """A styled, escaped view of ``data`` with headers in the report language and no index.
 
-    Integers get thousands separators, other numbers two decimals, columns in ``percent`` are
+    Integers get thousands separators (years, ``year`` or ``…_year``, none), other numbers two decimals, columns in ``percent`` are
     shown as percentages, true/false as 是/否 (yes/no); at most ``max_rows`` rows are shown (the data itself is not changed).
     """
     shown = data.head(max_rows).reset_index(drop=True)
@@ -26,6 +26,8 @@ def table(data: pd.DataFrame, max_rows: int = MAX_ROWS, percent=(), lang: str | 
         dtype = shown[column].dtype
         if column in percent:
             formats[column] = "{:.1%}"
+        elif pd.api.types.is_integer_dtype(dtype) and str(column).split("_")[-1] == "year":
+            formats[column] = "{}"
         elif pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             formats[column] = "{:,}"
         elif pd.api.types.is_float_dtype(dtype):

@@ -370,6 +370,8 @@ def read_table(
     frame = parse_rows(frame, spec, ledger, path, dayfirst)
     if table == "factors":
         frame = normalise_factor_kinds(frame, ledger)
+    if table == "market":
+        frame = ledger.reject(frame, parsing.parse_periods(frame["period"])[1], "period", "bad_value", frame["period"])
     if table == "salespeople":
         for column in [c for c in frame.columns if str(c).startswith("perf_")]:
             values, bad = parsing.parse_numbers(frame[column])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custval import scans
+from custval import parsing, scans
 from custval.errors import DataError, examples
 
 PERIODS = {"M": "M", "Q": "Q", "Y": "Y"}
@@ -41,14 +41,17 @@ def with_profit(tx: pd.DataFrame) -> pd.DataFrame:
     return tx.assign(profit=tx["amount"] - tx["cost"])
 
 
-def sales_cube(tx, by=("region", "period", "product_category"), period="Q", values=("amount", "profit"), engine=None):
+def sales_cube(tx, by=("region", "period", "product_category"), period="Q", values=("amount", "profit"), engine=None,
+               customers=True):
     """Totals of ``values`` for every combination of ``by`` with shares of the grand total and margin.
 
     ``period`` in ``by`` is the order date's month, quarter or year (``2024-03``, ``2024Q1``,
     ``2024``). ``profit`` is derived from ``cost`` when needed. Columns: the ``by`` columns
-    (sorted, empty keys last), ``lines``, each value, ``share_<value>`` and, when both amount and
-    profit are there, ``margin`` = profit / amount. ``tx`` and ``engine`` as in ``summarize``:
-    the totals run on DuckDB or Spark, exact to 0.0001.
+    (sorted, empty keys last), ``lines``, ``customers`` (distinct customer ids in the cell, when
+    ``customers`` and the data has ``customer_id``; a customer buying in two cells counts in
+    both, so the column does not add up), each value (``quantity`` too, when asked for),
+    ``share_<value>`` and, when both amount and profit are there, ``margin`` = profit / amount.
+    ``tx`` and ``engine`` as in ``summarize``: the totals run on DuckDB or Spark, exact to 0.0001.
     """
     by, values = list(by), list(values)
     table, con, name = scans.source(tx, engine, ("order_date", "amount"), "sales_cube")
@@ -61,31 +64,44 @@ def sales_cube(tx, by=("region", "period", "product_category"), period="Q", valu
                          f"columns available: {', '.join(table.columns)}")  # fmt: skip
     keys = {c: scans.period_number(table.order_date, period) if c == "period" else table[c] for c in by}
     sums = {v: scans.scaled(scans.margin(table)[0] if v == "profit" else table[v]) for v in values}
-    lines = table.select(**keys, **sums)
-    totals = lines.group_by(by).aggregate(lines=lines.count(), **{v: lines[v].sum() for v in values})
+    count_customers = customers and "customer_id" in table.columns and "customer_id" not in by
+    ids = {"_customer": table["customer_id"]} if count_customers else {}
+    lines = table.select(**keys, **sums, **ids)
+    distinct = {"customers": lines["_customer"].nunique()} if count_customers else {}
+    totals = lines.group_by(by).aggregate(lines=lines.count(), **distinct, **{v: lines[v].sum() for v in values})
     cube = scans.fetch(con, totals).sort_values(by, na_position="last", kind="stable").reset_index(drop=True)
     if "period" in by:
         cube["period"] = scans.period_labels(cube["period"], period).astype(str)
-    cube["lines"] = cube["lines"].astype("int64")
+    for count in ("lines", "customers")[: 1 + count_customers]:
+        cube[count] = cube[count].astype("int64")
     for value in values:
         cube[value] = cube[value].astype("float64").fillna(0.0) / scans.SCALE
     for value in values:
         cube[f"share_{value}"] = _share(cube[value])
     if "amount" in values and "profit" in values:
         cube["margin"] = _ratio(cube["profit"], cube["amount"])
-    return cube[[*by, "lines", *values, *[c for c in cube.columns if c.startswith("share_") or c == "margin"]]]
+    counts = ["lines", "customers"][: 1 + count_customers]
+    return cube[[*by, *counts, *values, *[c for c in cube.columns if c.startswith("share_") or c == "margin"]]]
 
 
-def contribution(tx, by="region", period="Y", values=("amount", "profit"), engine=None):
+def contribution(tx, by="region", period="Y", values=("amount", "profit"), engine=None, through=None):
     """Per group and period: shares, margin, growth on the previous period and contribution to growth.
 
     change = S_t − S_{t−1} (amount); growth = change / S_{t−1} (NaN when S_{t−1} is 0: growth from
     nothing is undefined);
     contribution = ΔS_g / ΔS_total (NaN when the total did not change). A group absent in a
     period counts as 0 there, so every group has every period; lines without a group are left
-    out. The totals come from :func:`sales_cube`.
+    out. The totals come from :func:`sales_cube`. ``through`` (a date; yearly periods only) cuts
+    every year to the same span, 1 January to ``through``'s day and month, so a year in progress
+    is compared with the same months of the years before (see :func:`year_in_progress`).
     """
     values = list(values)
+    if through is not None:
+        if period != "Y":
+            raise ValueError(f"through compares years over the same span; it needs period 'Y', got {period!r}")
+        table, engine, _ = scans.source(tx, engine, ("order_date",), "contribution")
+        day = pd.Timestamp(through)
+        tx = table.filter(table.order_date.month() * 100 + table.order_date.day() <= day.month * 100 + day.day)
     cube = sales_cube(tx, by=(by, "period"), period=period, values=values, engine=engine)
     totals = cube.dropna(subset=[by]).set_index([by, "period"])[values]
     grid = pd.MultiIndex.from_product([sorted(totals.index.get_level_values(by).unique()), sorted(cube["period"].unique())],
@@ -103,6 +119,12 @@ def contribution(tx, by="region", period="Y", values=("amount", "profit"), engin
     total_change = change.groupby(table["period"]).transform(lambda s: s.sum(min_count=1))
     table["contribution_to_growth"] = _ratio(change, total_change)
     return table
+
+
+def year_in_progress(last_day) -> pd.Timestamp | None:
+    """``last_day`` when its year is not over (a partial year to compare like for like), else None."""
+    day = pd.Timestamp(last_day)
+    return None if (day.month, day.day) == (12, 31) else day.normalize()
 
 
 def abc(values: pd.DataFrame, cuts=(0.8, 0.95), by="profit", item=None) -> pd.DataFrame:
@@ -137,19 +159,32 @@ def abc(values: pd.DataFrame, cuts=(0.8, 0.95), by="profit", item=None) -> pd.Da
 
 def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0, by=("product_category",),
         year=None) -> pd.DataFrame:  # fmt: skip
-    """Growth-share matrix for the latest full year of the market table (or ``year``).
+    """Growth-share matrix for the latest complete year (or ``year``).
 
     relative_share = own sales / sales of the largest competitor; market_growth = market sales on
     the previous year. Quadrants: star (growth ≥ cut, relative share ≥ cut), cash_cow (low
     growth, high share), question_mark (high growth, low share), dog. ``by`` is
-    ``("product_category",)`` or ``("region", "product_category")``.
+    ``("product_category",)`` or ``("region", "product_category")``. Only a year the market
+    table covers by the calendar (a yearly row, 4 quarters or 12 months, see :func:`full_years`)
+    and the own transactions cover from January to December is used; the latest such year is
+    chosen when the market table has its previous year complete too, so growth compares two whole
+    years. When no complete previous year exists, growth and quadrant are left empty (``quadrant`` "unknown").
     """
     by = list(by)
     missing = [c for c in ("period", "market_sales", "competitor", "competitor_sales", *by) if c not in market.columns]
     if missing:
         raise ValueError(f"the market table has no column {', '.join(missing)}")
-    market = market.assign(year=market["period"].astype(str).str[:4].astype(int))
-    year = year or _last_full_year(market)
+    market = market.assign(year=market_years(market["period"]))
+    complete, market_complete = full_years(market, own), full_years(market)
+    if year is None:
+        if not complete:
+            raise DataError(f"the market table and the transactions share no complete calendar year "
+                            f"(periods {examples(sorted(market['period'].astype(str).unique()))}); the BCG matrix "
+                            f"needs a year with a yearly row, 4 quarters or 12 months of both")  # fmt: skip
+        year = max((y for y in complete if y - 1 in market_complete), default=max(complete))
+    elif year not in complete:
+        raise DataError(f"year {year} is not complete in the market table and the transactions; complete years: "
+                        f"{examples(complete) if complete else 'none'}")  # fmt: skip
     cells = market.drop_duplicates(["period", "year", *_cell_keys(market)])
     sizes = cells.groupby(["year", *by])["market_sales"].sum()
     rivals = market.groupby(["year", *by, "competitor"])["competitor_sales"].sum().reset_index()
@@ -160,15 +195,15 @@ def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0,
     table = largest.rename(columns={"competitor": "largest_competitor"})[["largest_competitor", "competitor_sales"]]
     table["own_sales"] = mine.reindex(table.index).fillna(0.0)
     table["market_sales"] = sizes.xs(year, level="year").reindex(table.index)
-    previous = sizes.xs(year - 1, level="year").reindex(table.index) if (year - 1) in sizes.index.get_level_values("year") else np.nan
+    previous = sizes.xs(year - 1, level="year").reindex(table.index) if (year - 1) in market_complete else np.nan
     table["market_growth"] = _ratio(table["market_sales"] - previous, previous)
     table["market_share"] = _ratio(table["own_sales"], table["market_sales"])
     table["relative_share"] = _ratio(table["own_sales"], table["competitor_sales"])
     high_growth = table["market_growth"] >= growth_cut
     high_share = table["relative_share"] >= share_cut
     table["quadrant"] = np.select(
-        [high_growth & high_share, ~high_growth & high_share, high_growth & ~high_share],
-        ["star", "cash_cow", "question_mark"], default="dog",
+        [table["market_growth"].isna(), high_growth & high_share, ~high_growth & high_share, high_growth & ~high_share],
+        ["unknown", "star", "cash_cow", "question_mark"], default="dog",
     )  # fmt: skip
     table.insert(0, "year", year)
     return table.reset_index()
@@ -342,8 +377,42 @@ def _cell_keys(market: pd.DataFrame) -> list:
     return [c for c in ("region", "product_category") if c in market.columns]
 
 
-def _last_full_year(market: pd.DataFrame) -> int:
-    """The latest year whose periods cover the whole year (4 quarters or 12 months)."""
-    periods = market.groupby("year")["period"].nunique()
-    full = periods[periods.isin([1, 4, 12])]
-    return int(full.index.max() if len(full) else periods.index.max())
+def market_periods(period: pd.Series) -> pd.DataFrame:
+    """Each market period label as ``year``, ``kind`` (Y, Q or M) and ``number`` (quarter or month).
+
+    The forms are those of :func:`custval.parsing.parse_periods`; any other label raises a
+    DataError naming it (the reader has already rejected such rows from a market file).
+    """
+    parts, bad = parsing.parse_periods(period)
+    if bad.any():
+        raise DataError(f"market: column period has labels that are not a year, quarter or month: "
+                        f"{examples(period[bad].astype(str).unique())}; write them as 2024, 2024Q1 or 2024-03")  # fmt: skip
+    return parts.astype({"year": "int64", "number": "int64"})
+
+
+def market_years(period: pd.Series) -> pd.Series:
+    """The calendar year of each market period label."""
+    return market_periods(period)["year"]
+
+
+def full_years(market: pd.DataFrame, own: pd.DataFrame | None = None) -> list[int]:
+    """The years complete by the calendar: a yearly row, 4 quarters or 12 months in the market table.
+
+    With ``own`` transactions, a year also needs own orders in its first and last month, so own
+    sales are a whole year too. A year that mixes yearly, quarterly and monthly rows is an error
+    (its market sales would be counted twice).
+    """
+    periods = market_periods(market["period"]).drop_duplicates()
+    kinds = periods.groupby("year")["kind"].nunique()
+    if (kinds > 1).any():
+        mixed = kinds[kinds > 1].index.tolist()
+        raise DataError(f"market: the periods of year {examples(mixed)} mix years, quarters and months; "
+                        f"use one kind of period per year")  # fmt: skip
+    needed = {"Y": 1, "Q": 4, "M": 12}
+    counts = periods.groupby(["year", "kind"])["number"].nunique()
+    years = sorted(int(y) for (y, kind), n in counts.items() if n == needed[kind])
+    if own is None or own.empty:
+        return years
+    months = own["order_date"].dt.year * 12 + own["order_date"].dt.month
+    first, last = int(months.min()), int(months.max())
+    return [y for y in years if first <= y * 12 + 1 and last >= y * 12 + 12]

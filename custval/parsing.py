@@ -170,3 +170,31 @@ def _order_day_month(parts, text, column, path, dayfirst):
         dayfirst = bool(day_first_seen)
     day, month = (a, b) if dayfirst else (b, a)
     return pd.DataFrame({"y": parts["y"], "m": month.astype(str), "d": day.astype(str)})
+
+
+# A period label of a market table: a year (2024, 2024年), a quarter (2024Q1, 2024-Q1, 2024年第1季度)
+# or a month (2024-03, 2024/3, 2024年3月, 202403, or a date such as 2024-03-01 read as its month).
+_YEAR = re.compile(r"(\d{4})年?")
+_QUARTER = re.compile(r"(\d{4})\s*[-/ ]?\s*[Qq]([1-4])|(\d{4})\s*年?\s*第?\s*([1-4])\s*季度?")
+_MONTH = re.compile(r"(\d{4})(?:\s*[-/.年]\s*(\d{1,2})月?|(\d{2}))(?:\s*[-/.]?\s*\d{1,2}日?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+def parse_periods(values: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """Period labels as ``year``, ``kind`` (Y, Q, M) and ``number`` (1, the quarter or the month)."""
+    labels = values.astype("string").str.strip().fillna("")
+    parsed = {label: _period(label) for label in labels.unique()}
+    rows = [parsed[label] or (pd.NA, pd.NA, pd.NA) for label in labels]
+    parts = pd.DataFrame(rows, columns=["year", "kind", "number"], index=values.index)
+    parts = parts.astype({"year": "Int64", "kind": "string", "number": "Int64"})
+    return parts, parts["year"].isna()
+
+
+def _period(label: str):
+    if m := _YEAR.fullmatch(label):
+        return int(m[1]), "Y", 1
+    if m := _QUARTER.fullmatch(label):
+        return int(m[1] or m[3]), "Q", int(m[2] or m[4])
+    if m := _MONTH.fullmatch(label):
+        month = int(m[2] or m[3])
+        return (int(m[1]), "M", month) if 1 <= month <= 12 else None
+    return None

@@ -55,6 +55,20 @@ def test_contribution_growth_and_zero_previous_period():
     assert table.xs("2024", level="period")["share_amount"].sum() == pytest.approx(1.0)
 
 
+def test_contribution_of_a_year_in_progress_compares_the_same_months():
+    table = market.contribution(tx_frame(), by="region", period="Y", through="2024-05-01").set_index(["region", "period"])
+    # to 1 May: 2023 = 100 + 50, 2024 = 150 + 100; 西北's August line is in neither span
+    assert table.loc[("华南", "2024"), "growth"] == pytest.approx(1.0)
+    assert table.loc[("华东", "2024"), "contribution_to_growth"] == pytest.approx(50 / 100)
+    assert "西北" not in table.index.get_level_values("region")
+    april = market.contribution(tx_frame(), by="region", period="Y", through="2024-04-30")
+    assert april["region"].unique().tolist() == ["华东"]
+    assert market.year_in_progress("2024-12-31") is None
+    assert market.year_in_progress("2024-04-30 15:00") == pd.Timestamp("2024-04-30")
+    with pytest.raises(ValueError, match="needs period 'Y'"):
+        market.contribution(tx_frame(), period="Q", through="2024-04-30")
+
+
 def test_abc_boundary_item_goes_to_a_and_ties_are_ordered_by_name():
     values = pd.DataFrame({"product": ["p1", "p2", "p3", "p4", "p5"], "profit": [50.0, 30.0, 10.0, 10.0, 0.0]})
     table = market.abc(values, by="profit", item="product")
@@ -132,7 +146,7 @@ def test_space_vector_and_quadrant_with_a_scale_parameter():
 
 
 def test_bcg_quadrants_against_the_largest_competitor():
-    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-03-01", "2024-06-01"]), "amount": [300.0, 50.0],
+    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-01-03", "2024-12-01"]), "amount": [300.0, 50.0],
                         "product_category": ["A", "B"]})  # fmt: skip
     rows = []
     for year, size_a, size_b in ((2023, 1000.0, 1000.0), (2024, 1200.0, 1020.0)):
@@ -173,7 +187,7 @@ def test_measure_falls_back_to_amount_without_cost_and_customer_values():
 
 
 def test_bcg_per_region_and_category():
-    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-03-01", "2024-03-01"]), "amount": [40.0, 10.0],
+    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-01-02", "2024-12-30"]), "amount": [40.0, 10.0],
                         "region": ["华东", "华南"], "product_category": ["A", "A"]})  # fmt: skip
     rows = [(f"{y}Q{q}", r, "A", size / 4, "R1", rival / 4)
             for y, sizes in ((2023, {"华东": 100.0, "华南": 100.0}), (2024, {"华东": 100.0, "华南": 150.0}))
@@ -182,3 +196,67 @@ def test_bcg_per_region_and_category():
     table = market.bcg(own, market_table, by=("region", "product_category")).set_index("region")
     assert table.loc["华东", "quadrant"] == "cash_cow" and table.loc["华东", "relative_share"] == pytest.approx(2.0)
     assert table.loc["华南", "quadrant"] == "question_mark" and table.loc["华南", "market_growth"] == pytest.approx(0.5)
+
+
+def test_sales_cube_counts_distinct_customers_and_quantity_per_cell():
+    tx = tx_frame().assign(customer_id=["a", "a", "b", "a", "b"], quantity=[1.0, 2.0, 3.0, 4.0, 5.0])
+    cube = market.sales_cube(tx, by=("product_category",), period="Y", values=("amount", "quantity"))
+    assert cube["customers"].tolist() == [2, 2] and cube["quantity"].tolist() == [8.0, 7.0]
+    assert cube["share_quantity"].tolist() == pytest.approx([8 / 15, 7 / 15])
+    by_customer = market.sales_cube(tx, by=("customer_id",), values=("amount",))
+    assert "customers" not in by_customer and by_customer["lines"].tolist() == [3, 2]
+
+
+def monthly_market(last: str, first: str = "2023-01") -> pd.DataFrame:
+    """One category; the market sells 100 a month in 2023, 115 in 2024, 120 in 2025."""
+    months = pd.period_range(first, last, freq="M")
+    size = {2023: 100.0, 2024: 115.0, 2025: 120.0}
+    return pd.DataFrame({"period": months.astype(str), "product_category": "A",
+                         "market_sales": [size[m.year] for m in months], "competitor": "R1", "competitor_sales": 40.0})  # fmt: skip
+
+
+def own_orders(first: str, last: str) -> pd.DataFrame:
+    dates = pd.date_range(first, last, freq="MS")
+    return pd.DataFrame({"order_date": dates, "amount": 10.0, "product_category": "A"})
+
+
+@pytest.mark.parametrize("last", ["2025-01", "2025-04"])
+def test_bcg_skips_a_partial_year_of_monthly_market_data(last):
+    table = market.bcg(own_orders("2023-01-01", last + "-01"), monthly_market(last)).iloc[0]
+    assert table["year"] == 2024 and table["market_sales"] == pytest.approx(12 * 115.0)
+    assert table["market_growth"] == pytest.approx(0.15) and table["quadrant"] == "question_mark"
+
+
+def test_bcg_needs_own_sales_for_the_whole_year_and_says_when_growth_is_unknown():
+    table = market.bcg(own_orders("2023-01-01", "2024-10-01"), monthly_market("2024-12")).iloc[0]
+    assert table["year"] == 2023 and np.isnan(table["market_growth"]) and table["quadrant"] == "unknown"
+    with pytest.raises(DataError, match="year 2024 is not complete"):
+        market.bcg(own_orders("2023-01-01", "2024-10-01"), monthly_market("2024-12"), year=2024)
+    with pytest.raises(DataError, match="no complete calendar year"):
+        market.bcg(own_orders("2023-01-01", "2023-06-01"), monthly_market("2023-06"))
+
+
+def test_market_period_labels_years_quarters_and_months():
+    labels = pd.Series(["2024", "2024年", "2024Q3", "2024-Q2", "2024年第1季度", "2024-03", "2024/3", "2024年3月",
+                        "202403", "2024-03-01"])  # fmt: skip
+    periods = market.market_periods(labels)
+    assert periods["year"].eq(2024).all()
+    assert periods["kind"].tolist() == ["Y", "Y", "Q", "Q", "Q", "M", "M", "M", "M", "M"]
+    assert periods["number"].tolist() == [1, 1, 3, 2, 1, 3, 3, 3, 3, 3]
+    with pytest.raises(DataError, match="'2024-13', 'spring'"):
+        market.market_periods(pd.Series(["2024Q1", "2024-13", "spring"]))
+    quarters = [f"2024Q{q}" for q in range(1, 5)]
+    assert market.full_years(pd.DataFrame({"period": [*quarters, "2025Q1", "2023"]})) == [2023, 2024]
+    with pytest.raises(DataError, match="mix years, quarters and months"):
+        market.full_years(pd.DataFrame({"period": [*quarters, "2024"]}))
+
+
+def test_the_reader_rejects_market_rows_whose_period_is_not_a_calendar_period(tmp_path):
+    from custval import io
+
+    path = tmp_path / "market.csv"
+    path.write_text("期间,市场销售额\n2024Q1,10\n2024年第2季度,10\n春季,10\n2024-13,10\n", encoding="gbk")
+    result = io.read_table("market", path)
+    assert result.data["period"].tolist() == ["2024Q1", "2024年第2季度"]
+    assert result.rejected["line"].tolist() == [4, 5] and set(result.rejected["reason"]) == {"bad_value"}
+    assert result.rows_read == result.rows_used + result.rows_rejected

@@ -24,6 +24,8 @@ def test_table_translates_headers_and_formats_numbers():
     html = table(frame, percent=("share_amount",), lang="zh").to_html()
     assert "地区" in html and "金额" in html and "1,234,567.89" in html and "12,345" in html and "25.6%" in html
     assert "region" in table(frame, lang="en").to_html()
+    years = table(pd.DataFrame({"year": [2024], "birth_year": [1990], "lines": [2024]}), lang="en").to_html()
+    assert ">2024<" in years and ">1990<" in years and ">2,024<" in years
 
 
 def test_table_shows_at_most_max_rows():
