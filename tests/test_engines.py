@@ -113,8 +113,9 @@ def scans_on(tx, engine) -> dict:
     values = ["amount", "profit"] if {"profit", "cost"} & set(tx.columns) else ["amount"]
     return {
         "current_value": grading.current_value(tx, window="12M", engine=engine),
-        "sales_cube": market.sales_cube(tx, by=by, period="M", values=values, engine=engine),
+        "sales_cube": market.sales_cube(tx, by=by, period="M", values=[*values, "quantity"], engine=engine),
         "contribution": market.contribution(tx, by=by[0], period="Y", values=values, engine=engine),
+        "contribution_to_date": market.contribution(tx, by=by[0], values=values, engine=engine, through="2024-04-30"),
         "customer_values": market.customer_values(tx, engine=engine),
         "cohorts": cohorts,
         "by_tenure": by_tenure,
