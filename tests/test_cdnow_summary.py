@@ -88,3 +88,11 @@ def test_no_customer_lost_without_calibration(tx):
     assert len(full) == tx["customer_id"].nunique() == 2357
     assert full["revenue"].sum() == pytest.approx(tx["amount"].sum())
     assert full["T"].max() == (AS_OF - pd.Timestamp("1997-01-01")).days
+
+
+def test_the_master_file_with_its_header_line_reads_whole():
+    from custval.datasets import REFERENCE_DIR
+
+    master = read_cdnow(REFERENCE_DIR / "CDNOW_master.txt")
+    assert len(master) == 69_659 and master["customer_id"].nunique() == 23_570
+    assert master["order_date"].min() == pd.Timestamp("1997-01-01") and master["amount"].notna().all()
