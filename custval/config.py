@@ -8,6 +8,7 @@ errors that list the valid ones, so a typo never silently falls back to a defaul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,7 @@ DEFAULT_PARAMETERS: dict = {
     "target": "overall_satisfaction",  # 导出重要性的目标 overall_satisfaction/switch_intent / outcome explained
     "importance_method": "auto",  # 导出重要性方法 auto/shapley/johnson/forest / derived importance method
     "ipa_center": "data",  # IPA 十字线位置 data/median/scale / crosshair of the IPA quadrants
+    "wave_order": [],  # 调查批次从早到晚的顺序,空表示按编号或时间自动排序 / survey waves earliest first; empty: by number or time
     # 04_value_grading (and 05, which grades customers with the same chain)
     "horizon_years": 5,  # 未来价值的年数(METHODS §1.4:5 年)/ years of future value
     "discount_rate": 0.10,  # 年折现率 / yearly discount rate
@@ -176,6 +178,7 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "target": (merged["target"] in ("overall_satisfaction", "switch_intent"), "overall_satisfaction / switch_intent"),
         "importance_method": (merged["importance_method"] in ("auto", "shapley", "johnson", "forest"), "auto / shapley / johnson / forest"),
         "ipa_center": (merged["ipa_center"] in ("data", "median", "scale"), "data / median / scale"),
+        "wave_order": (_is_wave_order(merged["wave_order"]), "a list of distinct wave labels, earliest first, e.g. ['2023-spring', '2023-autumn']"),
         "horizon_years": (_is_int(merged["horizon_years"]) and 1 <= merged["horizon_years"] <= 50, "whole years from 1 to 50, e.g. 5"),
         "discount_rate": (_is_number(merged["discount_rate"]) and 0 <= merged["discount_rate"] < 1, "a yearly rate from 0 to below 1, e.g. 0.10"),
         "future_method": (merged["future_method"] in ("auto", "models", "migration"), "auto / models / migration"),
@@ -242,6 +245,11 @@ def _is_grade_cuts(value) -> bool:
     sizes = {"current": 2, "future": 1}
     return all(isinstance(v, (list, tuple)) and len(v) == sizes[k] and all(_is_number(c) and 0 < c <= 1 for c in v)
                and list(v) == sorted(v) for k, v in value.items())  # fmt: skip
+
+
+def _is_wave_order(value) -> bool:
+    return (isinstance(value, list) and all(isinstance(v, (str, int, date)) and not isinstance(v, bool) for v in value)
+            and len({str(v) for v in value}) == len(value))  # fmt: skip
 
 
 def _is_int(value) -> bool:

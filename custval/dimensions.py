@@ -1,13 +1,16 @@
 """Value dimensions (顾客价值确定法) and customer delivered value (客户让渡价值).
 
 Importance–performance analysis, derived importance (exact Shapley/LMG, Johnson relative
-weights, random-forest permutation), strategic dimensions, change between survey waves, Kano,
+weights, random-forest permutation), strategic dimensions, change between survey waves (in time
+order), the firm's ranking of the needs against its customers', Kano,
 SERVQUAL gaps, delivered value TCV − TCC and the ranked delivery problems. Input is the long
 survey table of ``cv.load`` (one row per respondent and dimension). Definitions: METHODS.md §2–3.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from itertools import combinations
 from math import factorial
 
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from custval.errors import DataError, examples
+from custval.i18n import t
 
 QUADRANTS = {(True, False): "concentrate_here", (True, True): "keep_up", (False, False): "low_priority",
              (False, True): "possible_overkill"}  # fmt: skip
@@ -198,17 +202,125 @@ def strategic_dimensions(stated: pd.DataFrame, derived: pd.DataFrame) -> pd.Data
 
 # --------------------------------------------------------------------------- change between waves
 
+# Period labels :func:`order_waves` reads as time spans (after NFKC normalisation, case-insensitive).
+# Seasons are meteorological: spring March–May, summer June–August, autumn (fall) September–
+# November, winter December to February of the next year.
+SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12, "春": 3, "夏": 6, "秋": 9, "冬": 12}
+_QUARTER = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
+_SEASON = r"(spring|summer|autumn|fall|winter)"
+_SEP = r"\s*[-_/. ]?\s*"
+_PERIODS = (  # (pattern, unit): year and, for the finer units, the number of the unit in the year
+    (re.compile(r"^(\d{4})$"), "year"),
+    (re.compile(rf"^(\d{{4}}){_SEP}h([12])$"), "half"),
+    (re.compile(r"^(\d{4})年?(上|下)半年$"), "half"),
+    (re.compile(rf"^(\d{{4}}){_SEP}q([1-4])$"), "quarter"),
+    (re.compile(rf"^q([1-4]){_SEP}(\d{{4}})$"), "quarter_first"),
+    (re.compile(r"^(\d{4})年?第?([1-4一二三四])季度?$"), "quarter"),
+    (re.compile(r"^(\d{4})[-/.](\d{1,2})$"), "month"),
+    (re.compile(r"^(\d{4})年(\d{1,2})月份?$"), "month"),
+    (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"), "day"),
+    (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"), "day"),
+    (re.compile(rf"^(\d{{4}}){_SEP}{_SEASON}$"), "season"),
+    (re.compile(rf"^{_SEASON}{_SEP}(\d{{4}})$"), "season_first"),
+    (re.compile(r"^(\d{4})年?(春|夏|秋|冬)季?$"), "season"),
+)
 
-def value_change(survey: pd.DataFrame, by: str = "wave", alpha: float = 0.05) -> pd.DataFrame:
-    """Change of mean importance and performance from the first to the last ``by`` value.
 
-    Welch's t-test per dimension and measure; ``rising``/``fading`` flag a significant increase
-    or decrease of importance (p < ``alpha``).
+def wave_period(label) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The time span [start, end) a wave label names, or None when it names none.
+
+    Accepted: a year ``2023``; a half ``2023-H1``, ``2023年上半年``; a quarter ``2023-Q3``,
+    ``Q3 2023``, ``2023年第三季度``; a month ``2023-05``, ``2023/5``, ``2023年5月``; a day
+    ``2023-05-20``, ``2023年5月20日``; a season ``2023-spring``, ``spring 2023``, ``2023春``,
+    ``2023年秋季`` (see ``SEASON_MONTHS``). Separators ``-``, ``_``, ``/``, ``.`` or a space.
+    """
+    text = unicodedata.normalize("NFKC", str(label)).strip().lower()
+    for pattern, unit in _PERIODS:
+        match = pattern.match(text)
+        if match:
+            return _span(unit, *match.groups())
+    return None
+
+
+def _span(unit: str, *parts: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if unit.endswith("_first"):
+        unit, parts = unit.removesuffix("_first"), parts[::-1]
+    year = int(parts[0])
+    if unit == "year":
+        months, length = 1, 12
+    elif unit == "half":
+        months, length = (1 if parts[1] in ("1", "上") else 7), 6
+    elif unit == "quarter":
+        months, length = 3 * _QUARTER[parts[1]] - 2, 3
+    elif unit == "season":
+        months, length = SEASON_MONTHS[parts[1]], 3
+    else:
+        months, length = int(parts[1]), 1
+    if not 1 <= months <= 12:
+        return None
+    start = pd.Timestamp(year=year, month=months, day=1)
+    if unit == "day":
+        try:
+            start = pd.Timestamp(year=year, month=months, day=int(parts[2]))
+        except ValueError:
+            return None
+        return start, start + pd.Timedelta(days=1)
+    return start, start + pd.DateOffset(months=length)
+
+
+def order_waves(labels, order=None) -> list:
+    """The distinct wave labels in time order, first wave first.
+
+    With ``order`` (a list of labels, e.g. the ``wave_order`` parameter) that order is used, and
+    every label must be in it. Otherwise labels that are all numbers (``1``, ``2``; years alone are
+    numbers too) sort numerically, and labels that all name a time span (see :func:`wave_period`)
+    sort by time when no two spans overlap. Anything else — a label that is neither, numbers mixed
+    with periods, overlapping spans such as ``2023`` and ``2023-spring``, or two labels for the same
+    span — is a DataError naming the labels and asking for ``wave_order``.
+    """
+    return _ordered_waves(labels, order)[0]
+
+
+def _ordered_waves(labels, order=None) -> tuple[list, str]:
+    """:func:`order_waves` and how the order was decided: ``parameter``, ``number`` or ``time``."""
+    distinct = sorted({str(w): w for w in labels if not pd.isna(w)}.items())
+    if order is not None and len(order):
+        position = {str(w): i for i, w in enumerate(order)}
+        missing = [text for text, _ in distinct if text not in position]
+        if missing:
+            raise DataError(t("vd_err_wave_unlisted", labels=examples(missing, 10), order=examples(map(str, order), 10)))
+        return [w for _, w in sorted(distinct, key=lambda item: position[item[0]])], "parameter"
+    numbers = pd.to_numeric(pd.Series([text for text, _ in distinct], dtype=object), errors="coerce")
+    if numbers.notna().all():
+        return [w for _, (_, w) in sorted(zip(numbers, distinct), key=lambda item: (item[0], item[1][0]))], "number"
+    spans = {text: wave_period(text) for text, _ in distinct}
+    unread = [text for text, span in spans.items() if span is None]
+    if unread:
+        raise DataError(t("vd_err_wave_unordered", labels=examples(unread, 10), example=_order_example(distinct)))
+    ordered = sorted(distinct, key=lambda item: spans[item[0]])
+    clashes = [(a, b) for (a, _), (b, _) in zip(ordered, ordered[1:]) if spans[b][0] < spans[a][1]]
+    if clashes:
+        pairs = "; ".join(f"'{a}' / '{b}'" for a, b in clashes[:5])
+        raise DataError(t("vd_err_wave_overlap", pairs=pairs, example=_order_example(distinct)))
+    return [w for _, w in ordered], "time"
+
+
+def _order_example(distinct) -> str:
+    return ", ".join(f"'{text}'" for text, _ in distinct[:6]) + (", …" if len(distinct) > 6 else "")
+
+
+def value_change(survey: pd.DataFrame, by: str = "wave", alpha: float = 0.05, order=None) -> pd.DataFrame:
+    """Change of mean importance and performance from the first to the last ``by`` value in time.
+
+    Waves are put in time order by :func:`order_waves` (``order``: an explicit list of labels, the
+    ``wave_order`` parameter). Welch's t-test per dimension and measure; ``rising``/``fading`` flag
+    a significant increase or decrease of importance (p < ``alpha``). ``.attrs["waves"]``: every
+    wave in order; ``.attrs["wave_basis"]``: ``parameter``, ``number`` or ``time``.
     """
     from scipy import stats
 
     _require(survey, ["dimension", by, "importance", "performance"], "value change")
-    waves = sorted(survey[by].dropna().unique(), key=lambda w: (pd.to_numeric(w, errors="coerce"), str(w)))
+    waves, basis = _ordered_waves(survey[by].dropna().unique(), order)
     if len(waves) < 2:
         raise DataError(f"value change needs at least two values of {by!r}; found {examples(waves)}")
     first, last = survey[survey[by] == waves[0]], survey[survey[by] == waves[-1]]
@@ -227,7 +339,90 @@ def value_change(survey: pd.DataFrame, by: str = "wave", alpha: float = 0.05) ->
     significant = table["importance_p"] < alpha
     table["rising"] = significant & (table["importance_change"] > 0)
     table["fading"] = significant & (table["importance_change"] < 0)
-    return table.sort_values(["importance_change", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table = table.sort_values(["importance_change", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table.attrs.update(waves=list(waves), wave_basis=basis)
+    return table
+
+
+def latest_wave(survey: pd.DataFrame, by: str = "wave", order=None) -> tuple[pd.DataFrame, object]:
+    """The rows of the most recent ``by`` wave (in :func:`order_waves` order) and its label;
+    all rows and None when the survey has no wave column or no wave values."""
+    if by not in survey.columns or survey[by].isna().all():
+        return survey, None
+    last = order_waves(survey[by].dropna().unique(), order)[-1]
+    return survey[survey[by] == last], last
+
+
+# --------------------------------------------------------------------------- firm versus customer
+
+
+def firm_vs_customer(survey: pd.DataFrame, firm: pd.DataFrame) -> pd.DataFrame:
+    """The needs ranked by the firm next to the needs ranked by the customers (the course's 26-needs
+    exercise: "如果你代表企业或顾客,请按重要程度排序").
+
+    ``customer_rank`` ranks the mean stated importance over the survey's respondents (1 = most
+    important); ``firm_rank`` ranks the firm's ``rank`` column (1 = most important), first averaged
+    per dimension over the ``ranker`` column when several people ranked. Ties share their average
+    rank. ``difference`` = firm_rank − customer_rank: 1 or more and the firm ranks the need lower
+    than its customers do (``firm_underrates``), −1 or less higher (``firm_overrates``), in between
+    ``agree`` (a difference below one place comes from ties). Every need of the survey must be
+    ranked by every ranker and every ranked need must be in the survey. ``.attrs``: ``spearman``
+    (ρ of the two rankings, ties at their average rank), ``p_value``, ``respondents``, ``rankers``.
+    Sorted by customer rank.
+    """
+    from scipy import stats
+
+    _require(survey, ["respondent_id", "dimension", "importance"], "the firm-versus-customer ranking")
+    firm_rank, rankers = _firm_rank(firm, set(survey["dimension"].dropna()))
+    means = survey.groupby("dimension", observed=True).agg(importance=("importance", "mean"),
+                                                             respondents=("importance", "count"))  # fmt: skip
+    unrated = means.index[means["respondents"] == 0].tolist()
+    if unrated:
+        raise DataError(t("vd_err_firm_unrated", needs=examples(sorted(unrated), 10)))
+    table = means.reset_index()
+    table["customer_rank"] = table["importance"].rank(ascending=False, method="average")
+    table["firm_rank"] = table["dimension"].map(firm_rank)
+    table["difference"] = table["firm_rank"] - table["customer_rank"]
+    table["view"] = np.select([table["difference"] >= 1, table["difference"] <= -1],
+                              ["firm_underrates", "firm_overrates"], default="agree")  # fmt: skip
+    table = table.sort_values(["customer_rank", "dimension"], kind="stable").reset_index(drop=True)
+    result = stats.spearmanr(table["firm_rank"], table["customer_rank"])
+    table.attrs.update(spearman=float(result.statistic), p_value=float(result.pvalue),
+                       respondents=int(survey["respondent_id"].nunique()), rankers=rankers)  # fmt: skip
+    return table
+
+
+def rank_disagreements(table: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """The ``top`` needs of :func:`firm_vs_customer` whose two ranks differ most (|difference|,
+    then the customers' rank); needs on which the two agree are left out."""
+    apart = table[table["view"] != "agree"].assign(_size=table["difference"].abs())
+    apart = apart.sort_values(["_size", "customer_rank", "dimension"], ascending=[False, True, True], kind="stable")
+    return apart.drop(columns="_size").head(top).reset_index(drop=True)
+
+
+def _firm_rank(firm: pd.DataFrame, needs: set) -> tuple[pd.Series, int]:
+    """The firm's rank per need (averaged over rankers, then ranked 1..n) and the number of
+    rankers, after checking that the sheet ranks exactly the survey's needs, each once per ranker."""
+    missing = [c for c in ("dimension", "rank") if c not in firm.columns]
+    if missing:
+        raise DataError(t("vd_err_firm_columns", columns=", ".join(missing), found=", ".join(map(str, firm.columns))))
+    rankers = firm["ranker"].fillna("") if "ranker" in firm.columns else pd.Series("", index=firm.index)
+    firm = firm.assign(ranker=rankers)
+    blank = firm[firm["dimension"].isna() | firm["rank"].isna()]
+    if len(blank):
+        raise DataError(t("vd_err_firm_blank", needs=examples(blank["dimension"].fillna("—"), 10)))
+    doubled = firm[firm.duplicated(["ranker", "dimension"], keep=False)]
+    if len(doubled):
+        raise DataError(t("vd_err_firm_duplicate", needs=examples(sorted(doubled["dimension"].unique()), 10)))
+    unknown = sorted(set(firm["dimension"]) - needs)
+    if unknown:
+        raise DataError(t("vd_err_firm_unknown", needs=examples(unknown, 10), survey=examples(sorted(needs), 10)))
+    for ranker, part in firm.groupby("ranker", sort=True):
+        left_out = sorted(needs - set(part["dimension"]))
+        if left_out:
+            raise DataError(t("vd_err_firm_missing", needs=examples(left_out, 10), ranker=ranker or "—"))
+    mean_rank = firm.groupby("dimension")["rank"].mean()
+    return mean_rank.rank(ascending=True, method="average"), int(firm["ranker"].nunique())
 
 
 # --------------------------------------------------------------------------- Kano
@@ -300,34 +495,58 @@ def delivered_value(survey: pd.DataFrame, weights: dict | None = None, items: di
 
     The value (产品/服务/人员/形象价值) and cost (货币/时间/体力/精神成本) items are rated like any
     dimension (``performance``; for costs a higher rating is a larger cost). Weights: ``weights``
-    (item → weight) or, by default, each respondent's stated importance of the items, normalised to
-    sum 1 within value and within cost. TCV = Σ w·V, TCC = Σ u·C, CDV = TCV − TCC, ratio = TCV / TCC.
+    (item → weight) or, by default, each respondent's stated importance of the items. An item counts
+    for a respondent when it has a performance rating and a weight above 0 (with stated importance:
+    when its importance was rated); the weights are normalised to sum 1 over the items that count,
+    within value and within cost. TCV = Σ w·V, TCC = Σ u·C, CDV = TCV − TCC, ratio = TCV / TCC.
+    A respondent with no cost item that counts has TCC NaN — never 0 — and so CDV and ratio NaN
+    (likewise TCV). ``value_items``/``cost_items``: the number of items that counted.
+    ``.attrs``: ``no_value``/``no_cost`` (respondents without any), ``partial_value``/
+    ``partial_cost`` (respondents with fewer than all the survey's items of that kind).
     """
     items = items or DELIVERED_VALUE_ITEMS
     by = [b for b in by if b in survey.columns]
-    data = survey[survey["dimension"].isin(items)].dropna(subset=["performance"])
-    if data.empty:
-        raise DataError("the survey has no delivered-value items (产品价值 … 精神成本 or their English names)")
-    data = data.assign(kind=data["dimension"].map(items))
-    if weights is not None:
-        data = data.assign(weight=data["dimension"].map(weights).fillna(0.0))
-    else:
-        data = data.assign(weight=data["importance"].fillna(0.0) if "importance" in data else 1.0)
     keys = ["respondent_id", *by]
-    total = data.groupby([*keys, "kind"])["weight"].transform("sum")
-    data = data.assign(weighted=data["performance"] * data["weight"] / total.where(total > 0))
-    scores = data.pivot_table(index=keys, columns="kind", values="weighted", aggfunc="sum", observed=True)
-    scores = scores.reindex(columns=["value", "cost"]).rename(columns={"value": "tcv", "cost": "tcc"}).reset_index()
-    scores.columns.name = None
+    rows = survey[survey["dimension"].isin(items)]
+    if rows.empty:
+        raise DataError("the survey has no delivered-value items (产品价值 … 精神成本 or their English names)")
+    if weights is not None:
+        weight = rows["dimension"].map(weights).astype(float)
+    else:
+        weight = rows["importance"].astype(float) if "importance" in rows else pd.Series(1.0, index=rows.index)
+    rows = rows.assign(kind=rows["dimension"].map(items), weight=weight)
+    counted = rows[rows["performance"].notna() & (rows["weight"] > 0)]
+    total = counted.groupby([*keys, "kind"], dropna=False, observed=True)["weight"].transform("sum")
+    counted = counted.assign(weighted=counted["performance"] * counted["weight"] / total)
+    per_kind = counted.groupby([*keys, "kind"], dropna=False, observed=True)["weighted"].agg(["sum", "size"]).reset_index()
+    scores = rows[keys].drop_duplicates().sort_values(keys, kind="stable").reset_index(drop=True)
+    for kind, score in (("value", "tcv"), ("cost", "tcc")):
+        part = per_kind[per_kind["kind"] == kind].drop(columns="kind")
+        scores = scores.merge(part.rename(columns={"sum": score, "size": f"{kind}_items"}), on=keys, how="left")
+        scores[f"{kind}_items"] = scores[f"{kind}_items"].fillna(0).astype("int64")
     scores["cdv"] = scores["tcv"] - scores["tcc"]
     scores["ratio"] = scores["tcv"] / scores["tcc"].where(scores["tcc"] > 0)
+    scores = scores[[*keys, "tcv", "tcc", "cdv", "ratio", "value_items", "cost_items"]]
+    for kind in ("value", "cost"):
+        asked = rows.loc[rows["kind"] == kind, "dimension"].nunique()
+        scores.attrs[f"no_{kind}"] = int((scores[f"{kind}_items"] == 0).sum())
+        scores.attrs[f"partial_{kind}"] = int(scores[f"{kind}_items"].between(1, asked - 1).sum())
     return scores
 
 
 def delivered_value_summary(values: pd.DataFrame, by="brand") -> pd.DataFrame:
-    """Mean TCV, TCC, CDV and ratio per ``by`` (e.g. brand), with the number of respondents."""
-    return values.groupby(by).agg(respondents=("respondent_id", "nunique"), tcv=("tcv", "mean"), tcc=("tcc", "mean"),
-                                  cdv=("cdv", "mean"), ratio=("ratio", "mean")).reset_index()  # fmt: skip
+    """Mean TCV, TCC, CDV and ratio per ``by`` (e.g. brand) over the respondents that have both TCV
+    and TCC (so that mean CDV = mean TCV − mean TCC); ``respondents`` counts them,
+    ``no_value_rating``/``no_cost_rating`` count the respondents left out for want of ratings."""
+    complete = values.assign(_used=values["tcv"].notna() & values["tcc"].notna())
+    table = complete.groupby(by, dropna=False).agg(
+        respondents=("_used", "sum"), no_value_rating=("tcv", lambda s: int(s.isna().sum())),
+        no_cost_rating=("tcc", lambda s: int(s.isna().sum())),
+    )  # fmt: skip
+    means = complete[complete["_used"]].groupby(by, dropna=False)[["tcv", "tcc", "cdv", "ratio"]].mean()
+    table = table.join(means).reset_index()
+    table["respondents"] = table["respondents"].astype("int64")
+    return table[[by, "respondents", "tcv", "tcc", "cdv", "ratio", "no_value_rating", "no_cost_rating"]]
 
 
 def component_means(survey: pd.DataFrame, items: dict | None = None, by: str = "brand") -> pd.DataFrame:

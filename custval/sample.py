@@ -255,6 +255,19 @@ BRAND_OFFSETS = {
 }
 SURVEY_RESPONDENTS = 300
 SURVEY_BRAND_SHARE = (0.6, 0.2, 0.2)
+# Respondents who left the importance of the cost items blank: of all four, or of one to three.
+SKIPPED_COST_IMPORTANCE = {"all": 5, "some": 8}
+# The firm's own ranking of the 26 needs (most important first), as its managers filled in the sheet:
+# near its customers' view but for four planted disagreements — it overrates the surroundings and
+# underrates quick problem handling and short waits (whose importance rises in wave 2).
+FIRM_RANKING = (
+    "合理的价格", "高品质的吸引力", "舒适的环境", "提供全面的售后服务", "令人感觉愉快的环境", "提供多种选择",
+    "专业的服务人员", "让顾客得到满意", "优质的礼貌", "方便", "放心", "站在顾客角度处理问题", "拥有一致的待客态度",
+    "认识并热情服务", "没有刁难顾客的制度", "温馨的感觉", "全面处理个别顾客的问题", "受到重视",
+    "有迅速处理顾客问题的渠道", "理解顾客期望的层次", "不用等待太久", "倾听", "认同感", "显示自我尊严", "兴趣",
+    "可以让顾客成长的事物",
+)
+FIRM_DISAGREEMENTS = ("舒适的环境", "令人感觉愉快的环境", "有迅速处理顾客问题的渠道", "不用等待太久")
 POSITIONING_RESPONDENTS = 200
 POSITIONING_PROFILES = np.array(
     [[4.3, 5.4, 6.0, 4.8, 4.9, 4.6],
@@ -369,6 +382,7 @@ def generate(customers: int = 2000, years: int = 3, seed: int = 0, start: str = 
         "customers": _customers_frame(cust, cal),
         "survey": survey,
         "kano": _kano(_rng(seed, "kano"), wave_two),
+        "firm_ranking": _firm_ranking(),
         "market": market,
         "positioning": _positioning(_rng(seed, "positioning")),
         "factors": _factors(),
@@ -388,6 +402,7 @@ def generate(customers: int = 2000, years: int = 3, seed: int = 0, start: str = 
                        "open_invoices": int((lines["paid"] < 0).sum())},
         "survey": survey_truth,
         "kano": dict(KANO_FEATURES),
+        "firm_ranking": {"ranking": list(FIRM_RANKING), "disagreements": list(FIRM_DISAGREEMENTS)},
         "market": market_truth,
         "positioning": {b: dict(zip(POSITIONING_ATTRIBUTES, row.tolist()))
                         for b, row in zip(POSITIONING_BRANDS, POSITIONING_PROFILES)},
@@ -831,6 +846,7 @@ def _scale(values: np.ndarray, low: int, high: int) -> np.ndarray:
 def _survey(rng: np.random.Generator, cust: dict, cal: dict) -> tuple[pd.DataFrame, dict]:
     """Two survey waves in long format, and what drives their answers."""
     frames = [_survey_wave(rng, wave, cust, cal) for wave in (1, 2)]
+    survey, skipped = _skip_cost_importance(rng, pd.concat(frames, ignore_index=True))
     dims = _dimensions()
     truth = {
         "drivers": dict(SATISFACTION_DRIVERS),
@@ -844,9 +860,32 @@ def _survey(rng: np.random.Generator, cust: dict, cal: dict) -> tuple[pd.DataFra
                         for b, row in zip(BRANDS, _brand_performance())},
         "expectation": dict(zip(dims, _expectation().round(2).tolist())),
         "cost_items_rate": "the size of the cost (higher = costlier)",
+        "skipped_cost_importance": skipped,
         "brand_share": dict(zip(BRANDS, SURVEY_BRAND_SHARE)),
     }
-    return pd.concat(frames, ignore_index=True), truth
+    return survey, truth
+
+
+def _skip_cost_importance(rng: np.random.Generator, survey: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Blank the importance of every cost item for a few respondents and of some for a few more
+    (drawn after both waves, so the answers themselves stay as they were)."""
+    respondents = survey["respondent_id"].unique()
+    picked = rng.choice(len(respondents), SKIPPED_COST_IMPORTANCE["all"] + SKIPPED_COST_IMPORTANCE["some"], replace=False)
+    costs = [d for d, kind in VALUE_ITEM_KIND.items() if kind == "cost"]
+    skipped = {"all": sorted(respondents[picked[: SKIPPED_COST_IMPORTANCE["all"]]]), "some": {}}
+    blank = survey["respondent_id"].isin(skipped["all"]) & survey["dimension"].isin(costs)
+    for i in picked[SKIPPED_COST_IMPORTANCE["all"]:]:
+        items = sorted(np.array(costs)[rng.permutation(len(costs))[: rng.integers(1, len(costs))]].tolist())
+        skipped["some"][respondents[i]] = items
+        blank |= (survey["respondent_id"] == respondents[i]) & survey["dimension"].isin(items)
+    importance = survey["importance"].astype("Int64").mask(blank)
+    return survey.assign(importance=importance), {"all": skipped["all"], "some": dict(sorted(skipped["some"].items()))}
+
+
+def _firm_ranking() -> pd.DataFrame:
+    """The firm's ranking sheet: one row per need, rank 1 = most important."""
+    return pd.DataFrame({"dimension": _series(list(FIRM_RANKING)),
+                         "rank": np.arange(1, len(FIRM_RANKING) + 1, dtype=np.int64)})
 
 
 def _survey_wave(rng: np.random.Generator, wave: int, cust: dict, cal: dict) -> pd.DataFrame:

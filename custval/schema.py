@@ -161,6 +161,19 @@ KANO = TableSpec(
     ranges=(("functional", 1, 5), ("dysfunctional", 1, 5)),
 )
 
+# The firm's own ranking of the survey's needs (1 = most important), to set against the customers'.
+FIRM_RANKING = TableSpec(
+    name="firm_ranking",
+    columns={"dimension": TEXT, "rank": NUMBER, "ranker": TEXT},
+    required=("dimension", "rank"),
+    aliases={
+        "dimension": ("需求", "服务需求", "维度", "价值维度", "need"),
+        "rank": ("企业排序", "排序", "名次", "排名"),
+        "ranker": ("排序人", "填写人"),
+    },
+    ranges=(("rank", 1, float("inf")),),
+)
+
 MARKET = TableSpec(
     name="market",
     columns={
@@ -256,5 +269,5 @@ SALESPEOPLE = TableSpec(
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (TRANSACTIONS, CUSTOMERS, SURVEY, KANO, MARKET, POSITIONING, FACTORS, SALESPEOPLE)
+    for spec in (TRANSACTIONS, CUSTOMERS, SURVEY, KANO, FIRM_RANKING, MARKET, POSITIONING, FACTORS, SALESPEOPLE)
 }

@@ -91,7 +91,7 @@ def test_parameter_precedence_defaults_file_overrides():
 
 def test_default_config_points_at_the_sample():
     config = read_config(ROOT / "custval.yml")
-    assert set(config.inputs) == {"transactions", "customers", "survey", "kano", "market", "positioning", "factors", "salespeople"}
+    assert set(config.inputs) == {"transactions", "customers", "survey", "kano", "firm_ranking", "market", "positioning", "factors", "salespeople"}
     for spec in config.inputs.values():
         assert spec.path.parent == ROOT / "data" / "sample"
 

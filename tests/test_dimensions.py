@@ -170,18 +170,37 @@ def test_delivery_problems_rank_weighted_shortfalls():
 
 def test_templates_are_what_the_code_writes_and_read_back(tmp_path):
     written = questionnaires.write_templates(tmp_path)
-    for name in ("survey_template.csv", "survey_example.csv", "kano_template.csv", "kano_example.csv"):
+    csv = [p.name for p in (ROOT / "data" / "templates").glob("*.csv")]
+    assert sorted(csv) == sorted(n for n in written if n.endswith(".csv"))
+    for name in csv:
         assert (tmp_path / name).read_bytes() == (ROOT / "data" / "templates" / name).read_bytes(), name
     survey = cv.read_survey(written["survey_example.csv"])
     assert survey["dimension"].nunique() == 34 and survey["respondent_id"].nunique() == 6
     assert len(survey) == 6 * 34 and survey[["importance", "performance", "expectation"]].notna().all().all()
     kano = cv.read_kano(written["kano_example.csv"])
     assert len(kano) == 6 * len(sample.KANO_FEATURES)
-    for table in ("survey", "kano"):
+    for table in ("survey", "kano", "firm_ranking"):
         committed = pd.read_excel(ROOT / "data" / "templates" / f"{table}_template.xlsx", sheet_name=None)
-        first, notes = list(committed.values())
+        first, *_, notes = list(committed.values())
         assert list(first.columns) == list(pd.read_csv(written[f"{table}_template.csv"], encoding="utf-8-sig").columns)
         assert len(notes) == len(questionnaires.INSTRUCTIONS)
+
+
+def test_the_firm_ranking_sheet_lists_every_need_and_reads_back(tmp_path):
+    written = questionnaires.write_templates(tmp_path)
+    workbook = ROOT / "data" / "templates" / "survey_template.xlsx"
+    assert pd.ExcelFile(workbook).sheet_names == ["问卷 survey", "企业排序 firm ranking", "说明 instructions"]
+    sheet = pd.read_excel(workbook, sheet_name="企业排序 firm ranking")
+    survey_needs = [c.split(":", 1)[1] for c in questionnaires.survey_columns() if c.startswith("重要性:")][:26]
+    assert sheet["需求"].tolist() == survey_needs and sheet["企业排序"].isna().all()
+    filled = sheet.assign(企业排序=range(26, 0, -1))
+    filled.to_excel(tmp_path / "ranked.xlsx", index=False)
+    ranking = cv.io.read_table("firm_ranking", tmp_path / "ranked.xlsx").data
+    assert ranking["dimension"].tolist() == survey_needs and ranking["rank"].tolist() == list(range(26, 0, -1))
+    example = cv.io.read_table("firm_ranking", written["firm_ranking_example.csv"]).data
+    assert sorted(example["ranker"].unique()) == ["客服经理", "销售经理"]
+    service = dimensions.service_dimensions(cv.read_survey(written["survey_example.csv"]))
+    assert len(dimensions.firm_vs_customer(service, example)) == 26
 
 
 def test_a_filled_excel_template_reads_back(tmp_path):
@@ -189,3 +208,190 @@ def test_a_filled_excel_template_reads_back(tmp_path):
     questionnaires.survey_example().to_excel(path, index=False)
     survey = cv.read_survey(path)
     assert len(survey) == 6 * 34 and set(survey["brand"]) == {"本公司", "竞争对手甲"}
+
+
+# --------------------------------------------------------------------------- delivered value with gaps
+
+
+def delivered_rows(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["respondent_id", "brand", "dimension", "importance", "performance"])
+
+
+def test_tcc_is_empty_without_cost_ratings_and_uses_the_cost_items_rated():
+    survey = delivered_rows([
+        ("all", "own", "产品价值", 4, 6), ("all", "own", "货币成本", 2, 5), ("all", "own", "时间成本", 2, 3),
+        ("none", "own", "产品价值", 4, 5), ("none", "own", "货币成本", None, 5), ("none", "own", "时间成本", None, 4),
+        ("some", "own", "产品价值", 4, 7), ("some", "own", "货币成本", 3, 6), ("some", "own", "时间成本", None, 1),
+    ])  # fmt: skip
+    values = dimensions.delivered_value(survey).set_index("respondent_id")
+    assert np.isnan(values.loc["none", "tcc"])  # not 0 from an empty sum
+    assert np.isnan(values.loc["none", "cdv"]) and np.isnan(values.loc["none", "ratio"])
+    assert values.loc["none", "cost_items"] == 0
+    assert values.loc["all", "tcc"] == pytest.approx(4.0) and values.loc["all", "cost_items"] == 2
+    assert values.loc["none", "tcv"] == 5.0  # the value side is still there
+    assert values.loc["some", "tcc"] == pytest.approx(6.0) and values.loc["some", "cost_items"] == 1
+    assert values.loc["some", "cdv"] == pytest.approx(1.0)
+    assert values.attrs == {"no_value": 0, "partial_value": 0, "no_cost": 1, "partial_cost": 1}
+    summary = dimensions.delivered_value_summary(values.reset_index()).set_index("brand").loc["own"]
+    assert summary["respondents"] == 2 and summary["no_cost_rating"] == 1 and summary["no_value_rating"] == 0
+    assert summary["tcv"] == pytest.approx((6 + 7) / 2) and summary["cdv"] == pytest.approx(summary["tcv"] - summary["tcc"])
+
+
+def test_a_respondent_with_no_rated_item_at_all_is_kept():
+    survey = delivered_rows([("a", "own", "产品价值", 4, 6), ("a", "own", "货币成本", 2, 5),
+                             ("b", "own", "产品价值", 4, None), ("b", "own", "货币成本", 2, None)])  # fmt: skip
+    values = dimensions.delivered_value(survey)
+    assert values["respondent_id"].tolist() == ["a", "b"]
+    assert values.set_index("respondent_id").loc["b", ["tcv", "tcc", "cdv"]].isna().all()
+
+
+def test_the_sample_lacks_exactly_the_planted_cost_ratings(sample_survey):
+    ds, _ = sample_survey
+    planted = sample.generate().truth["survey"]["skipped_cost_importance"]
+    values = dimensions.delivered_value(ds.survey)
+    assert sorted(values.loc[values["tcc"].isna(), "respondent_id"]) == planted["all"]
+    assert values.attrs["no_cost"] == len(planted["all"]) and values.attrs["partial_cost"] == len(planted["some"])
+    some = values.set_index("respondent_id").loc[list(planted["some"]), "cost_items"]
+    assert (some == [4 - len(items) for items in planted["some"].values()]).all()
+
+
+# --------------------------------------------------------------------------- waves in time order
+
+
+def waves_survey(labels) -> pd.DataFrame:
+    """Two respondents per wave; importance of ``d`` rises by one point per wave in time order."""
+    rows = [(f"{label}-{i}", label, "d", step + i, 3 + i) for step, label in enumerate(labels) for i in (0, 1)]
+    return pd.DataFrame(rows, columns=["respondent_id", "wave", "dimension", "importance", "performance"])
+
+
+def test_text_waves_are_ordered_by_time_not_by_appearance_or_spelling():
+    change = dimensions.value_change(waves_survey(["2023-spring", "2023-autumn", "2024-autumn"]).iloc[[4, 5, 0, 1, 2, 3]])
+    assert (change.loc[0, "from"], change.loc[0, "to"]) == ("2023-spring", "2024-autumn")
+    assert change.loc[0, "importance_change"] == 2
+    assert change.attrs["waves"] == ["2023-spring", "2023-autumn", "2024-autumn"]
+    assert change.attrs["wave_basis"] == "time"
+
+
+@pytest.mark.parametrize("labels", [
+    ["2022冬", "2023年春季", "2023-summer", "Autumn 2023"],
+    ["2023-Q4", "2024-01", "2024-02-15", "2024年第二季度", "2024-H2", "2025"],
+    ["2023年5月", "2023/06", "2023.7", "2023年8月3日"],
+    ["Q1 2023", "2023 q2", "2023_Q3"],
+    ["2", "10", "11"],
+])  # fmt: skip
+def test_labels_custval_reads_as_times_or_numbers(labels):
+    shuffled = labels[1::2] + labels[::2]
+    assert dimensions.order_waves(shuffled) == labels
+
+
+def test_wave_periods_are_the_documented_spans():
+    span = dimensions.wave_period
+    assert span("2023-winter") == (pd.Timestamp("2023-12-01"), pd.Timestamp("2024-03-01"))
+    assert span("2023秋") == span("2023-fall") == (pd.Timestamp("2023-09-01"), pd.Timestamp("2023-12-01"))
+    assert span("2023年下半年") == (pd.Timestamp("2023-07-01"), pd.Timestamp("2024-01-01"))
+    assert span("2023-02-30") is None and span("2023-13") is None and span("wave one") is None
+
+
+@pytest.mark.parametrize("labels, named", [
+    (["2023", "2023-spring"], "'2023' / '2023-spring'"),        # a year contains the spring
+    (["2023-autumn", "2023秋"], "'2023-autumn' / '2023秋'"),     # one season, two spellings
+    (["2022冬", "2023-01"], "'2022冬' / '2023-01'"),             # winter runs into January
+    (["spring", "autumn"], "'autumn', 'spring'"),               # no year: no time order
+    (["1", "2023-spring"], "'1'"),                              # a wave number among times
+])  # fmt: skip
+def test_labels_without_an_unambiguous_time_order_are_an_error_asking_for_wave_order(labels, named):
+    with pytest.raises(cv.DataError, match="wave_order") as error:
+        dimensions.value_change(waves_survey(labels))
+    assert named in str(error.value)
+
+
+def test_wave_order_sets_the_order_and_must_list_every_wave():
+    survey = waves_survey(["第一次", "第二次", "第三次"])
+    change = dimensions.value_change(survey, order=["第一次", "第二次", "第三次"])
+    assert (change.loc[0, "from"], change.loc[0, "to"], change.attrs["wave_basis"]) == ("第一次", "第三次", "parameter")
+    numbers = waves_survey([1, 2])
+    assert dimensions.value_change(numbers, order=["2", "1"]).loc[0, "importance_change"] == -1  # overrides the numbers
+    with pytest.raises(cv.DataError, match="第三次"):
+        dimensions.value_change(survey, order=["第一次", "第二次"])
+    latest, label = dimensions.latest_wave(survey, order=["第三次", "第二次", "第一次"])
+    assert label == "第一次" and set(latest["wave"]) == {"第一次"}
+
+
+def test_wave_order_parameter_is_validated():
+    from custval.config import merge_parameters
+    from custval.errors import ConfigError
+
+    assert merge_parameters({"wave_order": ["2023-spring", 2]}, None)["wave_order"] == ["2023-spring", 2]
+    for bad in ("2023-spring", ["a", "a"], [["a"]]):
+        with pytest.raises(ConfigError, match="wave_order"):
+            merge_parameters({"wave_order": bad}, None)
+
+
+# --------------------------------------------------------------------------- firm versus customer
+
+
+def needs_survey(means: dict) -> pd.DataFrame:
+    """Two respondents per need whose importance averages to ``means[need]``."""
+    rows = [(r, need, mean + delta) for need, mean in means.items() for r, delta in (("r1", -0.5), ("r2", 0.5))]
+    return pd.DataFrame(rows, columns=["respondent_id", "dimension", "importance"])
+
+
+def firm_sheet(ranks: dict, ranker=None) -> pd.DataFrame:
+    frame = pd.DataFrame({"dimension": list(ranks), "rank": list(ranks.values())})
+    return frame if ranker is None else frame.assign(ranker=ranker)
+
+
+def test_firm_and_customer_rankings_side_by_side_with_spearman():
+    survey = needs_survey({"价格": 6.0, "等待": 6.5, "环境": 4.0, "倾听": 5.0, "礼貌": 3.0})
+    # customers: 等待 1, 价格 2, 倾听 3, 环境 4, 礼貌 5; the firm: 价格 1, 等待 2, 环境 3, 倾听 4, 礼貌 5
+    table = dimensions.firm_vs_customer(survey, firm_sheet({"价格": 1, "等待": 2, "环境": 3, "倾听": 4, "礼貌": 5}))
+    assert table["dimension"].tolist() == ["等待", "价格", "倾听", "环境", "礼貌"]
+    assert table["customer_rank"].tolist() == [1, 2, 3, 4, 5] and table["firm_rank"].tolist() == [2, 1, 4, 3, 5]
+    assert table["difference"].tolist() == [1, -1, 1, -1, 0]
+    assert table["view"].tolist() == ["firm_underrates", "firm_overrates", "firm_underrates", "firm_overrates", "agree"]
+    # Σd² = 4, n = 5: ρ = 1 − 6·4 / (5·(25 − 1)) = 0.8
+    assert table.attrs["spearman"] == pytest.approx(0.8) and table.attrs["respondents"] == 2
+    assert table.attrs["rankers"] == 1
+
+
+def test_largest_disagreements_and_ties():
+    survey = needs_survey({"a": 6.0, "b": 5.0, "c": 5.0, "d": 2.0})
+    table = dimensions.firm_vs_customer(survey, firm_sheet({"d": 1, "a": 2, "b": 3, "c": 4}))
+    assert table.set_index("dimension")["customer_rank"].to_dict() == {"a": 1, "b": 2.5, "c": 2.5, "d": 4}
+    top = dimensions.rank_disagreements(table, top=2)
+    assert top["dimension"].tolist() == ["d", "c"] and top["difference"].tolist() == [-3, 1.5]
+    assert "b" not in dimensions.rank_disagreements(table)["dimension"].tolist()  # half a place: a tie, agree
+    # ranks a = (1, 2), b = (2, 2.5), c = (2, 2.5), d = (4, 1): Pearson of the ranks by hand
+    firm, customer = np.array([2, 3, 4, 1.0]), np.array([1, 2.5, 2.5, 4])
+    expected = np.corrcoef(firm, customer)[0, 1]
+    assert table.attrs["spearman"] == pytest.approx(expected)
+
+
+def test_several_rankers_are_averaged():
+    survey = needs_survey({"a": 6.0, "b": 5.0, "c": 4.0})
+    sheet = pd.concat([firm_sheet({"a": 1, "b": 2, "c": 3}, "张"), firm_sheet({"a": 3, "b": 1, "c": 2}, "李")])
+    table = dimensions.firm_vs_customer(survey, sheet).set_index("dimension")
+    assert table["firm_rank"].to_dict() == {"a": 2.0, "b": 1.0, "c": 3.0}  # mean ranks 2, 1.5, 2.5
+    assert table.attrs["rankers"] == 2
+
+
+@pytest.mark.parametrize("sheet, message", [
+    (firm_sheet({"a": 1, "b": 2, "c": 3, "d": 4}), "'d'"),          # not a need of the survey
+    (firm_sheet({"a": 1, "b": 2}), "'c'"),                          # a need left unranked
+    (pd.concat([firm_sheet({"a": 1, "b": 2, "c": 3}), firm_sheet({"a": 2})]), "'a'"),  # ranked twice
+    (firm_sheet({"a": 1, "b": None, "c": 3}), "'b'"),                # no rank
+    (pd.DataFrame({"need": ["a"], "rank": [1]}), "dimension"),      # column not mapped
+])  # fmt: skip
+def test_a_firm_sheet_that_does_not_match_the_survey_is_an_error(sheet, message):
+    with pytest.raises(cv.DataError, match=message):
+        dimensions.firm_vs_customer(needs_survey({"a": 6.0, "b": 5.0, "c": 4.0}), sheet)
+
+
+def test_the_sample_firm_ranking_shows_the_planted_disagreements(sample_survey):
+    ds, service = sample_survey
+    truth = sample.generate().truth["firm_ranking"]
+    latest, wave = dimensions.latest_wave(service)
+    table = dimensions.firm_vs_customer(latest, ds.firm_ranking)
+    assert wave == "2" and len(table) == 26
+    assert set(dimensions.rank_disagreements(table, top=4)["dimension"]) == set(truth["disagreements"])
+    assert 0 < table.attrs["spearman"] < 0.8

@@ -319,6 +319,13 @@ def test_kano_range_and_factor_kinds(tmp_path):
     assert list(result.rejected[["line", "reason"]].itertuples(index=False, name=None)) == [(6, "bad_value")]
 
 
+def test_firm_ranking_headers_and_ranks(tmp_path):
+    path = write(tmp_path, "需求,企业排序,排序人\n合理的价格,1,张经理\n倾听,0,张经理\n方便,,张经理\n放心,2.5,\n", name="firm.csv")
+    result = io.read_table("firm_ranking", path)
+    assert result.data["dimension"].tolist() == ["合理的价格", "放心"] and result.data["rank"].tolist() == [1, 2.5]
+    assert list(result.rejected[["line", "reason"]].itertuples(index=False, name=None)) == [(3, "out_of_range"), (4, "missing_value")]
+
+
 def test_wide_survey_becomes_long(tmp_path):
     path = write(
         tmp_path,

@@ -100,6 +100,7 @@ EXPECTED_COLUMNS = {
     "survey": ["respondent_id", "customer_id", "wave", "brand", "dimension", "importance", "performance",
                "expectation", "overall_satisfaction", "switch_intent"],
     "kano": ["respondent_id", "feature", "functional", "dysfunctional"],
+    "firm_ranking": ["dimension", "rank"],
     "market": ["period", "region", "product_category", "market_sales", "competitor", "competitor_sales"],
     "positioning": ["respondent_id", "brand", "attribute", "rating"],
     "factors": ["factor", "framework", "kind", "weight", "rating", "impact", "probability", "direction",
@@ -452,6 +453,25 @@ def test_survey_importance_changes_between_waves(default_sample):
     assert set(change.index[-2:]) == set(truth["rising"])
     brands = survey.groupby("respondent_id")["brand"].first().value_counts(normalize=True)
     assert brands["本公司"] == pytest.approx(0.6, abs=0.06)
+
+
+def test_some_respondents_skip_the_importance_of_cost_items(default_sample):
+    survey = default_sample.tables["survey"]
+    skipped = default_sample.truth["survey"]["skipped_cost_importance"]
+    blank = survey[survey["importance"].isna()]
+    assert set(blank["dimension"]) <= {zh for zh, kind in sample.VALUE_ITEM_KIND.items() if kind == "cost"}
+    per_respondent = blank.groupby("respondent_id")["dimension"].apply(sorted).to_dict()
+    assert per_respondent == {**{r: sorted(["货币成本", "时间成本", "体力成本", "精神成本"]) for r in skipped["all"]},
+                              **{r: sorted(items) for r, items in skipped["some"].items()}}  # fmt: skip
+    assert all(1 <= len(items) <= 3 for items in skipped["some"].values())
+    assert survey["performance"].notna().all()
+
+
+def test_the_firm_ranks_every_need_once(default_sample):
+    firm = default_sample.tables["firm_ranking"]
+    assert sorted(firm["dimension"]) == sorted(zh for zh, _ in sample.SERVICE_NEEDS)
+    assert firm["rank"].tolist() == list(range(1, 27))
+    assert set(default_sample.truth["firm_ranking"]["disagreements"]) <= set(firm["dimension"])
 
 
 KANO_TABLE = {(1, 2): "A", (1, 3): "A", (1, 4): "A", (1, 5): "O", (1, 1): "Q", (5, 5): "Q"}
