@@ -9,8 +9,9 @@ smaller than the data (out of core) and on Spark local mode (when PySpark and Ja
 the other transaction scans (``market.sales_cube``, ``retention.cohort_retention``,
 ``grading.current_value``) at 10 M under the same memory limit;
 BG/NBD + Gamma-Gamma fits at 100 k and 1.65 M customers, grading 1 M customers, the whole value
-chain (current value, summary, fits, five years of future value, grades) at 1 M transactions, and
-the whole report on ``data/sample/``.
+chain (current value, summary, fits, five years of future value, grades) at 1 M transactions,
+notebook 02's clustering (``segment.features`` + ``segment.cluster``, k chosen from 2–8) at 1.65 M
+customers, and the whole report on ``data/sample/``.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ CASES = {
     "fit_1650k": ("BG/NBD + Gamma-Gamma fit", "customers", "numpy/scipy", 0.5, None),
     "grade_1m": ("A–F grading", "customers", "pandas", None, None),
     "value_chain_1m": ("value chain (ValueChain.fit)", "transactions", "DuckDB + numpy", None, None),
+    "cluster_1650k": ("features + k-means (02)", "customers", "scikit-learn", None, 4.0),
     "report_sample": ("custval report (6 notebooks)", "transactions", "DuckDB", 60.0, None),
 }
+# Targets stated as a ratio to another row of the same run (DESIGN.md: every notebook ≤ 10× the time
+# of summarize on the same lines): case → (reference case, ratio).
+RATIO_TARGETS = {"cluster_1650k": ("summarize_10m", 10.0)}
 
 
 def worker(case: str) -> dict:
@@ -84,6 +89,15 @@ def worker(case: str) -> dict:
         grading.grade_table(graded)
         seconds = time.perf_counter() - start
         rows = customers = len(values)
+    elif case == "cluster_1650k":
+        from custval import segment
+
+        summary = _summary()
+        people = pd.read_parquet(dataset(CUSTOMERS).with_name("customers.parquet"), columns=["customer_id", "customer_type"])
+        start = time.perf_counter()
+        found = segment.cluster(segment.features(summary, people))
+        seconds = time.perf_counter() - start
+        rows = customers = len(found.labels)
     elif case == "value_chain_1m":
         from custval import grading
 
@@ -102,6 +116,14 @@ def worker(case: str) -> dict:
         rows, customers = len(tx), tx["customer_id"].nunique()
     jvm = [_jvm_pid(engine)] if case.endswith("spark") else []
     return {"seconds": seconds, "peak_gb": peak_gb(*jvm), "rows": rows, "customers": customers}
+
+
+def _ratio_verdict(seconds: float, reference: str, ratio: float, medians: dict) -> str:
+    """PASS/FAIL against ``ratio`` × the reference row's median of this run, or why it is not judged."""
+    if reference not in medians:
+        return f"{ratio:g}× {reference}: not judged (run that row too)"
+    bound = ratio * medians[reference]
+    return f"{'PASS' if seconds <= bound else 'FAIL'} ≤ {ratio:g}× {reference} ({bound:.1f} s)"
 
 
 def pq_rows(path) -> int:
@@ -183,6 +205,7 @@ def main(argv=None) -> int:
     print(header)
     print("-" * len(header))
     failed = 0
+    medians = {}
     only = args.only.split(",") if args.only else list(CASES)
     unknown = sorted(set(only) - set(CASES))
     if unknown:
@@ -194,12 +217,14 @@ def main(argv=None) -> int:
             print(f"{what:<30}{'':>12}{'':>11}  {engine:<28}{'skipped: no PySpark or Java (pip install .[spark])':>31}")
             continue
         results = timed(case, args.runs)
-        seconds = statistics.median(r["seconds"] for r in results)
+        seconds = medians[case] = statistics.median(r["seconds"] for r in results)
         peak = max(r["peak_gb"] for r in results)
         rows, customers = results[0]["rows"], results[0]["customers"]
         verdicts = []
         if target_s is not None:
             verdicts.append(f"{'PASS' if seconds <= target_s else 'FAIL'} ≤ {target_s:g} s")
+        if case in RATIO_TARGETS:
+            verdicts.append(_ratio_verdict(seconds, *RATIO_TARGETS[case], medians))
         if target_gb is not None:
             verdicts.append(f"{'PASS' if peak <= target_gb else 'FAIL'} ≤ {target_gb:g} GB")
         failed += sum(v.startswith("FAIL") for v in verdicts)

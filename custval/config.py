@@ -36,8 +36,12 @@ DEFAULT_PARAMETERS: dict = {
     "rfm_rules": "",  # RFM 分群规则 cn-8/rfm-0.3/rf-grid/custom,空:中文报告用 cn-8,英文用 rfm-0.3 / rule set
     "rfm_bins": 5,  # RFM 评分档数 / number of score bins
     "rfm_center": "mean",  # 八类模型的比较基准 mean/median / centre for the eight-class model
-    "custom_segments": [],  # 自定义分群规则 [{name, R: [lo, hi], F: …, M: …}] / user rules for rfm_rules: custom
+    "custom_segments": [],  # 自定义分群规则 [{name, R: [lo, hi], F: …, M: …, P: …}] / user rules for rfm_rules: custom
+    "rfm_frequency_per": "",  # F 的口径:空为购买次数,year 为每年购买次数 / F: "" purchases, year: purchases per year
+    "rfm_method": "rfm",  # 评分分档方法 rfm/quantile/rank / how scores are binned
+    "slow_payer_bands": ["moderate", "severe"],  # 算作慢付款的超期档 / days-beyond-terms bands that mark a slow payer
     "clusters": 0,  # k-means 的簇数,0 表示按轮廓系数选择 / number of clusters; 0: chosen by silhouette
+    "cluster_max_rows": 50_000,  # k-means 最多用多少位客户拟合(随机抽样)/ customers k-means is fitted on at most (seeded sample)
     # 03_value_dimensions
     "target": "overall_satisfaction",  # 导出重要性的目标 overall_satisfaction/switch_intent / outcome explained
     "importance_method": "auto",  # 导出重要性方法 auto/shapley/johnson/forest / derived importance method
@@ -173,7 +177,12 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
         "rfm_rules": (merged["rfm_rules"] in ("", "cn-8", "rfm-0.3", "rf-grid", "custom"), "cn-8 / rfm-0.3 / rf-grid / custom"),
         "rfm_bins": (_is_int(merged["rfm_bins"]) and 2 <= merged["rfm_bins"] <= 9, "an integer from 2 to 9"),
         "rfm_center": (merged["rfm_center"] in ("mean", "median"), "mean / median"),
-        "custom_segments": (_is_rules(merged["custom_segments"]), "a list of {name: …, R: [lo, hi], F: [lo, hi], M: [lo, hi]}"),
+        "custom_segments": (_is_rules(merged["custom_segments"]), "a list of {name: …, R: [lo, hi], F: [lo, hi], M: [lo, hi], P: [lo, hi]}"),
+        "rfm_frequency_per": (merged["rfm_frequency_per"] in (None, "", "year"), '"" (purchases) / year (purchases per year)'),
+        "rfm_method": (merged["rfm_method"] in ("rfm", "quantile", "rank"), "rfm / quantile / rank"),
+        "slow_payer_bands": (isinstance(merged["slow_payer_bands"], list) and all(b in ("on_time", "slight", "moderate", "severe") for b in merged["slow_payer_bands"]),
+                             "a list of on_time / slight / moderate / severe, e.g. [moderate, severe]; [] marks nobody"),
+        "cluster_max_rows": (_is_int(merged["cluster_max_rows"]) and merged["cluster_max_rows"] >= 100, "an integer ≥ 100, e.g. 50000"),
         "clusters": (_is_int(merged["clusters"]) and (merged["clusters"] == 0 or merged["clusters"] >= 2), "0 (choose) or an integer ≥ 2"),
         "target": (merged["target"] in ("overall_satisfaction", "switch_intent"), "overall_satisfaction / switch_intent"),
         "importance_method": (merged["importance_method"] in ("auto", "shapley", "johnson", "forest"), "auto / shapley / johnson / forest"),

@@ -73,84 +73,194 @@ def profile_table(table: pd.DataFrame, by: str) -> pd.DataFrame:
     return out
 
 
-# --------------------------------------------------------------------------- RFM
+# --------------------------------------------------------------------------- settlement cycle
+
+# Days beyond terms (amount-weighted paid − due) by band, upper bounds inclusive: METHODS §6.3.
+PAYMENT_BANDS = (("on_time", 0.0), ("slight", 15.0), ("moderate", 45.0), ("severe", np.inf))
+SLOW_BANDS = ("moderate", "severe")
 
 
 def settlement(tx: pd.DataFrame) -> pd.DataFrame:
-    """Amount-weighted days to pay (paid − invoice) and days beyond terms (paid − due) per customer.
+    """Per customer: amount-weighted days to pay (paid − invoice), days beyond terms (paid − due)
+    and their band (METHODS §6.3: on_time ≤ 0, slight 1–15, moderate 16–45, severe > 45 days).
 
-    Lines without an invoice or paid date, and returns, are left out; customers with no such line
-    are absent from the result.
+    Lines without an invoice or paid date (open invoices), and returns, are left out; customers
+    with no such line are absent from the result. Days beyond terms and the band need
+    ``due_date`` and are weighted over the lines that have one.
     """
     needed = {"invoice_date", "paid_date"}
     if not needed <= set(tx.columns):
         raise ValueError("settlement needs invoice_date and paid_date columns")
     lines = tx[(tx["amount"] > 0) & tx["invoice_date"].notna() & tx["paid_date"].notna()]
     weight = lines["amount"]
-    days = (lines["paid_date"] - lines["invoice_date"]).dt.days
-    parts = {"weight": weight, "pay": days * weight}
+    parts = {"weight": weight, "pay": (lines["paid_date"] - lines["invoice_date"]).dt.days * weight}
     if "due_date" in lines.columns:
-        parts["late"] = (lines["paid_date"] - lines["due_date"]).dt.days * weight
-    sums = pd.DataFrame(parts).groupby(lines["customer_id"]).sum()
+        known = lines["due_date"].notna()
+        parts["due_weight"] = weight.where(known, 0.0)
+        parts["late"] = ((lines["paid_date"] - lines["due_date"]).dt.days * weight).where(known, 0.0)
+    sums = pd.DataFrame(parts).groupby(lines["customer_id"], sort=True).sum()
     out = pd.DataFrame({"days_to_pay": sums["pay"] / sums["weight"]})
     if "late" in sums:
-        out["days_beyond_terms"] = sums["late"] / sums["weight"]
+        out["days_beyond_terms"] = sums["late"] / sums["due_weight"].where(sums["due_weight"] > 0)
+        out["payment_band"] = payment_band(out["days_beyond_terms"])
     return out
 
 
-def rfm_scores(summary: pd.DataFrame, bins: int = 5, payment: pd.DataFrame | None = None) -> pd.DataFrame:
-    """R, F, M scores 1…``bins`` per customer (5 best), and P when ``payment`` is given.
+def payment_band(days_beyond_terms: pd.Series) -> pd.Series:
+    """on_time, slight, moderate or severe (METHODS §6.3 bands); missing days stay missing."""
+    edges = [-np.inf, *(upper for _, upper in PAYMENT_BANDS)]
+    bands = pd.cut(days_beyond_terms, edges, labels=[band for band, _ in PAYMENT_BANDS], right=True)
+    return bands.astype("string")
+
+
+def payment_behaviour(tx: pd.DataFrame) -> tuple[pd.DataFrame | None, str]:
+    """:func:`settlement` when the transactions allow it, and a note on what is missing.
+
+    The note is ``""`` (everything there), ``"no_due"`` (days to pay but no due dates, so no days
+    beyond terms), ``"no_columns"`` (no invoice or paid date column, e.g. CDNOW-like data) or
+    ``"no_lines"`` (the columns are there but no sale has both dates); the frame is None for the
+    last two.
+    """
+    if not {"invoice_date", "paid_date"} <= set(tx.columns):
+        return None, "no_columns"
+    payment = settlement(tx)
+    if payment.empty:
+        return None, "no_lines"
+    if "days_beyond_terms" not in payment or payment["days_beyond_terms"].isna().all():
+        return payment.drop(columns=["days_beyond_terms", "payment_band"], errors="ignore"), "no_due"
+    return payment, ""
+
+
+def slow_payers(scores: pd.DataFrame, bands=SLOW_BANDS) -> pd.Series:
+    """The slow-payer override, the same for every rule set: True (indexed by customer_id) for a
+    customer whose days-beyond-terms band is in ``bands`` (default moderate or severe, more than
+    15 days late) or, for a customer without due dates, whose P score is 1 (the slowest payers).
+
+    ``bands=()`` flags nobody; customers with no settlement data are never flagged.
+    """
+    table = scores.set_index("customer_id")
+    flag = pd.Series(False, index=table.index, name="slow_payer")
+    if not bands:
+        return flag
+    if "payment_band" in table:
+        band = table["payment_band"]
+        flag = flag | (band.isin(list(bands)) & band.notna())
+    else:
+        band = pd.Series(pd.NA, index=table.index)
+    if "P" in table:
+        flag = flag | (band.isna() & table["P"].eq(1).fillna(False))
+    return flag.astype(bool).rename("slow_payer")
+
+
+def payment_profile(scores: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    """Per segment: customers, customers with settlement data, their mean days to pay (and beyond
+    terms), customers per band and slow payers (column ``slow_payer`` of ``scores``)."""
+    table = scores.set_index("customer_id").assign(segment=segments)
+    grouped = table.groupby("segment", sort=True)
+    out = pd.DataFrame({"customers": grouped.size(), "with_payment": grouped["days_to_pay"].count(),
+                        "days_to_pay": grouped["days_to_pay"].mean()})  # fmt: skip
+    if "days_beyond_terms" in table:
+        out["days_beyond_terms"] = grouped["days_beyond_terms"].mean()
+        bands = pd.crosstab(table["segment"], table["payment_band"]).reindex(columns=[b for b, _ in PAYMENT_BANDS], fill_value=0)
+        out = out.join(bands).fillna({b: 0 for b in bands.columns})
+    if "slow_payer" in table:
+        out["slow_payers"] = grouped["slow_payer"].sum()
+    return out.rename_axis("segment").reset_index()
+
+
+def payment_counts(scores: pd.DataFrame, segments: pd.Series, by: str = "payment_band") -> pd.DataFrame:
+    """Customers per segment and ``by`` (``payment_band`` or ``P``) and their share of the segment's
+    customers with a ``by`` value; ``by`` is an ordered category (on time → severe, or P 1…bins) so
+    that charts stack it in order. Customers without a ``by`` value are left out."""
+    table = scores.set_index("customer_id").assign(segment=segments)
+    order = [b for b, _ in PAYMENT_BANDS] if by == "payment_band" else list(range(1, int(scores.attrs.get("bins", 5)) + 1))
+    known = table[table[by].notna()]
+    counts = known.groupby(["segment", known[by].astype(object)], sort=True).size().rename("customers").reset_index()
+    counts[by] = pd.Categorical(counts[by], categories=order, ordered=True)
+    counts["share"] = counts["customers"] / counts.groupby("segment")["customers"].transform("sum")
+    return counts
+
+
+# --------------------------------------------------------------------------- RFM
+
+SCORE_METHODS = ("rfm", "quantile", "rank")
+FREQUENCY_PER = (None, "year")
+
+
+def rfm_scores(summary: pd.DataFrame, bins: int = 5, payment: pd.DataFrame | None = None,
+               frequency_per: str | None = None, method: str = "rfm") -> pd.DataFrame:  # fmt: skip
+    """R, F, M scores 1…``bins`` per customer (``bins`` best), and P when ``payment`` is given.
 
     recency_days = days since the last purchase (``T − recency`` of a daily summary), scored in
-    reverse (most recent → highest). frequency = purchase occasions; ties are broken by rank in
-    customer-id order, the usual practice, so equal counts may get neighbouring scores. monetary
-    = revenue. P = amount-weighted days to pay from :func:`settlement`, reversed (fast payer →
-    highest). A measure with fewer distinct values than ``bins`` gets one score per distinct value
-    instead, and ties can merge quantile bins; ``.attrs["warnings"]`` lists each case as a dict
-    (score, column, reason ``few_values`` or ``ties``, bins used, bins asked) — degenerate data
-    never raises.
+    reverse (most recent → highest). frequency = purchase occasions, or with ``frequency_per=
+    "year"`` occasions per year (occasions / max(T, 30 days) × 365.25, as :func:`features`).
+    monetary = revenue. P = amount-weighted days to pay from :func:`settlement`, reversed (fast
+    payer → highest); its other columns (days beyond terms, band) are carried along.
+
+    ``method="rfm"`` (default) is R rfm's rule (METHODS §6.1): breaks at the interior quantiles
+    + 1, score i when lower_i ≤ x < upper_i, so equal values share a score and bins that ties
+    leave empty stay empty; the largest value always gets the top bin (R rfm can leave it in a
+    lower one). The "+ 1" suits counts and whole days; ``method="quantile"`` drops it (score i
+    when q_(i−1) < x ≤ q_i, the same quantiles), for rates such as purchases per year.
+    ``method="rank"`` is the common Python convention: quintiles of the rank, ties ranked in
+    customer-id order, so every bin is filled and equal values may get different scores.
+    ``.attrs["warnings"]`` lists each score with empty bins (score, column, empty, bins).
     """
     if bins < 2:
         raise ValueError(f"bins must be at least 2, got {bins}")
+    if method not in SCORE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(SCORE_METHODS)}, got {method!r}")
+    if frequency_per not in FREQUENCY_PER:
+        raise ValueError(f"frequency_per must be None (lifetime count) or 'year', got {frequency_per!r}")
     data = summary.set_index("customer_id").sort_index()
-    values = pd.DataFrame({
-        "recency_days": data["T"] - data["recency"],
-        "frequency": data["frequency"] + 1 - (data["only_returns"].astype(int) if "only_returns" in data else 0),
-        "monetary": data["revenue"],
-    })  # fmt: skip
+    occasions = data["frequency"] + 1 - (data["only_returns"].astype(int) if "only_returns" in data else 0)
+    if frequency_per == "year":
+        occasions = occasions / data["T"].clip(lower=RATE_FLOOR_DAYS) * 365.25
+    values = pd.DataFrame({"recency_days": data["T"] - data["recency"], "frequency": occasions, "monetary": data["revenue"]})
     if payment is not None:
-        values["days_to_pay"] = payment["days_to_pay"].reindex(values.index)
+        columns = [c for c in ("days_to_pay", "days_beyond_terms", "payment_band") if c in payment.columns]
+        values = values.join(payment[columns].reindex(values.index))
     warnings = []
     scores = pd.DataFrame(index=values.index)
-    specs = {"R": ("recency_days", True, False), "F": ("frequency", False, True), "M": ("monetary", False, False),
-             "P": ("days_to_pay", True, False)}  # fmt: skip
-    for score, (column, reverse, rank_ties) in specs.items():
+    specs = {"R": ("recency_days", True), "F": ("frequency", False), "M": ("monetary", False), "P": ("days_to_pay", True)}
+    for score, (column, reverse) in specs.items():
         if column in values:
-            scores[score], used, reason = _scores(values[column], bins, reverse, rank_ties)
-            if reason:
-                warnings.append({"score": score, "column": column, "reason": reason, "bins": used, "asked": bins})
+            scores[score] = _scores(values[column], bins, reverse, method)
+            empty = sorted(set(range(1, bins + 1)) - set(scores[score].dropna()))
+            if empty and values[column].notna().any():
+                warnings.append({"score": score, "column": column, "empty": empty, "bins": bins})
     out = values.join(scores).reset_index()
     out["rfm"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
-    out.attrs["warnings"] = warnings
+    out.attrs.update(warnings=warnings, bins=bins)
     return out
 
 
-def _scores(values: pd.Series, bins: int, reverse: bool, rank_ties: bool) -> tuple[pd.Series, int, str]:
-    """Quantile scores 1…bins (``Int64``, missing stays missing), the bins used and why fewer."""
+def _scores(values: pd.Series, bins: int, reverse: bool, method: str) -> pd.Series:
+    """Scores 1…bins (``Int64``; missing stays missing), reversed when ``reverse``."""
     present = values.dropna()
-    distinct = present.nunique()
-    reason = ""
-    if distinct < bins:
-        codes = present.rank(method="dense").astype(int)
-        count, reason = max(distinct, 1), "few_values"
+    if present.empty:
+        return pd.Series(pd.NA, index=values.index, dtype="Int64")
+    if method == "rank":
+        codes = pd.qcut(present.rank(method="first"), bins, labels=False, duplicates="drop") + 1
     else:
-        ranked = present.rank(method="first") if rank_ties else present
-        codes = pd.qcut(ranked, bins, labels=False, duplicates="drop") + 1
-        count = int(codes.max())
-        reason = "ties" if count < bins else ""
+        codes = pd.Series(_quantile_bins(present.to_numpy(dtype=float), bins, method == "rfm"), index=present.index)
     if reverse:
-        codes = count + 1 - codes
-    return codes.reindex(values.index).astype("Int64"), count, reason
+        codes = bins + 1 - codes
+    return codes.reindex(values.index).astype("Int64")
+
+
+def _quantile_bins(x: np.ndarray, bins: int, plus_one: bool) -> np.ndarray:
+    """Bins 1…bins at the interior quantiles (type 7): R rfm's [q + 1 …) bins when ``plus_one``,
+    else (… q] bins; the largest value always in the top bin."""
+    breaks = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1])
+    if plus_one:
+        codes = np.searchsorted(breaks + 1, x, side="right") + 1
+    else:
+        codes = np.searchsorted(breaks, x, side="left") + 1
+    top = x.max()
+    if x.min() < top:
+        codes[x == top] = bins
+    return codes
 
 
 # --------------------------------------------------------------------------- named segments
@@ -193,8 +303,10 @@ def rfm_segments(scores: pd.DataFrame, rules="rfm-0.3", center: str = "mean") ->
     ``"rf-grid"`` (the Python R·F grid, covers all 25 cells), ``"cn-8"`` (the Chinese eight-class
     model: each of recency, frequency and monetary value compared with its ``center``, mean or
     median; "recent" = fewer days since the last purchase than the center, "frequent" and "high
-    spend" = strictly above it), or a list of user rules ``{"name", "R": [lo, hi], "F": …, "M": …}``
-    (bounds inclusive, missing letters match anything), applied in order.
+    spend" = strictly above it), or a list of user rules ``{"name", "R": [lo, hi], "F": …, "M": …,
+    "P": …}`` (bounds inclusive, missing letters match anything, a rule with a P range matches no
+    customer without a P score), applied in order. Payment enters the three named rule sets
+    through :func:`slow_payers`, which flags customers without changing their segment.
     """
     table = scores.set_index("customer_id")
     if isinstance(rules, str) and rules == "cn-8":
@@ -203,48 +315,68 @@ def rfm_segments(scores: pd.DataFrame, rules="rfm-0.3", center: str = "mean") ->
         rf = table["R"].astype(str) + table["F"].astype(str)
         return rf.map(lambda cell: next((n for n, p in RF_GRID if re.fullmatch(p, cell)), OTHERS)).rename("segment")
     boxes = _rule_boxes(rules)
-    cells = zip(table["R"], table["F"], table["M"])
-    return pd.Series([_first_match(boxes, cell) for cell in cells], index=table.index, name="segment")
+    out = np.full(len(table), OTHERS, dtype=object)
+    open_ = np.ones(len(table), dtype=bool)
+    for name, bounds in boxes:
+        hit = open_.copy()
+        for letter, (lo, hi) in bounds.items():
+            values = table[letter] if letter in table else pd.Series(pd.NA, index=table.index)
+            hit &= values.between(lo, hi).fillna(False).to_numpy(dtype=bool)
+        out[hit] = name
+        open_ &= ~hit
+    return pd.Series(out, index=table.index, name="segment")
+
+
+def uses_payment(rules) -> bool:
+    """Whether a list of user rules has a P range (then cells are R-F-M-P)."""
+    return not isinstance(rules, str) and any("P" in rule for rule in rules)
+
+
+def cells(scores: pd.DataFrame, rules) -> pd.Series:
+    """Each customer's score cell as :func:`uncovered_cells` writes it ("RFM", or "RFMP" for user
+    rules with a P range; a missing P is written "-"), indexed by customer_id."""
+    table = scores.set_index("customer_id")
+    cell = table["R"].astype(str) + table["F"].astype(str) + table["M"].astype(str)
+    if uses_payment(rules):
+        cell = cell + (table["P"].astype("string").fillna("-") if "P" in table else "-")
+    return cell.rename("cell")
 
 
 def uncovered_cells(rules="rfm-0.3", bins: int = 5) -> list[str]:
-    """The R-F-M cells (as ``"RFM"`` strings) that no rule of the set covers."""
+    """The score cells (``"RFM"``, or ``"RFMP"`` for user rules with a P range, P "-" when a
+    customer has none) that no rule of the set covers."""
     if rules == "cn-8":
         return []
     if rules == "rf-grid":
         return [f"{r}{f}" for r in range(1, bins + 1) for f in range(1, bins + 1)
                 if not any(re.fullmatch(p, f"{r}{f}") for _, p in RF_GRID)]  # fmt: skip
-    boxes = _rule_boxes(rules)
-    grid = [(r, f, m) for r in range(1, bins + 1) for f in range(1, bins + 1) for m in range(1, bins + 1)]
-    return [f"{r}{f}{m}" for r, f, m in grid if _first_match(boxes, (r, f, m)) == OTHERS]
+    letters = "RFMP" if uses_payment(rules) else "RFM"
+    levels = [list(range(1, bins + 1))] * 3 + ([[*range(1, bins + 1), None]] if letters == "RFMP" else [])
+    grid = pd.MultiIndex.from_product(levels, names=list(letters)).to_frame(index=False).astype("Int64")
+    grid.insert(0, "customer_id", range(len(grid)))
+    named = rfm_segments(grid, rules)
+    keys = cells(grid, rules)
+    return keys[named.eq(OTHERS)].tolist()
 
 
 def _rule_boxes(rules) -> list:
+    """(name, {letter: (lo, hi)}) per rule, in order; letters a rule leaves out match anything."""
     if isinstance(rules, str):
         if rules != "rfm-0.3":
             raise ValueError(f"rules must be one of {', '.join(RULE_SETS)} or a list of rules, got {rules!r}")
-        return list(RFM_03)
+        return [(name, {"R": r, "F": f, "M": m}) for name, r, f, m in RFM_03]
     boxes = []
     for rule in rules:
         if "name" not in rule:
             raise DataError(f"segment rule without a name: {rule}")
-        unknown = set(rule) - {"name", "R", "F", "M"}
+        unknown = set(rule) - {"name", "R", "F", "M", "P"}
         if unknown:
-            raise DataError(f"segment rule {rule['name']!r} has unknown keys {sorted(unknown)}; use name, R, F, M")
-        bounds = [tuple(rule.get(letter, (1, 99))) for letter in "RFM"]
-        if any(len(b) != 2 or b[0] > b[1] for b in bounds):
-            raise DataError(f"segment rule {rule['name']!r}: each of R, F, M must be [low, high] with low ≤ high")
-        boxes.append((str(rule["name"]), *bounds))
+            raise DataError(f"segment rule {rule['name']!r} has unknown keys {sorted(unknown)}; use name, R, F, M, P")
+        bounds = {letter: tuple(rule[letter]) for letter in "RFMP" if letter in rule}
+        if any(len(b) != 2 or b[0] > b[1] for b in bounds.values()):
+            raise DataError(f"segment rule {rule['name']!r}: each of R, F, M, P must be [low, high] with low ≤ high")
+        boxes.append((str(rule["name"]), bounds))
     return boxes
-
-
-def _first_match(boxes, cell) -> str:
-    if any(pd.isna(v) for v in cell):
-        return OTHERS
-    for name, *bounds in boxes:
-        if all(lo <= v <= hi for v, (lo, hi) in zip(cell, bounds)):
-            return name
-    return OTHERS
 
 
 def _cn8(table: pd.DataFrame, center: str) -> pd.Series:
@@ -259,8 +391,9 @@ def _cn8(table: pd.DataFrame, center: str) -> pd.Series:
 
 
 def rf_grid(scores: pd.DataFrame) -> pd.DataFrame:
-    """Customers and mean monetary value per (R, F) cell, every cell of the grid listed."""
-    bins = int(max(scores["R"].max(), scores["F"].max()))
+    """Customers and mean monetary value per (R, F) cell, every cell of the grid listed (empty
+    cells too, with 0 customers)."""
+    bins = int(scores.attrs.get("bins") or max(scores["R"].max(), scores["F"].max()))
     cells = pd.MultiIndex.from_product([range(1, bins + 1), range(1, bins + 1)], names=["R", "F"])
     grouped = scores.groupby(["R", "F"]).agg(customers=("customer_id", "size"), monetary=("monetary", "mean"))
     grid = grouped.reindex(cells)
@@ -272,13 +405,15 @@ def keep_lists(table: pd.DataFrame, segments: pd.Series, keep, by: str = "region
     """The customers of the ``keep`` segments, one list per value of ``by``, by revenue (largest first).
 
     Customers without a ``by`` value are listed under an empty name; the lists together hold every
-    kept customer exactly once.
+    kept customer exactly once. Settlement columns of ``table`` (P, days to pay, days beyond terms,
+    band, slow_payer) are listed too, so a branch sees who pays late.
     """
     kept = table.assign(segment=table["customer_id"].map(segments))
     kept = kept[kept["segment"].isin(list(keep))]
     key = kept[by].astype("string").fillna("") if by in kept.columns else pd.Series("", index=kept.index)
     columns = [c for c in ("customer_id", "name", "segment", "revenue", "profit", "n_orders", "last_purchase",
-                           "owner_id", "city", "customer_type") if c in kept.columns]  # fmt: skip
+                           "owner_id", "city", "customer_type", "P", "days_to_pay", "days_beyond_terms", "payment_band",
+                           "slow_payer") if c in kept.columns]  # fmt: skip
     lists = {}
     for value, group in kept.groupby(key, sort=True):
         lists[str(value)] = group.sort_values(["revenue", "customer_id"], ascending=[False, True])[columns].reset_index(drop=True)
@@ -307,25 +442,41 @@ def features(summary: pd.DataFrame, customers: pd.DataFrame | None = None) -> pd
 
 @dataclass
 class Clusters:
-    """The result of :func:`cluster`: labels, centres in original units, silhouette per k."""
+    """The result of :func:`cluster`: labels, centres in original units, silhouette per k, and the
+    number of customers k-means was fitted on (``sample_size``; all of them when it equals ``n``)."""
 
     k: int
     labels: pd.Series
     centres: pd.DataFrame
     silhouette: pd.Series
+    sample_size: int = 0
+    n: int = 0
+
+    @property
+    def sampled(self) -> bool:
+        return self.sample_size < self.n
 
 
-def cluster(data: pd.DataFrame, k: int | None = None, k_range=(2, 8), random_state: int = 0) -> Clusters:
+MAX_FIT_ROWS = 50_000  # k-means is fitted on a seeded sample of at most this many customers
+
+
+def cluster(data: pd.DataFrame, k: int | None = None, k_range=(2, 8), random_state: int = 0,
+            max_rows: int = MAX_FIT_ROWS) -> Clusters:  # fmt: skip
     """k-means on log-transformed skewed columns, standardised; k by silhouette when not given.
 
     Columns with more than two distinct non-negative values and skewness above 1 are log1p
-    transformed. Clusters are numbered 1… by descending mean of the first column, so the same
-    data always gives the same labels. The silhouette is computed on at most 5,000 rows (seeded).
+    transformed. With more than ``max_rows`` customers, each k is fitted on a seeded sample of
+    ``max_rows`` of them and every customer is then assigned to the nearest centre (``predict``),
+    so large data costs one pass over all rows, not ten fits per k. Clusters are numbered 1… by
+    descending mean of the first column, so the same data always gives the same labels. The
+    silhouette is computed on at most 5,000 of the fitted rows (seeded).
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
 
+    if max_rows < 2:
+        raise ValueError(f"max_rows must be at least 2, got {max_rows}")
     data = data.sort_index()
     if data.isna().any().any():
         raise DataError(f"cluster features have missing values in {', '.join(data.columns[data.isna().any()])}")
@@ -333,24 +484,28 @@ def cluster(data: pd.DataFrame, k: int | None = None, k_range=(2, 8), random_sta
     transformed = data.assign(**{c: np.log1p(data[c]) for c in skewed})
     scaler = StandardScaler().fit(transformed)
     x = scaler.transform(transformed)
-    candidates = [k] if k is not None else list(range(k_range[0], min(k_range[1], len(data) - 1) + 1))
-    if not candidates or candidates[0] < 2 or len(data) <= candidates[0]:
+    rows = np.sort(np.random.default_rng(random_state).choice(len(x), max_rows, replace=False)) if len(x) > max_rows else slice(None)
+    fitted = x[rows]
+    candidates = [k] if k is not None else list(range(k_range[0], min(k_range[1], len(fitted) - 1) + 1))
+    if not candidates or candidates[0] < 2 or len(fitted) <= candidates[0]:
         raise ValueError(f"need more customers than clusters (k={k or k_range}, customers={len(data)})")
     fits, scores = {}, {}
     for n in candidates:
-        fits[n] = KMeans(n_clusters=n, n_init=10, random_state=random_state).fit(x)
-        sample = min(len(data), 5000)
-        scores[n] = silhouette_score(x, fits[n].labels_, sample_size=sample, random_state=random_state)
+        fits[n] = KMeans(n_clusters=n, n_init=10, random_state=random_state).fit(fitted)
+        sample = min(len(fitted), 5000)
+        scores[n] = silhouette_score(fitted, fits[n].labels_, sample_size=sample, random_state=random_state)
     best = k if k is not None else max(scores, key=lambda n: (round(scores[n], 12), -n))
     fit = fits[best]
+    assigned = fit.predict(x) if len(fitted) < len(x) else fit.labels_
     centres = pd.DataFrame(scaler.inverse_transform(fit.cluster_centers_), columns=data.columns)
     centres[skewed] = np.expm1(centres[skewed])
     order = centres.iloc[:, 0].sort_values(ascending=False, kind="stable").index
     relabel = {old: new for new, old in enumerate(order, start=1)}
-    centres = centres.loc[order].set_axis(range(1, best + 1)).rename_axis("cluster").round(6)
-    centres["customers"] = pd.Series(fit.labels_).map(relabel).value_counts().sort_index()
-    labels = pd.Series(fit.labels_, index=data.index, name="cluster").map(relabel)
-    return Clusters(k=best, labels=labels, centres=centres, silhouette=pd.Series(scores, name="silhouette").rename_axis("k"))
+    centres = centres.loc[order].set_axis(range(1, best + 1)).rename_axis("cluster").round(6) + 0.0  # no -0.0
+    labels = pd.Series(assigned, index=data.index, name="cluster").map(relabel)
+    centres["customers"] = labels.value_counts().reindex(centres.index, fill_value=0)
+    return Clusters(k=best, labels=labels, centres=centres, silhouette=pd.Series(scores, name="silhouette").rename_axis("k"),
+                    sample_size=len(fitted), n=len(data))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- contact plan
@@ -364,6 +519,7 @@ LEVELS = pd.DataFrame(
      ("partnership", "account_manager", 4, 20, 12, 3.0)],
     columns=["level", "channel", "contacts_per_month", "minutes_per_contact", "visits_per_year", "hours_per_visit"],
 ).set_index("level")  # fmt: skip
+PAYMENT_CALL_MINUTES = 10  # a slow payer's monthly payment follow-up call (a custval default, like LEVELS)
 SEGMENT_LEVELS = {
     "champions": "partnership", "loyal_customers": "proactive", "potential_loyalist": "proactive",
     "cant_lose_them": "accountable", "at_risk": "accountable", "need_attention": "reactive",
@@ -376,21 +532,31 @@ SEGMENT_LEVELS = {
 
 
 def contact_plan(segments: pd.Series, enterprise: pd.Series | None = None, levels: pd.DataFrame = LEVELS,
-                 segment_levels: dict = SEGMENT_LEVELS) -> pd.DataFrame:  # fmt: skip
+                 segment_levels: dict = SEGMENT_LEVELS, slow_payers: pd.Series | None = None,
+                 payment_call_minutes: float = PAYMENT_CALL_MINUTES) -> pd.DataFrame:  # fmt: skip
     """Per segment: relationship level, channel, contacts and visits, and the hours per month they take.
 
     hours = customers × contacts per month × minutes / 60 + enterprise customers × visits per year
     / 12 × hours per visit. ``enterprise`` (bool per customer) limits visits to enterprises; without
-    it nobody is visited. Unknown segments get the ``basic`` level.
+    it nobody is visited. Unknown segments get the ``basic`` level. With ``slow_payers`` (bool per
+    customer, :func:`slow_payers`) each slow payer also gets one payment follow-up call a month of
+    ``payment_call_minutes``: columns ``slow_payers`` and ``payment_hours_per_month``, in the total.
     """
     frame = pd.DataFrame({"segment": segments})
     frame["enterprise"] = False if enterprise is None else enterprise.reindex(frame.index).fillna(False).astype(bool)
-    counts = frame.groupby("segment").agg(customers=("segment", "size"), enterprises=("enterprise", "sum"))
+    frame["slow"] = False if slow_payers is None else slow_payers.reindex(frame.index).fillna(False).astype(bool)
+    counts = frame.groupby("segment").agg(customers=("segment", "size"), enterprises=("enterprise", "sum"),
+                                          slow_payers=("slow", "sum"))  # fmt: skip
     counts["level"] = [segment_levels.get(s, "basic") for s in counts.index]
     plan = counts.join(levels, on="level")
     plan["contact_hours_per_month"] = plan["customers"] * plan["contacts_per_month"] * plan["minutes_per_contact"] / 60
     plan["visit_hours_per_month"] = plan["enterprises"] * plan["visits_per_year"] / 12 * plan["hours_per_visit"]
     plan["hours_per_month"] = plan["contact_hours_per_month"] + plan["visit_hours_per_month"]
+    if slow_payers is None:
+        plan = plan.drop(columns="slow_payers")
+    else:
+        plan.insert(len(plan.columns) - 1, "payment_hours_per_month", plan["slow_payers"] * payment_call_minutes / 60)
+        plan["hours_per_month"] += plan["payment_hours_per_month"]
     rank = {level: i for i, level in enumerate(levels.index)}
     plan = plan.assign(_rank=[rank[level] for level in plan["level"]])
     plan = plan.sort_values(["_rank", "customers"], ascending=[False, False], kind="stable").drop(columns="_rank")

@@ -22,40 +22,151 @@ def summary_frame(frequency, recency_days, revenue) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def test_rfm_scores_with_ties_and_reversed_recency():
+def test_rfm_scores_follow_the_r_rfm_breaks_and_equal_values_share_a_score():
     summary = summary_frame(frequency=[0, 0, 0, 0, 1, 1, 2, 3, 5, 9], recency_days=[10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
                             revenue=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10])  # fmt: skip
     scores = segment.rfm_scores(summary, bins=5).set_index("customer_id")
-    assert scores["R"].tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]  # most recent scores highest
-    assert scores["M"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-    # four customers with one purchase: ranked in id order, so they spread over scores 1 and 2
-    assert scores["F"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # recency quantiles 28, 46, 64, 82 → breaks 29, 47, 65, 83; reversed: most recent scores highest
+    assert scores["R"].tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    # revenue 1…10: quantiles 2.8, 4.6, 6.4, 8.2 → breaks 3.8, 5.6, 7.4, 9.2 (R rfm adds 1)
+    assert scores["M"].tolist() == [1, 1, 1, 2, 2, 3, 3, 4, 4, 5]
+    # occasions 1,1,1,1,2,2,3,4,6,10: quantiles 1, 1.6, 2.4, 4.4 → breaks 2, 2.6, 3.4, 5.4; the four 1s all score 1
     assert scores["frequency"].tolist() == [1, 1, 1, 1, 2, 2, 3, 4, 6, 10]
+    assert scores["F"].tolist() == [1, 1, 1, 1, 2, 2, 3, 4, 5, 5]
     assert scores.loc["c09", "rfm"] == "155" and scores.attrs["warnings"] == []
+    # the named alternatives: quantile bins without + 1, and the Python rank convention (ties in id order)
+    assert segment.rfm_scores(summary, method="quantile")["M"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert segment.rfm_scores(summary, method="rank")["F"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    with pytest.raises(ValueError, match="method"):
+        segment.rfm_scores(summary, method="ntile")
 
 
-def test_a_single_distinct_frequency_gives_one_score_and_a_warning():
-    summary = summary_frame(frequency=[0] * 6, recency_days=[1, 2, 3, 4, 5, 6], revenue=[5, 5, 5, 5, 5, 7])
-    scores = segment.rfm_scores(summary, bins=5)
-    assert (scores["F"] == 1).all() and set(scores["M"]) == {1, 2}
-    reasons = {w["score"]: w for w in scores.attrs["warnings"]}
-    assert reasons["F"]["reason"] == "few_values" and reasons["F"]["bins"] == 1 and reasons["F"]["asked"] == 5
-    assert reasons["M"]["bins"] == 2 and "R" not in reasons
+def test_four_distinct_frequencies_keep_the_1_to_5_scale_and_champions_are_reachable():
+    n = 100
+    summary = summary_frame(frequency=np.repeat([0, 1, 2, 3], n // 4), recency_days=np.arange(n, 0, -1) * 3,
+                            revenue=np.arange(1, n + 1) * 100.0)  # fmt: skip
+    scores = segment.rfm_scores(summary, bins=5).set_index("customer_id")
+    # quantiles of 1,2,3,4 (25 each): 1, 2, 3, 4 → breaks 2, 3, 4, 5: the 4s would sit in bin 4, the top bin empty;
+    # the largest value always takes the top bin, so bin 4 stays empty instead of F stopping at 4
+    assert scores["F"].value_counts().sort_index().to_dict() == {1: 25, 2: 25, 3: 25, 5: 25}
+    assert scores.attrs["warnings"] == [{"score": "F", "column": "frequency", "empty": [4], "bins": 5}]
+    best = scores.index[-1]  # most recent, most frequent, largest revenue
+    assert scores.loc[best, "rfm"] == "555"
+    assert segment.rfm_segments(scores.reset_index(), "rfm-0.3")[best] == "champions"
+    assert segment.rfm_segments(scores.reset_index(), "rf-grid")[best] == "champions"
 
 
-def test_payment_score_reverses_days_to_pay():
-    tx = pd.DataFrame({
-        "customer_id": ["a", "a", "b", "c"], "amount": [100.0, 300.0, 50.0, 80.0],
-        "invoice_date": pd.to_datetime(["2024-01-01"] * 4),
-        "due_date": pd.to_datetime(["2024-01-31"] * 4),
-        "paid_date": pd.to_datetime(["2024-01-11", "2024-02-10", "2024-01-01", "2024-03-01"]),
-    })  # fmt: skip
-    pay = segment.settlement(tx)
-    assert pay.loc["a", "days_to_pay"] == pytest.approx((100 * 10 + 300 * 40) / 400)
-    assert pay.loc["a", "days_beyond_terms"] == pytest.approx((100 * -20 + 300 * 10) / 400)
-    summary = summary_frame([1, 1, 1], [1, 2, 3], [1, 2, 3]).assign(customer_id=["a", "b", "c"])
-    scores = segment.rfm_scores(summary, bins=3, payment=pay).set_index("customer_id")
-    assert scores["P"].tolist() == [2, 3, 1]  # b pays on the day: best
+def test_many_zero_revenues_leave_bin_2_empty_and_keep_the_top_score():
+    n = 100
+    revenue = np.r_[np.zeros(45), np.arange(1, 56) * 100.0]
+    summary = summary_frame(frequency=np.arange(n) % 10, recency_days=np.arange(n, 0, -1), revenue=revenue)
+    scores = segment.rfm_scores(summary, bins=5).set_index("customer_id")
+    # quantiles 0, 0, 1540, 3520 → breaks 1, 1, 1541, 3521: zeros score 1, bin 2 is empty, nothing is renumbered
+    assert scores["M"].value_counts().sort_index().to_dict() == {1: 45, 3: 15, 4: 20, 5: 20}
+    assert scores.loc[scores["monetary"] == 0, "M"].eq(1).all() and scores["M"].iloc[-1] == 5
+    assert {"score": "M", "column": "monetary", "empty": [2], "bins": 5} in scores.attrs["warnings"]
+    top = scores[(scores["R"] == 5) & (scores["F"] == 5) & (scores["M"] == 5)]
+    assert len(top) > 0 and segment.rfm_segments(top.reset_index(), "rfm-0.3").eq("champions").all()
+    one_value = segment.rfm_scores(summary_frame([0] * 4, [1, 2, 3, 4], [5, 5, 5, 5]), bins=5)
+    notes = {w["score"]: w["empty"] for w in one_value.attrs["warnings"]}
+    assert one_value["F"].eq(1).all() and notes["F"] == [2, 3, 4, 5]
+    assert one_value["M"].eq(1).all() and one_value["R"].tolist() == [5, 5, 4, 1]  # breaks 2.6, 3.2, 3.8, 4.4
+
+
+def test_payment_profile_and_chart_counts_per_segment():
+    pay, _ = segment.payment_behaviour(invoices())
+    summary = summary_frame([1] * 6, [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]).assign(customer_id=list("abcdeg"))
+    scores = segment.rfm_scores(summary, bins=5, payment=pay)
+    scores["slow_payer"] = scores["customer_id"].map(segment.slow_payers(scores))
+    segments = pd.Series(["x", "x", "y", "y", "y", "y"], index=list("abcdeg"))
+    profile = segment.payment_profile(scores, segments).set_index("segment")
+    assert profile.loc["x", ["customers", "with_payment", "on_time", "slight", "slow_payers"]].tolist() == [2, 2, 1, 1, 0]
+    assert profile.loc["y", ["customers", "with_payment", "moderate", "severe", "slow_payers"]].tolist() == [4, 3, 1, 1, 2]
+    assert profile.loc["y", "days_to_pay"] == pytest.approx((60 + 91 + 20) / 3)
+    counts = segment.payment_counts(scores, segments)
+    assert list(counts["payment_band"].cat.categories) == ["on_time", "slight", "moderate", "severe"]
+    assert counts["customers"].sum() == 4  # e (no due date) and g (no payments) have no band
+    assert counts.groupby("segment")["share"].sum().tolist() == pytest.approx([1.0, 1.0]) and counts["share"].eq(0.5).all()
+
+
+def test_frequency_per_year_divides_by_the_time_observed():
+    summary = summary_frame(frequency=[3, 0, 1], recency_days=[1, 2, 3], revenue=[1, 2, 3]).assign(T=[730.5, 10.0, 365.25])
+    scores = segment.rfm_scores(summary, bins=3, frequency_per="year")
+    # 4 occasions in two years; 1 in 10 days counts as 1 in 30 days; 2 in a year
+    assert scores["frequency"].tolist() == pytest.approx([2.0, 365.25 / 30, 2.0])
+    assert segment.rfm_scores(summary, bins=3)["frequency"].tolist() == [4, 1, 2]
+    with pytest.raises(ValueError, match="frequency_per"):
+        segment.rfm_scores(summary, frequency_per="month")
+
+
+def invoices() -> pd.DataFrame:
+    """Hand-made invoices: terms 30 days except where no due date is given."""
+    rows = [  # customer, amount, invoice, due, paid
+        ("a", 100.0, "2024-01-01", "2024-01-31", "2024-01-11"),  # 10 days to pay, 20 days early
+        ("a", 300.0, "2024-01-01", "2024-01-31", "2024-02-10"),  # 40 days, 10 days late
+        ("a", -50.0, "2024-01-05", "2024-01-05", "2024-01-05"),  # a return: left out
+        ("b", 50.0, "2024-01-01", "2024-01-31", "2024-01-01"),  # paid on the day, 30 days early
+        ("b", 50.0, "2024-01-01", None, "2024-01-11"),  # 10 days, no due date: not in days beyond terms
+        ("c", 80.0, "2024-01-01", "2024-01-31", "2024-03-01"),  # 60 days, 30 late
+        ("d", 200.0, "2024-01-01", "2024-01-31", "2024-04-01"),  # 91 days, 61 late
+        ("e", 70.0, "2024-01-01", None, "2024-01-21"),  # 20 days, no due date
+        ("f", 90.0, "2024-01-01", "2024-01-31", None),  # open invoice: left out
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_id", "amount", "invoice_date", "due_date", "paid_date"])
+    return frame.assign(**{c: pd.to_datetime(frame[c]) for c in ("invoice_date", "due_date", "paid_date")})
+
+
+def test_settlement_days_to_pay_days_beyond_terms_and_bands_by_hand():
+    pay = segment.settlement(invoices())
+    assert pay.index.tolist() == ["a", "b", "c", "d", "e"]  # f has only an open invoice
+    assert pay["days_to_pay"].tolist() == pytest.approx([(100 * 10 + 300 * 40) / 400, (50 * 0 + 50 * 10) / 100, 60, 91, 20])
+    # b's days beyond terms weigh only the line with a due date
+    assert pay["days_beyond_terms"].iloc[:4].tolist() == pytest.approx([(100 * -20 + 300 * 10) / 400, -30, 30, 61])
+    assert pd.isna(pay.loc["e", "days_beyond_terms"])
+    assert pay["payment_band"].iloc[:4].tolist() == ["slight", "on_time", "moderate", "severe"] and pd.isna(pay.loc["e", "payment_band"])
+    bands = segment.payment_band(pd.Series([-3.0, 0.0, 0.5, 15.0, 15.5, 45.0, 45.5]))
+    assert bands.tolist() == ["on_time", "on_time", "slight", "slight", "moderate", "moderate", "severe"]
+
+
+def test_payment_score_and_slow_payers_by_hand():
+    pay, note = segment.payment_behaviour(invoices())
+    assert note == ""
+    summary = summary_frame([1] * 6, [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]).assign(customer_id=list("abcdeg"))
+    scores = segment.rfm_scores(summary, bins=5, payment=pay).set_index("customer_id")
+    # days to pay a 32.5, b 5, c 60, d 91, e 20: quantiles 17, 27.5, 43.5, 66.2 → breaks 18, 28.5, 44.5, 67.2, reversed
+    assert scores["P"].tolist()[:5] == [3, 5, 2, 1, 4] and pd.isna(scores.loc["g", "P"])
+    assert scores.loc["a", "payment_band"] == "slight" and scores.loc["d", "days_beyond_terms"] == pytest.approx(61)
+    slow = segment.slow_payers(scores.reset_index())
+    assert slow[slow].index.tolist() == ["c", "d"]  # moderate and severe; e has no due date and P 4; g no payments
+    assert segment.slow_payers(scores.reset_index(), bands=("slight", "moderate", "severe"))[lambda s: s].index.tolist() == ["a", "c", "d"]
+    assert not segment.slow_payers(scores.reset_index(), bands=()).any()
+    # without due dates the slow payers are the P = 1 customers
+    pay, note = segment.payment_behaviour(invoices().drop(columns="due_date"))
+    assert note == "no_due" and list(pay.columns) == ["days_to_pay"]
+    no_due = segment.rfm_scores(summary, bins=5, payment=pay)
+    assert segment.slow_payers(no_due)[lambda s: s].index.tolist() == ["d"]
+
+
+def test_settlement_cycle_is_skipped_with_a_reason_on_cdnow_like_data():
+    cdnow = pd.DataFrame({"customer_id": ["1", "2"], "order_date": pd.to_datetime(["1997-01-01", "1997-01-02"]), "amount": [10.0, 20.0]})
+    assert segment.payment_behaviour(cdnow) == (None, "no_columns")
+    empty = invoices().assign(paid_date=pd.NaT)
+    assert segment.payment_behaviour(empty) == (None, "no_lines")
+    scores = segment.rfm_scores(summary_frame([0, 1], [1, 2], [1, 2]), bins=2)
+    assert "P" not in scores and not segment.slow_payers(scores).any()
+
+
+def test_custom_rules_accept_a_p_range():
+    scores = pd.DataFrame({"customer_id": list("wxyz"), "R": [5, 5, 5, 1], "F": [5, 5, 5, 1], "M": [5, 5, 5, 1],
+                           "P": pd.array([1, 5, pd.NA, 1], dtype="Int64")})  # fmt: skip
+    rules = [{"name": "best_slow", "R": [4, 5], "F": [4, 5], "M": [4, 5], "P": [1, 2]}, {"name": "best", "R": [4, 5]}]
+    # y has no P: a rule with a P range never matches it
+    assert segment.rfm_segments(scores, rules).tolist() == ["best_slow", "best", "best", "others"]
+    uncovered = segment.uncovered_cells(rules, bins=5)
+    assert "1111" in uncovered and "555-" not in uncovered and "5551" not in uncovered and len(uncovered) == 3 * 25 * 6
+    assert segment.cells(scores, rules).tolist() == ["5551", "5555", "555-", "1111"]
+    with pytest.raises(cv.DataError, match="unknown keys"):
+        segment.rfm_segments(scores, [{"name": "x", "Q": [1, 2]}])
 
 
 def test_rule_sets_report_the_cells_they_do_not_cover():
@@ -117,6 +228,35 @@ def test_clusters_are_deterministic(sample_data):
     assert a.centres["average_order_value"].is_monotonic_decreasing
 
 
+def test_large_data_is_clustered_on_a_seeded_sample_and_every_customer_assigned(sample_data):
+    ds, summary = sample_data
+    features = segment.features(summary, ds.customers)
+    a = segment.cluster(features, k=3, max_rows=500)
+    b = segment.cluster(features.sample(frac=1, random_state=2), k=3, max_rows=500)
+    assert a.sample_size == 500 and a.n == len(features) and a.sampled
+    assert a.labels.index.equals(features.index.sort_values()) and a.labels.between(1, 3).all()
+    assert a.centres["customers"].sum() == len(features)
+    pd.testing.assert_series_equal(a.labels, b.labels)  # same data and parameters: the same labels
+    whole = segment.cluster(features, k=3)
+    assert whole.sample_size == whole.n == len(features) and not whole.sampled
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(whole.labels, a.labels) > 0.8  # the sample finds the same clusters
+    with pytest.raises(ValueError, match="max_rows"):
+        segment.cluster(features, k=3, max_rows=1)
+
+
+def test_slow_payers_find_the_planted_chronic_late_payers(sample_data):
+    ds, summary = sample_data
+    pay, note = segment.payment_behaviour(ds.transactions)
+    scores = segment.rfm_scores(summary, payment=pay)
+    slow = segment.slow_payers(scores)
+    truth = sample.generate().truth["customers"].set_index("customer_id")["chronic_late"].reindex(slow.index)
+    assert note == "" and truth[slow].mean() > 0.95 and slow[truth].mean() > 0.8
+    for letter in "RFMP":
+        assert scores[letter].min() == 1 and scores[letter].max() == 5
+
+
 def test_profiles_add_up_and_bands_follow_their_rules(sample_data):
     ds, summary = sample_data
     table = segment.customer_table(ds.customers, summary, as_of="2024-12-31")
@@ -137,10 +277,19 @@ def test_contact_plan_hours_and_keep_lists(sample_data):
     assert plan.loc["champions", "hours_per_month"] == pytest.approx(2 * 4 * 20 / 60 + 1 * 12 / 12 * 3)
     assert plan.loc["mine", "level"] == "basic" and plan["customers"].sum() == 4
     assert plan.index[0] == "champions"  # highest level first
+    assert "slow_payers" not in plan
+    slow = pd.Series([True, False, True], index=["a", "b", "c"])  # d unknown: not slow
+    paying = segment.contact_plan(segments, enterprise, slow_payers=slow, payment_call_minutes=12).set_index("segment")
+    assert paying["slow_payers"].to_dict() == {"champions": 1, "lost": 1, "mine": 0}
+    assert paying.loc["champions", "hours_per_month"] == pytest.approx(plan.loc["champions", "hours_per_month"] + 12 / 60)
+    assert paying["payment_hours_per_month"].sum() == pytest.approx(2 * 12 / 60)
     table = pd.DataFrame({"customer_id": list("abcd"), "region": ["华东", "华东", None, "华南"], "revenue": [1.0, 5.0, 2.0, 3.0]})
     lists = segment.keep_lists(table, segments, keep=["champions", "mine"])
     assert list(lists) == ["华东", "华南"]  # c is not kept, so its empty region has no list
     assert lists["华东"]["customer_id"].tolist() == ["b", "a"] and sum(len(v) for v in lists.values()) == 3
+    paid = table.assign(P=[1, 5, 3, 2], payment_band=["severe", "on_time", None, "slight"], slow_payer=[True, False, False, False])
+    marked = segment.keep_lists(paid, segments, keep=["champions", "mine"])
+    assert marked["华东"][["customer_id", "P", "payment_band", "slow_payer"]].values.tolist() == [["b", 5, "on_time", False], ["a", 1, "severe", True]]
 
 
 def test_keep_lists_round_trip_through_excel(tmp_path):
@@ -150,3 +299,14 @@ def test_keep_lists_round_trip_through_excel(tmp_path):
     back = pd.read_excel(path, sheet_name=None)
     assert list(back) == ["华东", "a_b", "-"]
     assert back["华东"]["customer_id"].tolist() == ["c1"] and outputs.save_workbook(sheets, "x", "") is None
+
+
+def test_segmentation_parameters_are_checked():
+    from custval.config import merge_parameters
+    from custval.errors import ConfigError
+
+    merged = merge_parameters({"slow_payer_bands": ["slight", "moderate", "severe"], "rfm_frequency_per": "year"}, None)
+    assert merged["slow_payer_bands"] == ["slight", "moderate", "severe"] and merged["cluster_max_rows"] == 50_000
+    for bad in ({"slow_payer_bands": ["late"]}, {"rfm_method": "ntile"}, {"rfm_frequency_per": "month"}, {"cluster_max_rows": 10}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            merge_parameters(bad, None)
