@@ -1,8 +1,10 @@
 """Allocating customer resources to salespeople (销售部客户资源量分配) and sales targets.
 
-Fit scores between customers and salespeople, an integer program (scipy ``milp``) that gives every
-customer exactly one owner within each salesperson's workload bounds while rewarding continuity,
-the load and balance report, target decomposition and tracking, and sales efficiency.
+Fit scores between customers and salespeople, an integer program (scipy ``milp``) that gives the
+customers the capacity can carry (by priority: grade, then value) exactly one owner within each
+salesperson's workload bounds while rewarding continuity and puts the rest on a non-personal
+contact level, the load, balance and coverage reports, target decomposition (on the recommended
+owners) and tracking, and sales efficiency with the selling expense.
 Method: METHODS.md §7.
 """
 
@@ -14,6 +16,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from custval.errors import DataError, examples
+from custval.segment import LEVELS
 
 # Weights of the four fit terms; they are normalised to sum to 1.
 DEFAULT_WEIGHTS = {"industry": 0.3, "seniority": 0.2, "performance": 0.2, "region": 0.3}
@@ -94,43 +97,110 @@ def _region_term(c, s) -> np.ndarray:
 
 def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capacity", continuity: float = 0.2,
              value: str = "clv", hours: str = "hours", balance: float = 0.3, scores: pd.DataFrame | None = None,
-             weights: dict | None = None, gap: float = 0.005) -> pd.DataFrame:  # fmt: skip
-    """Assign every customer to exactly one salesperson (an integer program, scipy ``milp``).
+             weights: dict | None = None, gap: float = 0.005, when_short: str = "cover",
+             uncovered_levels: dict | None = None) -> pd.DataFrame:  # fmt: skip
+    """Assign customers to salespeople within their capacity (an integer program, scipy ``milp``).
 
-    Maximises Σ v_i · score_ij · x_ij + continuity · Σ v_i · x_i,owner(i), with v_i = the
-    customer's ``value`` (CLV by default) divided by the mean value (0.01 floor, so every customer
-    counts). ``capacity`` is the salespeople's column of hours per period, or one number of hours
-    for everybody. Each salesperson's workload Σ hours_i · x_ij lies within ±``balance`` of their
-    fair share of the total (total × capacity_j / Σ capacity) and never above their capacity.
-    Raises a ``DataError`` saying by how many hours when the capacity cannot carry the workload.
+    Coverage: when the customers need more hours than the salespeople have, the customers are
+    taken in priority order (grade in letter order, A first, customers without a grade last;
+    then ``value`` from high to low; then customer id) for as long as their hours fit the total
+    capacity; the rest are not covered (``reason`` = ``capacity``) and go to a non-personal
+    contact level of the contact plan (``segment.LEVELS``): ``uncovered_levels`` maps grades to
+    levels (default ``UNCOVERED_LEVELS``: A–C, the high-future grades, ``reactive``, phone on
+    request; the others ``basic``, SMS/e-mail). ``when_short="raise"`` raises a ``DataError``
+    saying by how many hours instead. When the capacity suffices everybody is covered.
+
+    Among the covered: maximises Σ v_i · score_ij · x_ij + continuity · Σ v_i · x_i,owner(i), with
+    v_i = the customer's ``value`` (CLV by default) divided by the mean value (0.01 floor, so every
+    customer counts), every covered customer to exactly one salesperson. ``capacity`` is the
+    salespeople's column of hours per period, or one number of hours for everybody. Each
+    salesperson's workload Σ hours_i · x_ij lies within ±``balance`` of their fair share of the
+    covered hours (total × capacity_j / Σ capacity) and never above their capacity.
 
     The solver stops once its solution is proven within ``gap`` (relative) of the best possible
     objective: 0.5 % by default, reached in about 1.5 s for 2,000 customers and 12 salespeople,
     where proving the last 0.1 % takes 8 s; ``gap=0`` asks for the exact optimum. The proven gap
     is in ``.attrs["gap"]``, the objective in ``.attrs["objective"]``.
     """
+    if when_short not in ("cover", "raise"):
+        raise ValueError(f"when_short must be 'cover' or 'raise', got {when_short!r}")
     c = customers.reset_index(drop=True)
     s = salespeople.reset_index(drop=True)
     for column in ("customer_id", value, hours):
         if column not in c:
             raise ValueError(f"customers need a {column!r} column")
     s = s.assign(capacity=_capacity(s, capacity))
-    n, m = len(c), len(s)
     h = c[hours].to_numpy(float)
-    capacity = s["capacity"].to_numpy(float)
     if not np.isfinite(h).all() or (h < 0).any():
         bad = ~np.isfinite(h) | (h < 0)
         raise DataError(f"{int(bad.sum())} customer(s) have no valid {hours!r} (empty or negative), "
                         f"e.g. {examples(c.loc[bad, 'customer_id'])}")  # fmt: skip
-    demand = h.sum()
-    if demand > capacity.sum():
-        raise DataError(f"the customers need {demand:,.1f} hours but the salespeople have {capacity.sum():,.1f}: "
-                        f"{demand - capacity.sum():,.1f} hours short; add capacity or lower the hours per customer")  # fmt: skip
-    fair = demand * capacity / capacity.sum()
+    total = s["capacity"].sum()
+    if h.sum() > total and when_short == "raise":
+        raise DataError(f"the customers need {h.sum():,.1f} hours but the salespeople have {total:,.1f}: "
+                        f"{h.sum() - total:,.1f} hours short; add capacity or lower the hours per customer")  # fmt: skip
+    levels = UNCOVERED_LEVELS if uncovered_levels is None else uncovered_levels
+    unknown = sorted(set(levels.values()) - set(LEVELS.index))
+    if unknown:
+        raise ValueError(f"uncovered_levels names unknown contact level(s) {', '.join(unknown)}; valid: {', '.join(LEVELS.index)}")
+    rank = priority(c, value)
+    covered = _within(h, rank, total)
+    solved = None
+    if not covered.all():
+        solved = _solve(c[covered], s, h[covered], continuity, value, balance, scores, weights, gap, strict=False)
+        if solved is None:  # whole customers do not pack into every window: leave room for one per salesperson
+            covered = _within(h, rank, total - len(s) * h[covered].max())
+    if solved is None:
+        solved = _solve(c[covered], s, h[covered], continuity, value, balance, scores, weights, gap, strict=True)
+    return _assignment(c, s, covered, rank, solved, levels)
+
+
+# Non-personal contact level (segment.LEVELS) for customers the sales force cannot cover, by grade:
+# the high-future grades of the course's grid may phone on request, the others get SMS/e-mail.
+UNCOVERED_LEVELS = {"A": "reactive", "B": "reactive", "C": "reactive"}
+UNCOVERED_DEFAULT_LEVEL = "basic"
+
+
+def priority(customers: pd.DataFrame, value: str = "clv") -> np.ndarray:
+    """Each customer's rank for coverage (1 = served first): ``grade`` in letter order (A first;
+    no grade, or no grade column, last), then ``value`` from high to low, then customer id."""
+    grade = customers["grade"].astype("string") if "grade" in customers else pd.Series(pd.NA, index=customers.index, dtype="string")
+    keys = pd.DataFrame({"missing": grade.isna().to_numpy(), "grade": grade.fillna("").to_numpy(),
+                         "value": -pd.to_numeric(customers[value], errors="coerce").fillna(0.0).to_numpy(float),
+                         "id": customers["customer_id"].astype("string").to_numpy()})  # fmt: skip
+    order = keys.sort_values(["missing", "grade", "value", "id"], kind="stable").index.to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    return rank
+
+
+def _within(h: np.ndarray, rank: np.ndarray, budget: float) -> np.ndarray:
+    """The customers of highest priority whose hours add up to at most ``budget``: a prefix of the
+    priority order, so nobody is covered ahead of a customer of higher priority."""
+    order = np.argsort(rank, kind="stable")
+    fits = np.cumsum(h[order]) <= budget + 1e-9
+    stop = len(order) if fits.all() else int(np.argmin(fits))
+    covered = np.zeros(len(h), dtype=bool)
+    covered[order[:stop]] = True
+    return covered
+
+
+def _solve(c, s, h, continuity, value, balance, scores, weights, gap, strict: bool):
+    """The integer program over the covered customers ``c``: (chosen salesperson per customer,
+    score matrix, objective, gap), or None when ``strict`` is False and no assignment meets the
+    workload windows; ``strict`` raises a DataError saying which window is too narrow."""
+    c = c.reset_index(drop=True)
+    n, m = len(c), len(s)
+    capacity = s["capacity"].to_numpy(float)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, m)), 0.0, 0.0
+    fair = h.sum() * capacity / capacity.sum()
     upper = np.minimum(capacity, fair * (1 + balance))
     lower = np.minimum(fair * (1 - balance), upper)
     biggest = int(np.argmax(h))
     if h[biggest] > upper.max() + 1e-9:
+        if not strict:
+            return None
         raise DataError(f"customer {c['customer_id'].iloc[biggest]} needs {h[biggest]:,.2f} hours but no salesperson may take "
                         f"more than {upper.max():,.2f} (capacity and ±{balance:.0%} of the fair share): "
                         f"{h[biggest] - upper.max():,.2f} hours short; widen balance or raise capacity")  # fmt: skip
@@ -150,23 +220,61 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capac
                   constraints=[LinearConstraint(one_owner, 1, 1), LinearConstraint(load, lower, upper)],
                   options={"disp": False, "mip_rel_gap": max(float(gap), 1e-9)})  # fmt: skip
     if not result.success:
+        if not strict:
+            return None
         j = int(np.argmin(upper - lower))
         raise DataError(f"no allocation keeps every workload within ±{balance:.0%} of its fair share: customers "
                         f"cannot be split (they need {h.min():,.2f} to {h.max():,.2f} hours each) and the narrowest "
                         f"window, {s['salesperson_id'].iloc[j]}'s, is {lower[j]:,.2f}–{upper[j]:,.2f} hours; "
                         f"widen balance or check capacities ({result.message})")  # fmt: skip
     chosen = result.x.reshape(n, m).argmax(axis=1)
+    return chosen, matrix, float(-result.fun), float(getattr(result, "mip_gap", 0.0) or 0.0)
+
+
+def _assignment(c, s, covered, rank, solved, levels: dict) -> pd.DataFrame:
+    """The result table: every customer, with their salesperson or why they have none."""
+    chosen, matrix, objective, gap = solved
+    ids = s["salesperson_id"].astype("string").to_numpy()
     out = c[["customer_id"]].copy()
-    out["salesperson_id"] = s["salesperson_id"].to_numpy()[chosen]
-    out["score"] = matrix[np.arange(n), chosen]
+    owner = pd.Series(pd.NA, index=out.index, dtype="string")
+    owner[covered] = ids[chosen]
+    out["salesperson_id"] = owner
+    out["score"] = np.nan
+    out.loc[covered, "score"] = matrix[np.arange(len(chosen)), chosen]
     if "owner_id" in c:
-        out["previous_owner"] = c["owner_id"].to_numpy()
-        out["reassigned"] = out["previous_owner"] != out["salesperson_id"]
+        out["previous_owner"] = c["owner_id"].astype("string")
+        out["reassigned"] = covered & (out["previous_owner"] != owner).fillna(True).to_numpy(bool)
     if "grade" in c:
         out["grade"] = c["grade"].to_numpy()
-    out.attrs["objective"] = float(-result.fun)
-    out.attrs["gap"] = float(getattr(result, "mip_gap", 0.0) or 0.0)
+    out["priority"] = rank
+    out["covered"] = covered
+    grades = c["grade"] if "grade" in c else pd.Series(pd.NA, index=c.index)
+    level = grades.map(lambda g: levels.get(g, UNCOVERED_DEFAULT_LEVEL)).astype("string")
+    out["contact_level"] = level.where(~covered, pd.NA)
+    out["reason"] = pd.Series(np.where(covered, None, "capacity"), index=out.index, dtype="string")
+    out.attrs.update(objective=objective, gap=gap, covered=int(covered.sum()), uncovered=int((~covered).sum()))
     return out
+
+
+def coverage(assignment: pd.DataFrame, customers: pd.DataFrame, value: str = "clv", hours: str = "hours") -> pd.DataFrame:
+    """Per grade: customers, ``value`` and service hours covered by a salesperson and not covered
+    (see :func:`allocate`), with the shares covered."""
+    grade = ["grade"] if "grade" in customers and "grade" not in assignment else []
+    data = assignment.merge(customers[["customer_id", value, hours, *grade]], on="customer_id", how="left")
+    data["grade"] = data["grade"].astype("string").fillna("—") if "grade" in data else "—"
+    data = data.assign(**{f"{k}_covered": data[k].where(data["covered"], 0.0) for k in (value, hours)},
+                       customers_covered=data["covered"].astype(int))  # fmt: skip
+    table = data.groupby("grade", sort=True).agg(customers=("customer_id", "size"), customers_covered=("customers_covered", "sum"),
+                                                 **{value: (value, "sum"), f"{value}_covered": (f"{value}_covered", "sum"),
+                                                    hours: (hours, "sum"), f"{hours}_covered": (f"{hours}_covered", "sum")})  # fmt: skip
+    table["customers_uncovered"] = table["customers"] - table["customers_covered"]
+    table[f"{value}_uncovered"] = table[value] - table[f"{value}_covered"]
+    table["share_customers_covered"] = table["customers_covered"] / table["customers"]
+    table["share_value_covered"] = table[f"{value}_covered"] / table[value].where(table[value] > 0)
+    table = table.astype({"customers": "int64", "customers_covered": "int64", "customers_uncovered": "int64"})
+    order = ["customers", "customers_covered", "customers_uncovered", "share_customers_covered", value, f"{value}_covered",
+             f"{value}_uncovered", "share_value_covered", hours, f"{hours}_covered"]  # fmt: skip
+    return table[order].rename_axis("grade").reset_index()
 
 
 def workload(customers: pd.DataFrame, grades: pd.DataFrame, hours_per_grade: dict, idle_grade: str = "F") -> pd.DataFrame:
@@ -203,11 +311,13 @@ def _capacity(salespeople: pd.DataFrame, capacity) -> np.ndarray:
 def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespeople: pd.DataFrame,
                       value: str = "clv", hours: str = "hours", capacity="capacity") -> tuple[pd.DataFrame, dict]:  # fmt: skip
     """Load per salesperson (customers, hours, utilisation, customers by grade, the total of
-    ``value`` under its own name) and the
-    balance figures: coefficient of variation and max/min of utilisation, reassignments."""
+    ``value`` under its own name) and the balance figures: coefficient of variation and max/min
+    of utilisation, reassignments, and the customers and hours covered and not covered and the
+    share of ``value`` covered (1 when there is no value)."""
     salespeople = salespeople.assign(capacity=_capacity(salespeople, capacity))
-    data = assignment.merge(customers[["customer_id", value, hours, *(["grade"] if "grade" in customers else [])]],
-                            on="customer_id")  # fmt: skip
+    grade = ["grade"] if "grade" in customers and "grade" not in assignment else []
+    data = assignment.merge(customers[["customer_id", value, hours, *grade]], on="customer_id")
+    covered = data["covered"].to_numpy(bool) if "covered" in data else data["salesperson_id"].notna().to_numpy()
     load = data.groupby("salesperson_id").agg(customers=("customer_id", "size"), hours=(hours, "sum"), **{value: (value, "sum")})
     if "grade" in data:
         load = load.join(pd.crosstab(data["salesperson_id"], data["grade"]).add_prefix("grade_"))
@@ -218,6 +328,11 @@ def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespe
         "cv_utilisation": float(util.std(ddof=0) / util.mean()) if util.mean() > 0 else np.nan,
         "max_min_utilisation": float(util.max() / util.min()) if util.min() > 0 else np.inf,
         "reassigned": int(assignment["reassigned"].sum()) if "reassigned" in assignment else 0,
+        "covered": int(covered.sum()),
+        "uncovered": int((~covered).sum()),
+        "hours_covered": float(data.loc[covered, hours].sum()),
+        "hours_uncovered": float(data.loc[~covered, hours].sum()),
+        "share_value_covered": float(data.loc[covered, value].sum() / data[value].sum()) if data[value].sum() > 0 else 1.0,
     }
     return load.reset_index(), summary
 
@@ -240,20 +355,25 @@ def company_target(tx: pd.DataFrame, growth: float, as_of=None) -> float:
 
 
 def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson_id", "month"), method: str = "history",
-                     market: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+                     market: pd.DataFrame | None = None, as_of=None, assignment: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Split a company sales target over ``by`` (``month`` = month of the year 1–12).
 
-    ``history``: in proportion to the last 12 months' sales of each cell. ``potential``: region
-    totals in proportion to the region's share of the market table's last year (``market_sales``),
-    then within each region by history. The targets add up to ``target`` exactly.
+    ``history``: in proportion to the sales of each cell in the 12 months up to ``as_of`` (default:
+    the latest order date). ``potential``: region totals in proportion to the region's share of
+    the market table's last year (``market_sales``), then within each region by history. The
+    targets add up to ``target`` exactly. With an ``assignment`` (:func:`allocate`'s result) a
+    line's salesperson is its customer's assigned one, not the one who made the sale, so each
+    salesperson's target is their book of customers' history; customers with no salesperson
+    (not covered, or not in the assignment) form cells with an empty ``salesperson_id``.
     """
     by = list(by)
-    end = tx["order_date"].max()
-    recent = tx[tx["order_date"] > end - pd.DateOffset(months=12)].assign(month=lambda d: d["order_date"].dt.month)
+    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
+    recent = tx[(tx["order_date"] > end - pd.DateOffset(months=12)) & (tx["order_date"] <= end)]
+    recent = _owned(recent, assignment).assign(month=lambda d: d["order_date"].dt.month)
     missing = [c for c in by if c not in recent.columns]
     if missing:
         raise ValueError(f"the transactions have no column {', '.join(missing)}")
-    cells = recent.groupby(by, sort=True)["amount"].sum().clip(lower=0).rename("history").reset_index()
+    cells = recent.groupby(by, sort=True, dropna=False)["amount"].sum().clip(lower=0).rename("history").reset_index()
     if cells["history"].sum() <= 0:
         raise DataError("no sales in the last 12 months to split the target by")
     if method == "history":
@@ -265,7 +385,7 @@ def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson
         sizes = market[market["period"].astype(str).str.startswith(year)].drop_duplicates(
             [c for c in ("period", "region", "product_category") if c in market]).groupby("region")["market_sales"].sum()  # fmt: skip
         region_share = (sizes / sizes.sum()).reindex(cells["region"]).fillna(0).to_numpy()
-        within = cells["history"] / cells.groupby("region")["history"].transform("sum")
+        within = cells["history"] / cells.groupby("region", dropna=False)["history"].transform("sum")
         cells["share"] = region_share * within.to_numpy()
         cells["share"] = cells["share"] / cells["share"].sum()
     else:
@@ -274,12 +394,24 @@ def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson
     return cells
 
 
-def target_tracking(tx: pd.DataFrame, targets: pd.DataFrame, year: int, as_of=None, by=("region", "salesperson_id")) -> pd.DataFrame:
+def _owned(tx: pd.DataFrame, assignment: pd.DataFrame | None) -> pd.DataFrame:
+    """The lines with ``salesperson_id`` = their customer's salesperson in ``assignment`` (empty
+    for customers it does not cover); the lines unchanged without an assignment."""
+    if assignment is None:
+        return tx
+    owners = pd.Series(assignment["salesperson_id"].astype("string").to_numpy(), index=assignment["customer_id"].astype("string").to_numpy())
+    owners = owners[~owners.index.duplicated()]
+    return tx.assign(salesperson_id=tx["customer_id"].astype("string").map(owners).astype("string").to_numpy())
+
+
+def target_tracking(tx: pd.DataFrame, targets: pd.DataFrame, year: int, as_of=None, by=("region", "salesperson_id"),
+                    assignment: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Actual sales of ``year`` up to ``as_of`` against the targets due by then, per ``by``.
 
     The months before ``as_of``'s month count in full; the current month's target is prorated by
     the days elapsed (``as_of`` included), so a month that has just begun is not judged against
-    its whole target.
+    its whole target. ``assignment`` credits each line to its customer's assigned salesperson,
+    as :func:`decompose_target` did for the targets.
     """
     by = list(by)
     end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
@@ -288,12 +420,37 @@ def target_tracking(tx: pd.DataFrame, targets: pd.DataFrame, year: int, as_of=No
         due = targets.assign(target=targets["target"] * share)
     else:
         due = targets
-    planned = due.groupby(by)["target"].sum()
-    this_year = tx[(tx["order_date"].dt.year == year) & (tx["order_date"] <= end)]
-    actual = this_year.groupby(by)["amount"].sum()
+    planned = due.groupby(by, dropna=False)["target"].sum()
+    this_year = _owned(tx[(tx["order_date"].dt.year == year) & (tx["order_date"] <= end)], assignment)
+    actual = this_year.groupby(by, dropna=False)["amount"].sum()
     table = pd.DataFrame({"target_to_date": planned, "actual": actual}).fillna(0.0)
     table["achieved"] = table["actual"] / table["target_to_date"].where(table["target_to_date"] > 0)
     return table.reset_index()
+
+
+def year_to_date(tx: pd.DataFrame, growth: float, as_of=None, by=("region", "salesperson_id"),
+                 assignment: pd.DataFrame | None = None) -> pd.DataFrame | None:  # fmt: skip
+    """This year's sales against this year's target, to ``as_of`` (default: the latest order date).
+
+    The year's target is set as on 1 January: the 12 months before the year × (1 + ``growth``)
+    (:func:`company_target`), split by ``by`` and month on those months' history
+    (:func:`decompose_target`, with ``assignment``), and tracked to ``as_of`` with the current
+    month prorated (:func:`target_tracking`). ``.attrs``: ``target`` (the year's), ``year``,
+    ``as_of``, ``month_share`` (share of ``as_of``'s month elapsed), ``due`` and ``actual`` (totals).
+    None when there are no sales in the 12 months before the year to set a target from.
+    """
+    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
+    before = pd.Timestamp(year=end.year, month=1, day=1) - pd.Timedelta(days=1)
+    history = tx[(tx["order_date"] > before - pd.DateOffset(months=12)) & (tx["order_date"] <= before)]
+    if history["amount"].clip(lower=0).sum() <= 0:
+        return None
+    target = company_target(tx, growth, as_of=before)
+    plan = decompose_target(tx, target, by=(*by, "month"), as_of=before, assignment=assignment)
+    table = target_tracking(tx, plan, year=end.year, as_of=end, by=by, assignment=assignment)
+    due, actual = float(table["target_to_date"].sum()), float(table["actual"].sum())
+    table.attrs.update(target=target, year=end.year, as_of=end, month_share=_month_elapsed(end.month, end.year, end),
+                       due=due, actual=actual, achieved=actual / due if due > 0 else np.nan)  # fmt: skip
+    return table
 
 
 def _month_elapsed(month: int, year: int, end: pd.Timestamp) -> float:
@@ -307,17 +464,31 @@ def _month_elapsed(month: int, year: int, end: pd.Timestamp) -> float:
 
 
 def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, salespeople: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per salesperson over the last 12 months: sales, margin, growth on the 12 months before, share
-    of A/B customers, cost of sales (cost / sales, when there is a cost column); ranked by sales,
-    with the average of the salesperson's region for comparison."""
+    """Per salesperson over the last 12 months: sales, gross profit (sales − cost, when the lines have
+    a ``cost``), growth on the 12 months before, share of A/B customers and the cost of selling;
+    ranked by sales, with the average of the salesperson's region for comparison.
+
+    Cost of selling (销售费用控制): with a ``selling_expense`` column in ``salespeople`` (yearly
+    selling expense per salesperson: pay, commission, travel) the ``selling_expense`` and the
+    ``expense_ratio`` = selling expense ÷ sales; without it, when the lines have a ``cost``, the
+    ``cost_ratio`` = cost of goods ÷ sales instead, which measures the margin, not the cost of
+    selling. ``.attrs["cost_basis"]`` says which: ``selling_expense``, ``cost_of_goods`` or None.
+    """
     end = tx["order_date"].max()
     recent = tx[tx["order_date"] > end - pd.DateOffset(months=12)]
     before = tx[(tx["order_date"] <= end - pd.DateOffset(months=12)) & (tx["order_date"] > end - pd.DateOffset(months=24))]
     table = recent.groupby("salesperson_id").agg(sales=("amount", "sum"), customers=("customer_id", "nunique"))
     if "cost" in recent:
-        cost = recent.groupby("salesperson_id")["cost"].sum()
-        table["margin"] = table["sales"] - cost
-        table["cost_of_sales"] = cost / table["sales"]
+        table["gross_profit"] = table["sales"] - recent.groupby("salesperson_id")["cost"].sum()
+    basis = None
+    if salespeople is not None and "selling_expense" in salespeople and salespeople["selling_expense"].notna().any():
+        expense = salespeople.set_index("salesperson_id")["selling_expense"].astype(float)
+        table["selling_expense"] = expense.reindex(table.index)
+        table["expense_ratio"] = table["selling_expense"] / table["sales"].where(table["sales"] > 0)
+        basis = "selling_expense"
+    elif "cost" in recent:
+        table["cost_ratio"] = (table["sales"] - table["gross_profit"]) / table["sales"].where(table["sales"] > 0)
+        basis = "cost_of_goods"
     previous = before.groupby("salesperson_id")["amount"].sum()
     table["growth"] = (table["sales"] - previous) / previous.where(previous > 0)
     if grades is not None:
@@ -329,4 +500,5 @@ def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, sales
         table["region_average_sales"] = table.groupby("region")["sales"].transform("mean")
     table = table.sort_values(["sales", "salesperson_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
+    table.attrs["cost_basis"] = basis
     return table

@@ -225,6 +225,20 @@ def stacked_bar(data, x, y, hue, ax=None, title=None, xlabel=None, ylabel=None):
     return ax
 
 
+def stacked_columns(data, x, columns, labels=None, ax=None, title=None, xlabel=None, ylabel=None):
+    """Bars per ``x`` made of the ``columns`` of a wide table stacked (e.g. value covered and not
+    covered per grade); ``labels`` name the parts in the legend (default: the column names)."""
+    ax = _axes(ax)
+    grid = data.set_index(x)[list(columns)].fillna(0)
+    grid.columns = list(columns) if labels is None else list(labels)
+    grid.plot(kind="bar", stacked=True, ax=ax, width=0.8, color=PALETTE[: grid.shape[1]])
+    _label(ax, title, xlabel, ylabel, x, None)
+    ax.legend(frameon=False)
+    ax.tick_params(axis="x", rotation=0)
+    _thousands(ax.yaxis)
+    return ax
+
+
 def waterfall(data, x, y, ax=None, total_label="Σ", title=None, xlabel=None, ylabel=None):
     """Each ``x``'s change ``y`` as a floating bar from the running total, then the total."""
     ax = _axes(ax)

@@ -15,33 +15,65 @@ from custval import scans
 from custval.errors import DataError
 
 
-def cohort_retention(tx, period: str = "Q", engine=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Acquisition cohorts × periods since acquisition: share of the cohort buying in that period;
-    and the retention rate by tenure (customer-weighted over cohorts).
+def cohort_retention(tx, period: str = "Q", engine=None, measure: str = "retention") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Acquisition cohorts × periods since acquisition (tenure), and both curves by tenure.
 
-    A customer's cohort is the month, quarter or year (``period``) of their first line; a cell is
-    empty when that tenure is not yet observable for the cohort. ``tx`` and ``engine`` as in
-    ``summarize``: the counting runs on DuckDB or Spark.
+    A customer is active in a period when they buy in it (a line with ``amount`` ≥ 0; returns,
+    amount < 0, are no activity); their cohort is the month, quarter or year (``period``) of their
+    first active period. Two measures (METHODS §8.2):
+
+    - ``retention`` r̂_t = customers active in t and t−1 / customers active in t−1 (defined from
+      tenure 1);
+    - ``activity`` = customers active in t / customers in the cohort (1 at tenure 0).
+
+    Returns the cohort × tenure table of ``measure`` (a cell is empty when the tenure is not yet
+    observable for the cohort, or, for retention, when nobody was active in t−1) and the pooled
+    curves by tenure: ``retention`` = Σ active in t and t−1 / Σ active in t−1 and ``activity`` =
+    Σ active / Σ cohort sizes over the cohorts that have reached t, with those counts
+    (``customers`` in the cohorts, ``active``, ``previous`` active in t−1, ``retained``). ``tx`` and
+    ``engine`` as in ``summarize``: the counting runs on DuckDB or Spark.
     """
     scans.check_period(period)
-    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date"), "cohort_retention")
-    active = table.select(customer_id=table.customer_id, number=scans.period_number(table.order_date, period)).distinct()
-    active = active.mutate(cohort=active.number.min().over(group_by=active.customer_id))
+    if measure not in ("retention", "activity"):
+        raise ValueError(f"measure must be 'retention' or 'activity', got {measure!r}")
+    counts = _cohort_counts(tx, period, engine)
+    if counts.empty:
+        raise DataError("cohort_retention: no purchases (lines with amount ≥ 0) to form cohorts from")
+    cells = counts.set_index(["cohort", "tenure"])
+    size = cells["active"].xs(0, level="tenure")
+    last = int((counts["cohort"] + counts["tenure"]).max())
+    tenures = range(last - int(counts["cohort"].min()) + 1)  # every observable tenure, even one in which nobody bought
+    active = cells["active"].unstack("tenure").reindex(columns=tenures)
+    retained = cells["retained"].unstack("tenure").reindex(columns=tenures)
+    horizon = pd.DataFrame({t: last - active.index.to_numpy() >= t for t in active.columns}, index=active.index)
+    active = active.fillna(0.0).where(horizon)  # 0 when nobody bought, empty when not yet observable
+    retained = retained.fillna(0.0).where(horizon)
+    previous = active.shift(1, axis=1).where(horizon)
+    tables = {"activity": active.div(size, axis=0), "retention": retained / previous.where(previous > 0)}
+    curve = pd.DataFrame({"customers": horizon.mul(size, axis=0).sum(), "active": active.sum(), "previous": previous.sum(),
+                          "retained": retained.sum()})  # fmt: skip
+    curve.loc[0, ["previous", "retained"]] = np.nan
+    curve["retention"] = curve["retained"] / curve["previous"].where(curve["previous"] > 0)
+    curve["activity"] = curve["active"] / curve["customers"]
+    curve = curve.astype({"customers": "int64", "active": "int64"})
+    table = tables[measure] if measure == "activity" else tables[measure].drop(columns=0)
+    table.index = scans.period_labels(table.index, period).astype(str)
+    table.index.name, table.columns.name = "cohort", "tenure"
+    curve = curve.rename_axis("tenure").reset_index()[["tenure", "retention", "activity", "customers", "active", "previous", "retained"]]
+    return table, curve
+
+
+def _cohort_counts(tx, period: str, engine) -> pd.DataFrame:
+    """Per cohort (period ordinal) and tenure: customers active, and active in the period before too."""
+    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "cohort_retention")
+    bought = table.filter(table.amount >= 0)
+    active = bought.select(customer_id=bought.customer_id, number=scans.period_number(bought.order_date, period)).distinct()
+    before = active.number.lag().over(group_by=active.customer_id, order_by=active.number)
+    active = active.mutate(cohort=active.number.min().over(group_by=active.customer_id), kept=(before == active.number - 1).fill_null(False))
     active = active.mutate(tenure=active.number - active.cohort)
-    counts = scans.fetch(con, active.group_by(["cohort", "tenure"]).aggregate(customers=active.count()))
-    counts = counts.sort_values(["cohort", "tenure"], kind="stable")
-    cohorts = scans.period_labels(counts["cohort"], period)
-    active = pd.Series(counts["customers"].to_numpy("float64"),
-                       index=pd.MultiIndex.from_arrays([cohorts, counts["tenure"].astype("int64")], names=["cohort", "tenure"]))  # fmt: skip
-    size = active.xs(0, level="tenure")
-    share = (active / size.reindex(active.index.get_level_values("cohort")).to_numpy()).unstack("tenure")
-    last = int((counts["cohort"] + counts["tenure"]).max()) if len(counts) else 0
-    first = share.index.asi8
-    horizon = pd.DataFrame({t: last - first >= t for t in share.columns}, index=share.index)
-    share = share.fillna(0.0).where(horizon)  # 0 when nobody bought, empty when not yet observable
-    by_tenure = (share.fillna(0).mul(size, axis=0).sum() / horizon.mul(size, axis=0).sum()).rename("retention")
-    share.index = share.index.astype(str)
-    return share, by_tenure.rename_axis("tenure").reset_index()
+    grouped = active.group_by(["cohort", "tenure"]).aggregate(active=active.count(), retained=active.kept.cast("int64").sum())
+    counts = scans.fetch(con, grouped).astype({"cohort": "int64", "tenure": "int64", "active": "float64", "retained": "float64"})
+    return counts.sort_values(["cohort", "tenure"], kind="stable").reset_index(drop=True)
 
 
 def simulate_base(acquired_per_period: float, retention: float, margin: float, acquisition_cost: float,

@@ -329,10 +329,16 @@ DUPLICATES = 10
 IMPOSSIBLE_DATES = 2
 EMPTY_CUSTOMER_IDS = 1
 CHRONIC_LATE_SHARE = 0.2
+# Yearly selling expense per salesperson (元): base pay, pay per year of experience, commission on
+# the salesperson's yearly sales, and travel and entertainment (lognormal around the median).
+SELLING_BASE_PAY = 60_000.0
+SELLING_PAY_PER_YEAR = 6_000.0
+SELLING_COMMISSION = 0.02
+SELLING_TRAVEL_MEDIAN = 40_000.0
 
 # Independent random streams, so that changing one table never changes another.
 _STREAMS = {"customers": 1, "purchases": 2, "lines": 3, "settlement": 4, "survey": 5, "kano": 6,
-            "market": 7, "positioning": 8, "problems": 9}
+            "market": 7, "positioning": 8, "problems": 9, "salespeople": 10}
 
 
 @dataclass
@@ -386,7 +392,7 @@ def generate(customers: int = 2000, years: int = 3, seed: int = 0, start: str = 
         "market": market,
         "positioning": _positioning(_rng(seed, "positioning")),
         "factors": _factors(),
-        "salespeople": _salespeople(cust, purchases, lines, cal),
+        "salespeople": _salespeople(_rng(seed, "salespeople"), cust, purchases, lines, cal),
     }
     truth = {
         "arguments": {"customers": customers, "years": years, "seed": seed, "start": start},
@@ -784,8 +790,9 @@ def _customer_truth(cust: dict, purchases: dict) -> pd.DataFrame:
     })
 
 
-def _salespeople(cust: dict, purchases: dict, lines: dict, cal: dict) -> pd.DataFrame:
-    """The sales force with past yearly sales (万元) per customer segment from the transactions."""
+def _salespeople(rng: np.random.Generator, cust: dict, purchases: dict, lines: dict, cal: dict) -> pd.DataFrame:
+    """The sales force with past yearly sales (万元) per customer segment from the transactions and
+    the yearly selling expense (元): pay, commission on their yearly sales, travel."""
     k = len(SALESPEOPLE)
     ctype = cust["ctype"][purchases["customer"]]
     sales = np.zeros((2, k))
@@ -793,13 +800,17 @@ def _salespeople(cust: dict, purchases: dict, lines: dict, cal: dict) -> pd.Data
         mask = ctype == t
         sales[t] = np.bincount(lines["salesperson"][mask], weights=lines["amount"][mask], minlength=k)
     yearly = np.round(sales / (cal["days"] / 365.25) / 10_000, 2)
+    experience = np.array([s[4] for s in SALESPEOPLE], dtype=np.int64)
+    travel = SELLING_TRAVEL_MEDIAN * rng.lognormal(0.0, 0.35, k)
+    expense = SELLING_BASE_PAY + SELLING_PAY_PER_YEAR * experience + SELLING_COMMISSION * yearly.sum(axis=0) * 10_000 + travel
     return pd.DataFrame({
         "salesperson_id": _series(pa.array([s[0] for s in SALESPEOPLE])),
         "name": _series(pa.array([s[1] for s in SALESPEOPLE])),
         "region": _series(pa.array([s[2] for s in SALESPEOPLE])),
         "industries": _series(pa.array(["|".join(s[3]) for s in SALESPEOPLE])),
-        "experience_years": np.array([s[4] for s in SALESPEOPLE], dtype=np.int64),
+        "experience_years": experience,
         "capacity": np.array([s[5] for s in SALESPEOPLE], dtype=np.int64),
+        "selling_expense": np.round(expense, -2),
         "perf_individual": yearly[0],
         "perf_enterprise": yearly[1],
     })

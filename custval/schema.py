@@ -255,6 +255,7 @@ SALESPEOPLE = TableSpec(
         "industries": TEXT,
         "experience_years": NUMBER,
         "capacity": NUMBER,
+        "selling_expense": NUMBER,
     },
     required=("salesperson_id",),
     aliases={
@@ -264,6 +265,7 @@ SALESPEOPLE = TableSpec(
         "industries": ("擅长行业", "行业"),
         "experience_years": ("从业年限", "工作年限"),
         "capacity": ("工时", "可用工时", "容量"),
+        "selling_expense": ("销售费用", "年销售费用", "营销费用"),
     },
 )
 

@@ -61,11 +61,93 @@ def test_known_optimum_and_continuity():
     assert result.attrs["objective"] == pytest.approx(0.9 + 0.5 + 0.2)
 
 
-def test_capacity_below_demand_says_by_how_much():
+def test_capacity_below_demand_says_by_how_much_when_asked_to_raise():
     customers, people, scores = small_instance()
     customers["hours"] = 5.0
     with pytest.raises(cv.DataError, match=r"need 35\.0 hours but the salespeople have 16\.0: 19\.0 hours short"):
-        allocation.allocate(customers, people, scores=scores)
+        allocation.allocate(customers, people, scores=scores, when_short="raise")
+    with pytest.raises(ValueError, match="when_short must be"):
+        allocation.allocate(customers, people, scores=scores, when_short="ignore")
+
+
+def short_instance(n=700, m=3, seed=3):
+    """Customers who need about 10 times the hours the salespeople have."""
+    rng = np.random.default_rng(seed)
+    grade = rng.choice(list("ABCDEF"), n, p=[0.01, 0.05, 0.1, 0.15, 0.3, 0.39])
+    customers = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)], "grade": grade,
+                              "clv": np.round(rng.gamma(2.0, 500.0, n), 2), "hours": pd.Series(grade).map(allocation.HOURS_PER_GRADE),
+                              "owner_id": rng.choice([f"s{j}" for j in range(m)], n)})  # fmt: skip
+    people = pd.DataFrame({"salesperson_id": [f"s{j}" for j in range(m)], "capacity": [8.0, 7.0, 6.0]})
+    assert customers["hours"].sum() > 10 * people["capacity"].sum()
+    return customers, people
+
+
+def test_short_capacity_covers_the_highest_priority_customers():
+    customers, people = short_instance()
+    result = allocation.allocate(customers, people, balance=0.3)
+    assert sorted(result["customer_id"]) == sorted(customers["customer_id"]) and result["customer_id"].is_unique
+    data = result.merge(customers[["customer_id", "clv", "hours"]], on="customer_id")
+    covered, uncovered = data[data["covered"]], data[~data["covered"]]
+    assert len(covered) + len(uncovered) == len(customers) and len(covered) > 0 and len(uncovered) > 0
+    # every covered customer has a salesperson within capacity and ±30 % of the fair share of the covered hours
+    load = covered.groupby("salesperson_id")["hours"].sum().reindex(people["salesperson_id"], fill_value=0)
+    capacity = people.set_index("salesperson_id")["capacity"]
+    fair = covered["hours"].sum() * capacity / capacity.sum()
+    assert (load <= capacity + 1e-9).all() and (load >= 0.7 * fair - 1e-9).all()
+    # capacity is used: the first customer left out would not have fitted
+    assert covered["hours"].sum() > capacity.sum() - 2.0
+    # priority = grade (A first), then value: nobody left out ranks above anybody covered
+    key = lambda frame: list(zip(frame["grade"], -frame["clv"]))  # noqa: E731
+    assert max(key(covered)) <= min(key(uncovered))
+    assert covered["salesperson_id"].notna().all() and uncovered["salesperson_id"].isna().all()
+    assert (uncovered["reason"] == "capacity").all() and covered["reason"].isna().all()
+    expected = uncovered["grade"].map(lambda g: "reactive" if g in "ABC" else "basic")
+    assert (uncovered["contact_level"] == expected).all() and covered["contact_level"].isna().all()
+    assert not uncovered["reassigned"].any() and result.attrs["uncovered"] == len(uncovered)
+    report, summary = allocation.allocation_report(result, customers, people)
+    assert report["customers"].sum() == len(covered) and summary["uncovered"] == len(uncovered)
+    assert summary["hours_covered"] + summary["hours_uncovered"] == pytest.approx(customers["hours"].sum())
+    assert summary["share_value_covered"] == pytest.approx(covered["clv"].sum() / customers["clv"].sum())
+
+
+def test_coverage_by_grade_adds_up():
+    customers, people = short_instance()
+    result = allocation.allocate(customers, people, balance=0.3)
+    table = allocation.coverage(result, customers).set_index("grade")
+    by_grade = customers.assign(covered=result["covered"].to_numpy()).groupby("grade")
+    assert list(table.index) == list("ABCDEF") and table["customers_covered"].tolist() == by_grade["covered"].sum().tolist()
+    assert table["customers"].sum() == len(customers) and table["clv"].sum() == pytest.approx(customers["clv"].sum())
+    covered_value = by_grade.apply(lambda g: g.loc[g["covered"], "clv"].sum())
+    assert table["clv_covered"].tolist() == pytest.approx(covered_value.tolist())
+    assert table["share_value_covered"].tolist() == pytest.approx((covered_value / by_grade["clv"].sum()).tolist())
+    assert (table["customers_covered"] + table["customers_uncovered"] == table["customers"]).all()
+    # every A customer fits, then B customers by value until the capacity is used; nobody of a lower grade
+    assert table.loc["A", "share_customers_covered"] == 1 and 0 < table.loc["B", "share_customers_covered"] < 1
+    assert table.loc[list("CDEF"), "customers_covered"].sum() == 0
+
+
+def test_coverage_chart_stacks_the_covered_and_the_uncovered():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from custval import plots
+
+    table = pd.DataFrame({"grade": ["A", "B"], "clv_covered": [30.0, 5.0], "clv_uncovered": [10.0, 20.0]})
+    ax = plots.stacked_columns(data=table, x="grade", columns=["clv_covered", "clv_uncovered"], labels=["with", "without"])
+    bars = [(round(p.get_y(), 6), round(p.get_height(), 6)) for p in ax.patches]
+    assert bars == [(0, 30), (0, 5), (30, 10), (5, 20)]  # the uncovered part sits on the covered one
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["with", "without"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B"]
+    plt.close("all")
+
+
+def test_enough_capacity_covers_everybody():
+    customers, people, scores = small_instance()
+    result = allocation.allocate(customers, people, scores=scores, balance=0.5)
+    assert result["covered"].all() and result["reason"].isna().all() and result["contact_level"].isna().all()
+    assert result["salesperson_id"].notna().all()
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +241,7 @@ def test_capacity_as_one_number_for_everybody_or_a_column():
     fair = customers["hours"].sum() / len(people)  # equal capacities: equal fair shares, not 5/5/6
     assert load.sum() == customers["hours"].sum() and load.between(0.75 * fair - 1e-9, 1.25 * fair + 1e-9).all()
     with pytest.raises(cv.DataError, match=r"short"):
-        allocation.allocate(customers, people, capacity=1.0, scores=scores)
+        allocation.allocate(customers, people, capacity=1.0, scores=scores, when_short="raise")
     with pytest.raises(cv.DataError, match="positive number of hours"):
         allocation.allocate(customers, people, capacity=0, scores=scores)
 
@@ -194,3 +276,58 @@ def test_target_tracking_prorates_the_current_month():
     whole = allocation.target_tracking(tx, targets, year=2024, as_of="2024-03-31").iloc[0]
     assert whole["target_to_date"] == pytest.approx(600)
     assert allocation.target_tracking(tx, targets, year=2025, as_of="2024-12-31").iloc[0]["target_to_date"] == 0
+
+
+def owners_instance():
+    """Customer a bought from s1 but is assigned to s2; b is not covered; c stays with s1."""
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "salesperson_id": ["s1", "s1", "s1", "s1"], "region": "东",
+                       "amount": [100.0, 60.0, 30.0, 10.0],
+                       "order_date": pd.to_datetime(["2023-01-15", "2023-02-15", "2023-02-20", "2023-03-01"])})  # fmt: skip
+    assignment = pd.DataFrame({"customer_id": ["a", "b", "c"], "salesperson_id": pd.array(["s2", None, "s1"], dtype="string"),
+                               "covered": [True, False, True]})  # fmt: skip
+    return tx, assignment
+
+
+def test_targets_follow_the_recommended_owners():
+    tx, assignment = owners_instance()
+    plain = allocation.decompose_target(tx, 400.0, by=("salesperson_id",))
+    assert plain.set_index("salesperson_id")["target"].to_dict() == {"s1": 400.0}
+    targets = allocation.decompose_target(tx, 400.0, by=("salesperson_id",), assignment=assignment)
+    owned = targets.set_index(targets["salesperson_id"].fillna("-"))["target"]
+    # a's 160 of the 200 sold go to s2, c's 10 to s1, b's 30 to the uncovered cell: nothing is dropped
+    assert owned.to_dict() == pytest.approx({"s1": 20.0, "s2": 320.0, "-": 60.0})
+    tracking = allocation.target_tracking(tx, targets, year=2023, as_of="2023-12-31", by=("salesperson_id",), assignment=assignment)
+    actual = tracking.set_index(tracking["salesperson_id"].fillna("-"))["actual"]
+    assert actual.to_dict() == {"s1": 10.0, "s2": 160.0, "-": 30.0}
+
+
+def test_year_to_date_sets_the_target_from_last_year_and_prorates_this_month():
+    tx, assignment = owners_instance()
+    this_year = pd.DataFrame({"customer_id": ["a", "c"], "salesperson_id": ["s1", "s1"], "region": "东", "amount": [50.0, 40.0],
+                              "order_date": pd.to_datetime(["2024-01-20", "2024-02-10"])})  # fmt: skip
+    tx = pd.concat([tx, this_year], ignore_index=True)
+    table = allocation.year_to_date(tx, 0.5, as_of="2024-02-10", by=("salesperson_id",), assignment=assignment)
+    # 2023: 200 sold → 2024 target 300; January's history 100 (all a's, now s2's), February's 90 (a 60 → s2, b 30 uncovered)
+    # due by 10 February: January's 150 in full and 10/29 of February's 135
+    assert table.attrs["target"] == pytest.approx(300.0) and table.attrs["year"] == 2024
+    assert table.attrs["month_share"] == pytest.approx(10 / 29)
+    rows = table.set_index(table["salesperson_id"].fillna("-"))
+    assert rows.loc["s2", "target_to_date"] == pytest.approx(150 + 90 * 10 / 29)
+    assert rows.loc["-", "target_to_date"] == pytest.approx(45 * 10 / 29)
+    assert rows.loc["s2", "actual"] == 50.0 and rows.loc["s1", "actual"] == 40.0
+    assert table.attrs["due"] == pytest.approx(150 + 135 * 10 / 29) and table.attrs["actual"] == 90.0
+    assert allocation.year_to_date(this_year, 0.5) is None  # no sales before the year: no target to track
+
+
+def test_sales_efficiency_uses_the_selling_expense_when_there_is_one():
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c"], "salesperson_id": ["s1", "s1", "s2"], "amount": [600.0, 400.0, 500.0],
+                       "cost": [450.0, 300.0, 350.0], "order_date": pd.to_datetime(["2024-03-01", "2024-05-01", "2024-06-01"])})  # fmt: skip
+    people = pd.DataFrame({"salesperson_id": ["s1", "s2"], "region": ["东", "东"], "selling_expense": [80.0, 90.0]})
+    table = allocation.sales_efficiency(tx, salespeople=people).set_index("salesperson_id")
+    assert table.attrs["cost_basis"] == "selling_expense" and "cost_ratio" not in table
+    assert table.loc["s1", "expense_ratio"] == pytest.approx(80 / 1000) and table.loc["s2", "expense_ratio"] == pytest.approx(90 / 500)
+    assert table.loc["s1", "gross_profit"] == pytest.approx(250.0)
+    fallback = allocation.sales_efficiency(tx, salespeople=people.drop(columns="selling_expense")).set_index("salesperson_id")
+    assert fallback.attrs["cost_basis"] == "cost_of_goods" and "expense_ratio" not in fallback
+    assert fallback.loc["s1", "cost_ratio"] == pytest.approx(750 / 1000)
+    assert allocation.sales_efficiency(tx.drop(columns="cost")).attrs["cost_basis"] is None

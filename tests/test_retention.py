@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import custval as cv
 from custval import retention
 
 
@@ -35,12 +36,44 @@ def test_claims_grid_marks_where_each_claim_holds():
     assert high["cost_cut_claim"] == 1.0  # at high retention and margin the retention lever wins
 
 
-def test_cohort_retention_table():
-    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c"], "amount": 1.0,
-                       "order_date": pd.to_datetime(["2024-01-05", "2024-04-05", "2024-02-01", "2024-08-01", "2024-04-01"])})  # fmt: skip
-    table, by_tenure = retention.cohort_retention(tx, period="Q")
-    assert table.loc["2024Q1", 0] == 1.0 and table.loc["2024Q1", 1] == 0.5 and table.loc["2024Q1", 2] == 0.5
-    assert by_tenure.set_index("tenure").loc[1, "retention"] == pytest.approx(1 / 3)  # a of {a, b, c}
+def test_cohort_retention_is_the_methods_rate_and_activity_has_its_own_name():
+    # quarters of 2024; a return (amount < 0) is no activity
+    rows = [("a", "01-10", 10), ("a", "04-10", 10), ("a", "07-10", 10), ("a", "10-10", 10),
+            ("b", "01-20", 10), ("b", "05-20", 10), ("b", "08-20", -50),
+            ("c", "02-01", 10), ("c", "08-01", 10), ("c", "11-01", 10),
+            ("d", "03-01", 10), ("d", "06-01", -10),
+            ("e", "04-15", 10), ("e", "07-15", 10), ("f", "05-15", 10),
+            ("h", "02-15", -5), ("h", "06-15", 10), ("h", "12-15", 10), ("g", "06-30", -20)]  # fmt: skip
+    tx = pd.DataFrame(rows, columns=["customer_id", "day", "amount"])
+    tx = tx.assign(order_date=pd.to_datetime("2024-" + tx.pop("day")), amount=tx["amount"].astype(float))
+    rates, curves = retention.cohort_retention(tx, period="Q")
+    # cohort 2024Q1 = a, b, c, d (4); active Q2 a, b; Q3 a, c; Q4 a, c
+    # r̂: Q2 2/4 (a, b of 4), Q3 1/2 (a of a, b), Q4 2/2 (a, c of a, c); activity 2/4 each time
+    assert rates.loc["2024Q1", [1, 2, 3]].tolist() == [0.5, 0.5, 1.0]
+    # cohort 2024Q2 = e, f, h (3; h's earlier return does not make h a Q1 customer); Q3 e; Q4 h
+    assert rates.loc["2024Q2", [1, 2]].tolist() == pytest.approx([1 / 3, 0.0]) and pd.isna(rates.loc["2024Q2", 3])
+    assert list(rates.columns) == [1, 2, 3] and list(rates.index) == ["2024Q1", "2024Q2"]
+    activity, _ = retention.cohort_retention(tx, period="Q", measure="activity")
+    assert activity.loc["2024Q1"].tolist() == [1.0, 0.5, 0.5, 0.5]
+    assert activity.loc["2024Q2", [0, 1, 2]].tolist() == pytest.approx([1.0, 1 / 3, 1 / 3])
+    pooled = curves.set_index("tenure")
+    # t = 1: (2 + 1) / (4 + 3); t = 2: (1 + 0) / (2 + 1); t = 3: only 2024Q1 reached it, 2 / 2
+    assert pooled["retention"].iloc[1:].tolist() == pytest.approx([3 / 7, 1 / 3, 1.0]) and pd.isna(pooled.loc[0, "retention"])
+    assert pooled["activity"].tolist() == pytest.approx([1.0, 3 / 7, 3 / 7, 0.5])
+    assert pooled["customers"].tolist() == [7, 7, 7, 4] and pooled.loc[2, "previous"] == 3 and pooled.loc[2, "retained"] == 1
+    with pytest.raises(ValueError, match="measure must be"):
+        retention.cohort_retention(tx, measure="share")
+
+
+def test_a_tenure_nobody_reached_is_zero_not_missing():
+    # x bought in Q1 only, y in Q2 and Q3: 2024Q1's tenure 2 (Q3) is observable and nobody bought
+    tx = pd.DataFrame({"customer_id": ["x", "y", "y"], "amount": 1.0, "order_date": pd.to_datetime(["2024-01-05", "2024-04-05", "2024-07-05"])})
+    rates, curves = retention.cohort_retention(tx, period="Q")
+    activity, _ = retention.cohort_retention(tx, period="Q", measure="activity")
+    assert activity.loc["2024Q1"].tolist() == [1.0, 0.0, 0.0] and rates.loc["2024Q1", 1] == 0.0 and pd.isna(rates.loc["2024Q1", 2])
+    assert curves.set_index("tenure").loc[2, "activity"] == 0.0 and curves.set_index("tenure").loc[1, "retention"] == 0.5
+    with pytest.raises(cv.DataError, match="no purchases"):
+        retention.cohort_retention(tx.assign(amount=-1.0))
 
 
 def test_association_rules_on_hand_made_baskets():

@@ -106,7 +106,7 @@ EXPECTED_COLUMNS = {
     "factors": ["factor", "framework", "kind", "weight", "rating", "impact", "probability", "direction",
                 "note"],
     "salespeople": ["salesperson_id", "name", "region", "industries", "experience_years", "capacity",
-                    "perf_individual", "perf_enterprise"],
+                    "selling_expense", "perf_individual", "perf_enterprise"],
 }
 EXTRA_COLUMNS = {"salespeople": {"perf_individual", "perf_enterprise"}}
 

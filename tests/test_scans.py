@@ -65,20 +65,48 @@ def test_sales_cube_counts_every_line_and_keeps_empty_keys_last():
     np.testing.assert_allclose(found.to_numpy(), expected.reindex(found.index).to_numpy(), atol=1e-6)
 
 
-def test_cohort_shares_equal_a_plain_count():
+def plain_cohorts(tx: pd.DataFrame, period: str) -> tuple[dict, dict]:
+    """Retention and activity per (cohort, tenure) by plain set arithmetic on the purchases."""
+    bought = tx[tx["amount"] >= 0]
+    periods = bought["order_date"].dt.to_period(period)
+    sets = {p: set(bought.loc[periods == p, "customer_id"]) for p in periods.unique()}
+    first = periods.groupby(bought["customer_id"]).min()
+    last = periods.max()
+    retention, activity = {}, {}
+    for cohort in sorted(first.unique()):
+        members = set(first[first == cohort].index)
+        for t in range((last - cohort).n + 1):
+            now, before = sets.get(cohort + t, set()) & members, sets.get(cohort + t - 1, set()) & members
+            activity[(str(cohort), t)] = len(now) / len(members)
+            if t and before:
+                retention[(str(cohort), t)] = len(now & before) / len(before)
+    return retention, activity
+
+
+@pytest.mark.parametrize("period", ["Y", "Q"])
+def test_cohort_rates_equal_a_plain_count(period):
     tx = random_tx()
-    table, by_tenure = retention.cohort_retention(tx, period="Y")
-    years = tx["order_date"].dt.year
-    cohort = years.groupby(tx["customer_id"]).transform("min")
-    first = tx[cohort == 2020]["customer_id"].unique()
-    second_year = tx[(cohort == 2020) & (years == 2021)]["customer_id"].nunique()
-    assert table.loc["2020", 0] == 1.0 and table.loc["2020", 1] == pytest.approx(second_year / len(first))
-    for cohort in table.index:  # a tenure the data cannot show yet is empty, not 0
-        unseen = [t for t in table.columns if t > years.max() - int(cohort)]
-        assert table.loc[cohort, unseen].isna().all() and table.loc[cohort].drop(unseen).notna().all()
-    assert by_tenure["retention"].between(0, 1).all()
+    assert (tx["amount"] < 0).any()  # returns are in the data and must not count as activity
+    retention_expected, activity_expected = plain_cohorts(tx, period)
+    rates, curves = retention.cohort_retention(tx, period=period)
+    activity, _ = retention.cohort_retention(tx, period=period, measure="activity")
+    found = rates.stack().dropna().to_dict()
+    assert found.keys() == retention_expected.keys()
+    assert np.allclose([found[k] for k in retention_expected], list(retention_expected.values()))
+    assert activity.stack().dropna().to_dict() == pytest.approx(activity_expected)
+    for cohort in activity.index:  # a tenure the data cannot show yet is empty, not 0
+        seen = [t for (c, t) in activity_expected if c == cohort]
+        assert activity.loc[cohort].drop(seen).isna().all() and activity.loc[cohort, seen].notna().all()
+    assert curves["retention"].iloc[1:].between(0, 1).all() and curves["activity"].iloc[0] == 1.0
     with pytest.raises(ValueError, match="period must be one of"):
         retention.cohort_retention(tx, period="W")
+
+
+def test_cohort_rates_on_a_file_equal_the_frame(tmp_path):
+    tx = random_tx()
+    tx.to_parquet(tmp_path / "tx.parquet")
+    for expected, found in zip(retention.cohort_retention(tx), retention.cohort_retention(tmp_path / "tx.parquet")):
+        pd.testing.assert_frame_equal(found, expected)
 
 
 def test_parquet_file_folder_and_table_name_give_the_frames_numbers(tmp_path, sample_tx):
