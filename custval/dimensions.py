@@ -9,8 +9,6 @@ survey table of ``cv.load`` (one row per respondent and dimension). Definitions:
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from itertools import combinations
 from math import factorial
 
@@ -19,6 +17,7 @@ import pandas as pd
 
 from custval.errors import DataError, examples
 from custval.i18n import t
+from custval.parsing import period_span
 
 QUADRANTS = {(True, False): "concentrate_here", (True, True): "keep_up", (False, False): "low_priority",
              (False, True): "possible_overkill"}  # fmt: skip
@@ -202,78 +201,12 @@ def strategic_dimensions(stated: pd.DataFrame, derived: pd.DataFrame) -> pd.Data
 
 # --------------------------------------------------------------------------- change between waves
 
-# Period labels :func:`order_waves` reads as time spans (after NFKC normalisation, case-insensitive).
-# Seasons are meteorological: spring March–May, summer June–August, autumn (fall) September–
-# November, winter December to February of the next year.
-SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12, "春": 3, "夏": 6, "秋": 9, "冬": 12}
-_QUARTER = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
-_SEASON = r"(spring|summer|autumn|fall|winter)"
-_SEP = r"\s*[-_/. ]?\s*"
-_PERIODS = (  # (pattern, unit): year and, for the finer units, the number of the unit in the year
-    (re.compile(r"^(\d{4})$"), "year"),
-    (re.compile(rf"^(\d{{4}}){_SEP}h([12])$"), "half"),
-    (re.compile(r"^(\d{4})年?(上|下)半年$"), "half"),
-    (re.compile(rf"^(\d{{4}}){_SEP}q([1-4])$"), "quarter"),
-    (re.compile(rf"^q([1-4]){_SEP}(\d{{4}})$"), "quarter_first"),
-    (re.compile(r"^(\d{4})年?第?([1-4一二三四])季度?$"), "quarter"),
-    (re.compile(r"^(\d{4})[-/.](\d{1,2})$"), "month"),
-    (re.compile(r"^(\d{4})年(\d{1,2})月份?$"), "month"),
-    (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"), "day"),
-    (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"), "day"),
-    (re.compile(rf"^(\d{{4}}){_SEP}{_SEASON}$"), "season"),
-    (re.compile(rf"^{_SEASON}{_SEP}(\d{{4}})$"), "season_first"),
-    (re.compile(r"^(\d{4})年?(春|夏|秋|冬)季?$"), "season"),
-)
-
-
-def wave_period(label) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The time span [start, end) a wave label names, or None when it names none.
-
-    Accepted: a year ``2023``; a half ``2023-H1``, ``2023年上半年``; a quarter ``2023-Q3``,
-    ``Q3 2023``, ``2023年第三季度``; a month ``2023-05``, ``2023/5``, ``2023年5月``; a day
-    ``2023-05-20``, ``2023年5月20日``; a season ``2023-spring``, ``spring 2023``, ``2023春``,
-    ``2023年秋季`` (see ``SEASON_MONTHS``). Separators ``-``, ``_``, ``/``, ``.`` or a space.
-    """
-    text = unicodedata.normalize("NFKC", str(label)).strip().lower()
-    for pattern, unit in _PERIODS:
-        match = pattern.match(text)
-        if match:
-            return _span(unit, *match.groups())
-    return None
-
-
-def _span(unit: str, *parts: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    if unit.endswith("_first"):
-        unit, parts = unit.removesuffix("_first"), parts[::-1]
-    year = int(parts[0])
-    if unit == "year":
-        months, length = 1, 12
-    elif unit == "half":
-        months, length = (1 if parts[1] in ("1", "上") else 7), 6
-    elif unit == "quarter":
-        months, length = 3 * _QUARTER[parts[1]] - 2, 3
-    elif unit == "season":
-        months, length = SEASON_MONTHS[parts[1]], 3
-    else:
-        months, length = int(parts[1]), 1
-    if not 1 <= months <= 12:
-        return None
-    start = pd.Timestamp(year=year, month=months, day=1)
-    if unit == "day":
-        try:
-            start = pd.Timestamp(year=year, month=months, day=int(parts[2]))
-        except ValueError:
-            return None
-        return start, start + pd.Timedelta(days=1)
-    return start, start + pd.DateOffset(months=length)
-
-
 def order_waves(labels, order=None) -> list:
     """The distinct wave labels in time order, first wave first.
 
     With ``order`` (a list of labels, e.g. the ``wave_order`` parameter) that order is used, and
     every label must be in it. Otherwise labels that are all numbers (``1``, ``2``; years alone are
-    numbers too) sort numerically, and labels that all name a time span (see :func:`wave_period`)
+    numbers too) sort numerically, and labels that all name a time span (see :func:`custval.parsing.period_span`)
     sort by time when no two spans overlap. Anything else — a label that is neither, numbers mixed
     with periods, overlapping spans such as ``2023`` and ``2023-spring``, or two labels for the same
     span — is a DataError naming the labels and asking for ``wave_order``.
@@ -293,7 +226,7 @@ def _ordered_waves(labels, order=None) -> tuple[list, str]:
     numbers = pd.to_numeric(pd.Series([text for text, _ in distinct], dtype=object), errors="coerce")
     if numbers.notna().all():
         return [w for _, (_, w) in sorted(zip(numbers, distinct), key=lambda item: (item[0], item[1][0]))], "number"
-    spans = {text: wave_period(text) for text, _ in distinct}
+    spans = {text: period_span(text) for text, _ in distinct}
     unread = [text for text, span in spans.items() if span is None]
     if unread:
         raise DataError(t("vd_err_wave_unordered", labels=examples(unread, 10), example=_order_example(distinct)))

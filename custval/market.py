@@ -378,14 +378,14 @@ def _cell_keys(market: pd.DataFrame) -> list:
 
 
 def market_periods(period: pd.Series) -> pd.DataFrame:
-    """Each market period label as ``year``, ``kind`` (Y, Q or M) and ``number`` (quarter or month).
+    """Each market period label as ``year``, ``kind`` (Y, H, Q or M) and ``number`` (half, quarter or month).
 
     The forms are those of :func:`custval.parsing.parse_periods`; any other label raises a
     DataError naming it (the reader has already rejected such rows from a market file).
     """
     parts, bad = parsing.parse_periods(period)
     if bad.any():
-        raise DataError(f"market: column period has labels that are not a year, quarter or month: "
+        raise DataError(f"market: column period has labels that are not a year, half, quarter or month: "
                         f"{examples(period[bad].astype(str).unique())}; write them as 2024, 2024Q1 or 2024-03")  # fmt: skip
     return parts.astype({"year": "int64", "number": "int64"})
 
@@ -396,7 +396,8 @@ def market_years(period: pd.Series) -> pd.Series:
 
 
 def full_years(market: pd.DataFrame, own: pd.DataFrame | None = None) -> list[int]:
-    """The years complete by the calendar: a yearly row, 4 quarters or 12 months in the market table.
+    """The years complete by the calendar: a yearly row, 2 halves, 4 quarters or 12 months in the
+    market table.
 
     With ``own`` transactions, a year also needs own orders in its first and last month, so own
     sales are a whole year too. A year that mixes yearly, quarterly and monthly rows is an error
@@ -406,9 +407,9 @@ def full_years(market: pd.DataFrame, own: pd.DataFrame | None = None) -> list[in
     kinds = periods.groupby("year")["kind"].nunique()
     if (kinds > 1).any():
         mixed = kinds[kinds > 1].index.tolist()
-        raise DataError(f"market: the periods of year {examples(mixed)} mix years, quarters and months; "
+        raise DataError(f"market: the periods of year {examples(mixed)} mix years, halves, quarters and months; "
                         f"use one kind of period per year")  # fmt: skip
-    needed = {"Y": 1, "Q": 4, "M": 12}
+    needed = {"Y": 1, "H": 2, "Q": 4, "M": 12}
     counts = periods.groupby(["year", "kind"])["number"].nunique()
     years = sorted(int(y) for (y, kind), n in counts.items() if n == needed[kind])
     if own is None or own.empty:

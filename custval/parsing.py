@@ -172,29 +172,96 @@ def _order_day_month(parts, text, column, path, dayfirst):
     return pd.DataFrame({"y": parts["y"], "m": month.astype(str), "d": day.astype(str)})
 
 
-# A period label of a market table: a year (2024, 2024年), a quarter (2024Q1, 2024-Q1, 2024年第1季度)
-# or a month (2024-03, 2024/3, 2024年3月, 202403, or a date such as 2024-03-01 read as its month).
-_YEAR = re.compile(r"(\d{4})年?")
-_QUARTER = re.compile(r"(\d{4})\s*[-/ ]?\s*[Qq]([1-4])|(\d{4})\s*年?\s*第?\s*([1-4])\s*季度?")
-_MONTH = re.compile(r"(\d{4})(?:\s*[-/.年]\s*(\d{1,2})月?|(\d{2}))(?:\s*[-/.]?\s*\d{1,2}日?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+# Period labels read as time spans (after NFKC normalisation, case-insensitive): survey waves and
+# the periods of a market table.
+# Seasons are meteorological: spring March–May, summer June–August, autumn (fall) September–
+# November, winter December to February of the next year.
+SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12, "春": 3, "夏": 6, "秋": 9, "冬": 12}
+_QUARTER = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
+_SEASON = r"(spring|summer|autumn|fall|winter)"
+_SEP = r"\s*[-_/. ]?\s*"
+_PERIODS = (  # (pattern, unit): year and, for the finer units, the number of the unit in the year
+    (re.compile(r"^(\d{4})年?$"), "year"),
+    (re.compile(rf"^(\d{{4}}){_SEP}h([12])$"), "half"),
+    (re.compile(r"^(\d{4})年?(上|下)半年$"), "half"),
+    (re.compile(rf"^(\d{{4}}){_SEP}q([1-4])$"), "quarter"),
+    (re.compile(rf"^q([1-4]){_SEP}(\d{{4}})$"), "quarter_first"),
+    (re.compile(r"^(\d{4})年?第?([1-4一二三四])季度?$"), "quarter"),
+    (re.compile(r"^(\d{4})[-/.](\d{1,2})$"), "month"),
+    (re.compile(r"^(\d{4})(\d{2})$"), "month"),
+    (re.compile(r"^(\d{4})年(\d{1,2})月份?$"), "month"),
+    (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?: \d{1,2}:\d{2}(?::\d{2})?)?$"), "day"),
+    (re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"), "day"),
+    (re.compile(rf"^(\d{{4}}){_SEP}{_SEASON}$"), "season"),
+    (re.compile(rf"^{_SEASON}{_SEP}(\d{{4}})$"), "season_first"),
+    (re.compile(r"^(\d{4})年?(春|夏|秋|冬)季?$"), "season"),
+)
+
+
+def period_span(label) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The time span [start, end) a wave label names, or None when it names none.
+
+    Accepted: a year ``2023``, ``2023年``; a half ``2023-H1``, ``2023年上半年``; a quarter ``2023-Q3``,
+    ``Q3 2023``, ``2023年第三季度``; a month ``2023-05``, ``2023/5``, ``2023年5月``, ``202305``; a day
+    ``2023-05-20``, ``2023-05-20 00:00:00``, ``2023年5月20日``; a season ``2023-spring``, ``spring 2023``, ``2023春``,
+    ``2023年秋季`` (see ``SEASON_MONTHS``). Separators ``-``, ``_``, ``/``, ``.`` or a space.
+    """
+    text = unicodedata.normalize("NFKC", str(label)).strip().lower()
+    for pattern, unit in _PERIODS:
+        match = pattern.match(text)
+        if match:
+            return _span(unit, *match.groups())
+    return None
+
+
+def _span(unit: str, *parts: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if unit.endswith("_first"):
+        unit, parts = unit.removesuffix("_first"), parts[::-1]
+    year = int(parts[0])
+    if unit == "year":
+        months, length = 1, 12
+    elif unit == "half":
+        months, length = (1 if parts[1] in ("1", "上") else 7), 6
+    elif unit == "quarter":
+        months, length = 3 * _QUARTER[parts[1]] - 2, 3
+    elif unit == "season":
+        months, length = SEASON_MONTHS[parts[1]], 3
+    else:
+        months, length = int(parts[1]), 1
+    if not 1 <= months <= 12:
+        return None
+    start = pd.Timestamp(year=year, month=months, day=1)
+    if unit == "day":
+        try:
+            start = pd.Timestamp(year=year, month=months, day=int(parts[2]))
+        except ValueError:
+            return None
+        return start, start + pd.Timedelta(days=1)
+    return start, start + pd.DateOffset(months=length)
 
 
 def parse_periods(values: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
-    """Period labels as ``year``, ``kind`` (Y, Q, M) and ``number`` (1, the quarter or the month)."""
+    """Market period labels as ``year``, ``kind`` (Y, H, Q, M) and ``number`` (1, the half, the
+    quarter or the month), from :func:`period_span`. A date stands for its month (a monthly table
+    exported from Excel); a season, which is no calendar period, is not a market period. Returns
+    the parts and the mask of labels that are none of these.
+    """
     labels = values.astype("string").str.strip().fillna("")
-    parsed = {label: _period(label) for label in labels.unique()}
+    parsed = {label: _calendar_period(period_span(label)) for label in labels.unique()}
     rows = [parsed[label] or (pd.NA, pd.NA, pd.NA) for label in labels]
     parts = pd.DataFrame(rows, columns=["year", "kind", "number"], index=values.index)
     parts = parts.astype({"year": "Int64", "kind": "string", "number": "Int64"})
     return parts, parts["year"].isna()
 
 
-def _period(label: str):
-    if m := _YEAR.fullmatch(label):
-        return int(m[1]), "Y", 1
-    if m := _QUARTER.fullmatch(label):
-        return int(m[1] or m[3]), "Q", int(m[2] or m[4])
-    if m := _MONTH.fullmatch(label):
-        month = int(m[2] or m[3])
-        return (int(m[1]), "M", month) if 1 <= month <= 12 else None
-    return None
+def _calendar_period(span):
+    if span is None:
+        return None
+    start, end = span
+    months = (end.year - start.year) * 12 + end.month - start.month
+    kinds = {12: "Y", 6: "H", 3: "Q", 1: "M"}
+    if end - start == pd.Timedelta(days=1):
+        return start.year, "M", start.month
+    if months not in kinds or start.day != 1 or (start.month - 1) % months:
+        return None
+    return start.year, kinds[months], (start.month - 1) // months + 1

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import custval as cv
-from custval import dimensions, questionnaires, sample
+from custval import dimensions, parsing, questionnaires, sample
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -285,7 +285,7 @@ def test_labels_custval_reads_as_times_or_numbers(labels):
 
 
 def test_wave_periods_are_the_documented_spans():
-    span = dimensions.wave_period
+    span = parsing.period_span
     assert span("2023-winter") == (pd.Timestamp("2023-12-01"), pd.Timestamp("2024-03-01"))
     assert span("2023秋") == span("2023-fall") == (pd.Timestamp("2023-09-01"), pd.Timestamp("2023-12-01"))
     assert span("2023年下半年") == (pd.Timestamp("2023-07-01"), pd.Timestamp("2024-01-01"))

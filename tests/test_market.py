@@ -238,7 +238,7 @@ def test_bcg_needs_own_sales_for_the_whole_year_and_says_when_growth_is_unknown(
 
 def test_market_period_labels_years_quarters_and_months():
     labels = pd.Series(["2024", "2024年", "2024Q3", "2024-Q2", "2024年第1季度", "2024-03", "2024/3", "2024年3月",
-                        "202403", "2024-03-01"])  # fmt: skip
+                        "202403", "2024-03-01 00:00:00"])  # fmt: skip
     periods = market.market_periods(labels)
     assert periods["year"].eq(2024).all()
     assert periods["kind"].tolist() == ["Y", "Y", "Q", "Q", "Q", "M", "M", "M", "M", "M"]
@@ -247,8 +247,11 @@ def test_market_period_labels_years_quarters_and_months():
         market.market_periods(pd.Series(["2024Q1", "2024-13", "spring"]))
     quarters = [f"2024Q{q}" for q in range(1, 5)]
     assert market.full_years(pd.DataFrame({"period": [*quarters, "2025Q1", "2023"]})) == [2023, 2024]
-    with pytest.raises(DataError, match="mix years, quarters and months"):
+    with pytest.raises(DataError, match="mix years, halves, quarters and months"):
         market.full_years(pd.DataFrame({"period": [*quarters, "2024"]}))
+    assert market.full_years(pd.DataFrame({"period": ["2023-H1", "2023年下半年", "2024-H1"]})) == [2023]
+    with pytest.raises(DataError, match="'2024-spring'"):
+        market.market_periods(pd.Series(["2024Q1", "2024-spring"]))  # a season is no calendar period
 
 
 def test_the_reader_rejects_market_rows_whose_period_is_not_a_calendar_period(tmp_path):
