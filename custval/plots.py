@@ -135,21 +135,29 @@ def _thousands(axis) -> None:
 
 
 def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None, ylabel=None, legend=None,
-        hue_order=None):  # fmt: skip
+        hue_order=None, percent=False, reference=None):  # fmt: skip
     """Bars of ``y`` per value of ``x`` (categories in the order they appear in ``data``).
 
     ``legend`` is the legend's title when ``hue`` is given (default: the hue column's name);
     ``hue_order`` fixes the colours' order, so several charts can give a group the same colour.
+    ``percent`` shows the value axis as percentages of 1; ``reference`` draws a dashed line at
+    that value (e.g. 1.0 for full capacity).
     """
     ax = _axes(ax)
     if horizontal:
         sns.barplot(data=data, x=y, y=x, hue=hue, ax=ax, orient="h", errorbar=None, hue_order=hue_order)
         _label(ax, title, ylabel, xlabel, y, x)
-        _thousands(ax.xaxis)
+        axis, line = ax.xaxis, ax.axvline
     else:
         sns.barplot(data=data, x=x, y=y, hue=hue, ax=ax, errorbar=None, hue_order=hue_order)
         _label(ax, title, xlabel, ylabel, x, y)
-        _thousands(ax.yaxis)
+        axis, line = ax.yaxis, ax.axhline
+    if percent:
+        axis.set_major_formatter(mticker.PercentFormatter(1.0))
+    else:
+        _thousands(axis)
+    if reference is not None:
+        line(reference, color="#555555", linewidth=1, linestyle="--")
     if hue is not None and ax.get_legend() is not None:
         ax.get_legend().set_title(hue if legend is None else legend)
     return ax

@@ -201,3 +201,13 @@ def test_a_heatmap_with_no_value_draws_blank_without_warnings():
         warnings.simplefilter("error")  # a warning would print on the report page
         ax = plots.heatmap(data=empty, x="margin_rate", y="retention", value="flag", fmt=".0f")
     assert ax.get_xlabel() == "margin_rate"
+
+
+def test_bar_in_percent_with_a_reference_line():
+    utilisation = pd.DataFrame({"person": ["a", "b"], "utilisation": [0.5, 1.25]})
+    ax = plots.bar(data=utilisation, x="person", y="utilisation", percent=True, reference=1.0)
+    ax.figure.canvas.draw()
+    assert ax.yaxis.get_major_formatter().format_data(0.5) == "50%"
+    assert [tuple(line.get_ydata()) for line in ax.get_lines()] == [(1.0, 1.0)]
+    sideways = plots.bar(data=utilisation, x="person", y="utilisation", horizontal=True, reference=1.0, ax=plt.figure().gca())
+    assert [tuple(line.get_xdata()) for line in sideways.get_lines()] == [(1.0, 1.0)]
