@@ -5,6 +5,7 @@ from custval.errors import DataError
 from custval.io import (
     read_customers,
     read_factors,
+    read_firm_ranking,
     read_kano,
     read_market,
     read_positioning,
@@ -22,6 +23,7 @@ __all__ = [
     "load",
     "read_customers",
     "read_factors",
+    "read_firm_ranking",
     "read_kano",
     "read_market",
     "read_positioning",

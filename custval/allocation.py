@@ -256,6 +256,16 @@ def _assignment(c, s, covered, rank, solved, levels: dict) -> pd.DataFrame:
     return out
 
 
+def uncovered_contact(assignment: pd.DataFrame) -> pd.DataFrame:
+    """The contact levels the uncovered customers of :func:`allocate` were put on: one row per
+    level (most personal first) with its channel and the grades sent there ("—" for no grade)."""
+    out = assignment[~assignment["covered"]]
+    grades = out["grade"].astype("string").fillna("—") if "grade" in out else pd.Series("—", index=out.index)
+    rows = [(level, LEVELS.loc[level, "channel"], sorted(set(grades[out["contact_level"] == level])))
+            for level in reversed(LEVELS.index) if (out["contact_level"] == level).any()]  # fmt: skip
+    return pd.DataFrame(rows, columns=["level", "channel", "grades"])
+
+
 def coverage(assignment: pd.DataFrame, customers: pd.DataFrame, value: str = "clv", hours: str = "hours") -> pd.DataFrame:
     """Per grade: customers, ``value`` and service hours covered by a salesperson and not covered
     (see :func:`allocate`), with the shares covered."""

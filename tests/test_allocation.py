@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import custval as cv
-from custval import allocation, grading
+from custval import allocation, grading, segment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,6 +108,16 @@ def test_short_capacity_covers_the_highest_priority_customers():
     assert report["customers"].sum() == len(covered) and summary["uncovered"] == len(uncovered)
     assert summary["hours_covered"] + summary["hours_uncovered"] == pytest.approx(customers["hours"].sum())
     assert summary["share_value_covered"] == pytest.approx(covered["clv"].sum() / customers["clv"].sum())
+
+
+def test_the_uncovered_contact_levels_name_the_grades_sent_there():
+    customers, people = short_instance()
+    result = allocation.allocate(customers, people, balance=0.3, uncovered_levels={"A": "accountable", "B": "reactive"})
+    levels = allocation.uncovered_contact(result)
+    sent = result[~result["covered"]].groupby("contact_level")["grade"].agg(lambda g: sorted(set(g)))
+    assert levels["level"].tolist() == [lv for lv in ("partnership", "proactive", "accountable", "reactive", "basic") if lv in sent]
+    assert dict(zip(levels["level"], levels["grades"])) == sent.to_dict()
+    assert set(levels["channel"]) <= set(segment.LEVELS["channel"])
 
 
 def test_coverage_by_grade_adds_up():

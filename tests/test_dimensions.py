@@ -197,7 +197,7 @@ def test_the_firm_ranking_sheet_lists_every_need_and_reads_back(tmp_path):
     filled.to_excel(tmp_path / "ranked.xlsx", index=False)
     ranking = cv.io.read_table("firm_ranking", tmp_path / "ranked.xlsx").data
     assert ranking["dimension"].tolist() == survey_needs and ranking["rank"].tolist() == list(range(26, 0, -1))
-    example = cv.io.read_table("firm_ranking", written["firm_ranking_example.csv"]).data
+    example = cv.read_firm_ranking(written["firm_ranking_example.csv"])
     assert sorted(example["ranker"].unique()) == ["客服经理", "销售经理"]
     service = dimensions.service_dimensions(cv.read_survey(written["survey_example.csv"]))
     assert len(dimensions.firm_vs_customer(service, example)) == 26
