@@ -269,8 +269,7 @@ def uncovered_contact(assignment: pd.DataFrame) -> pd.DataFrame:
 def coverage(assignment: pd.DataFrame, customers: pd.DataFrame, value: str = "clv", hours: str = "hours") -> pd.DataFrame:
     """Per grade: customers, ``value`` and service hours covered by a salesperson and not covered
     (see :func:`allocate`), with the shares covered."""
-    grade = ["grade"] if "grade" in customers and "grade" not in assignment else []
-    data = assignment.merge(customers[["customer_id", value, hours, *grade]], on="customer_id", how="left")
+    data = _with_workload(assignment, customers, value, hours, how="left")
     data["grade"] = data["grade"].astype("string").fillna("—") if "grade" in data else "—"
     data = data.assign(**{f"{k}_covered": data[k].where(data["covered"], 0.0) for k in (value, hours)},
                        customers_covered=data["covered"].astype(int))  # fmt: skip
@@ -285,6 +284,12 @@ def coverage(assignment: pd.DataFrame, customers: pd.DataFrame, value: str = "cl
     order = ["customers", "customers_covered", "customers_uncovered", "share_customers_covered", value, f"{value}_covered",
              f"{value}_uncovered", "share_value_covered", hours, f"{hours}_covered"]  # fmt: skip
     return table[order].rename_axis("grade").reset_index()
+
+
+def _with_workload(assignment: pd.DataFrame, customers: pd.DataFrame, value: str, hours: str, how: str) -> pd.DataFrame:
+    """The assignment with each customer's ``value``, ``hours`` and (unless it has one) ``grade``."""
+    grade = ["grade"] if "grade" in customers and "grade" not in assignment else []
+    return assignment.merge(customers[["customer_id", value, hours, *grade]], on="customer_id", how=how)
 
 
 def workload(customers: pd.DataFrame, grades: pd.DataFrame, hours_per_grade: dict, idle_grade: str = "F") -> pd.DataFrame:
@@ -325,8 +330,7 @@ def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespe
     of utilisation, reassignments, and the customers and hours covered and not covered and the
     share of ``value`` covered (1 when there is no value)."""
     salespeople = salespeople.assign(capacity=_capacity(salespeople, capacity))
-    grade = ["grade"] if "grade" in customers and "grade" not in assignment else []
-    data = assignment.merge(customers[["customer_id", value, hours, *grade]], on="customer_id")
+    data = _with_workload(assignment, customers, value, hours, how="inner")
     covered = data["covered"].to_numpy(bool) if "covered" in data else data["salesperson_id"].notna().to_numpy()
     load = data.groupby("salesperson_id").agg(customers=("customer_id", "size"), hours=(hours, "sum"), **{value: (value, "sum")})
     if "grade" in data:
@@ -357,11 +361,16 @@ def current_assignment(customers: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- targets
 
 
+def last_12_months(tx: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """The lines of the 12 months up to ``as_of`` (default: the latest order date), both ends as
+    the value chain counts them: after ``as_of`` − 12 months, up to and including ``as_of``."""
+    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
+    return tx[(tx["order_date"] > end - pd.DateOffset(months=12)) & (tx["order_date"] <= end)]
+
+
 def company_target(tx: pd.DataFrame, growth: float, as_of=None) -> float:
     """The company's sales target: the last 12 months' sales up to ``as_of`` × (1 + ``growth``)."""
-    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
-    recent = tx[(tx["order_date"] > end - pd.DateOffset(months=12)) & (tx["order_date"] <= end)]
-    return float(recent["amount"].sum() * (1 + growth))
+    return float(last_12_months(tx, as_of)["amount"].sum() * (1 + growth))
 
 
 def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson_id", "month"), method: str = "history",
@@ -377,9 +386,7 @@ def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson
     (not covered, or not in the assignment) form cells with an empty ``salesperson_id``.
     """
     by = list(by)
-    end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
-    recent = tx[(tx["order_date"] > end - pd.DateOffset(months=12)) & (tx["order_date"] <= end)]
-    recent = _owned(recent, assignment).assign(month=lambda d: d["order_date"].dt.month)
+    recent = _owned(last_12_months(tx, as_of), assignment).assign(month=lambda d: d["order_date"].dt.month)
     missing = [c for c in by if c not in recent.columns]
     if missing:
         raise ValueError(f"the transactions have no column {', '.join(missing)}")
@@ -451,8 +458,7 @@ def year_to_date(tx: pd.DataFrame, growth: float, as_of=None, by=("region", "sal
     """
     end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
     before = pd.Timestamp(year=end.year, month=1, day=1) - pd.Timedelta(days=1)
-    history = tx[(tx["order_date"] > before - pd.DateOffset(months=12)) & (tx["order_date"] <= before)]
-    if history["amount"].clip(lower=0).sum() <= 0:
+    if last_12_months(tx, before)["amount"].clip(lower=0).sum() <= 0:
         return None
     target = company_target(tx, growth, as_of=before)
     plan = decompose_target(tx, target, by=(*by, "month"), as_of=before, assignment=assignment)
@@ -485,8 +491,7 @@ def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, sales
     selling. ``.attrs["cost_basis"]`` says which: ``selling_expense``, ``cost_of_goods`` or None.
     """
     end = tx["order_date"].max()
-    recent = tx[tx["order_date"] > end - pd.DateOffset(months=12)]
-    before = tx[(tx["order_date"] <= end - pd.DateOffset(months=12)) & (tx["order_date"] > end - pd.DateOffset(months=24))]
+    recent, before = last_12_months(tx, end), last_12_months(tx, end - pd.DateOffset(months=12))
     table = recent.groupby("salesperson_id").agg(sales=("amount", "sum"), customers=("customer_id", "nunique"))
     if "cost" in recent:
         table["gross_profit"] = table["sales"] - recent.groupby("salesperson_id")["cost"].sum()

@@ -223,26 +223,25 @@ def heatmap(data, x, y, value, ax=None, fmt=".0%", title=None, xlabel=None, ylab
 
 def stacked_bar(data, x, y, hue, ax=None, title=None, xlabel=None, ylabel=None):
     """Bars of ``y`` per ``x`` stacked by ``hue`` (e.g. sales per period by region)."""
-    ax = _axes(ax)
     grid = data.pivot_table(index=x, columns=hue, values=y, aggfunc="sum", observed=True).fillna(0)
-    grid.plot(kind="bar", stacked=True, ax=ax, width=0.8, color=PALETTE[: grid.shape[1]] * 3)
-    _label(ax, title, xlabel, ylabel, x, y)
-    ax.legend(title="" if hue is None else None, bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
-    ax.tick_params(axis="x", rotation=45)
-    _thousands(ax.yaxis)
-    return ax
+    legend = {"title": "" if hue is None else None, "bbox_to_anchor": (1.01, 1), "loc": "upper left"}
+    return _stacked(grid, _axes(ax), title, xlabel, ylabel, x, y, rotation=45, legend=legend)
 
 
 def stacked_columns(data, x, columns, labels=None, ax=None, title=None, xlabel=None, ylabel=None):
     """Bars per ``x`` made of the ``columns`` of a wide table stacked (e.g. value covered and not
     covered per grade); ``labels`` name the parts in the legend (default: the column names)."""
-    ax = _axes(ax)
     grid = data.set_index(x)[list(columns)].fillna(0)
     grid.columns = list(columns) if labels is None else list(labels)
-    grid.plot(kind="bar", stacked=True, ax=ax, width=0.8, color=PALETTE[: grid.shape[1]])
-    _label(ax, title, xlabel, ylabel, x, None)
-    ax.legend(frameon=False)
-    ax.tick_params(axis="x", rotation=0)
+    return _stacked(grid, _axes(ax), title, xlabel, ylabel, x, None, rotation=0, legend={})
+
+
+def _stacked(grid, ax, title, xlabel, ylabel, x, y, rotation, legend):
+    """A wide table (one column a part) drawn as stacked bars, in the theme's colours."""
+    grid.plot(kind="bar", stacked=True, ax=ax, width=0.8, color=PALETTE[: grid.shape[1]] * 3)
+    _label(ax, title, xlabel, ylabel, x, y)
+    ax.legend(frameon=False, **legend)
+    ax.tick_params(axis="x", rotation=rotation)
     _thousands(ax.yaxis)
     return ax
 

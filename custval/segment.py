@@ -73,6 +73,12 @@ def profile_table(table: pd.DataFrame, by: str) -> pd.DataFrame:
     return out
 
 
+def per_year(counts: pd.Series, days: pd.Series) -> pd.Series:
+    """``counts`` per year of observed time (``days``, a daily summary's ``T``, at least
+    ``RATE_FLOOR_DAYS`` so a customer seen for a day does not buy 365 times a year)."""
+    return counts / days.clip(lower=RATE_FLOOR_DAYS) * 365.25
+
+
 # --------------------------------------------------------------------------- settlement cycle
 
 # Days beyond terms (amount-weighted paid − due) by band, upper bounds inclusive: METHODS §6.3.
@@ -215,7 +221,7 @@ def rfm_scores(summary: pd.DataFrame, bins: int = 5, payment: pd.DataFrame | Non
     data = summary.set_index("customer_id").sort_index()
     occasions = data["frequency"] + 1 - (data["only_returns"].astype(int) if "only_returns" in data else 0)
     if frequency_per == "year":
-        occasions = occasions / data["T"].clip(lower=RATE_FLOOR_DAYS) * 365.25
+        occasions = per_year(occasions, data["T"])
     values = pd.DataFrame({"recency_days": data["T"] - data["recency"], "frequency": occasions, "monetary": data["revenue"]})
     if payment is not None:
         columns = [c for c in ("days_to_pay", "days_beyond_terms", "payment_band") if c in payment.columns]
@@ -432,7 +438,7 @@ def features(summary: pd.DataFrame, customers: pd.DataFrame | None = None) -> pd
     data = summary.set_index("customer_id").sort_index()
     out = pd.DataFrame({
         "average_order_value": (data["revenue"] / data["n_orders"].where(data["n_orders"] > 0)).fillna(0).clip(lower=0),
-        "purchases_per_year": (data["frequency"] + 1) / data["T"].clip(lower=RATE_FLOOR_DAYS) * 365.25,
+        "purchases_per_year": per_year(data["frequency"] + 1, data["T"]),
     })  # fmt: skip
     if customers is not None and "customer_type" in customers.columns:
         kinds = customers.drop_duplicates("customer_id").set_index("customer_id")["customer_type"]
