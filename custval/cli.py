@@ -111,9 +111,10 @@ def run_validate(args) -> int:
     print()
     print(t("validate_flags", returns=tx.returns, zero=tx.zero_amounts, duplicates=tx.duplicates))
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        dataset.rejected.to_csv(args.out / "rejected_rows.csv", index=False, encoding="utf-8-sig")
-        dataset.quality.to_csv(args.out / "quality.csv", index=False, encoding="utf-8-sig")
+        from custval.outputs import write_csv
+
+        write_csv(dataset.rejected, args.out / "rejected_rows.csv")
+        write_csv(dataset.quality, args.out / "quality.csv")
         print(t("validate_rejected_written", path=args.out / "rejected_rows.csv"))
     print(t("validate_ok"))
     return 0

@@ -23,6 +23,7 @@ import pandas as pd
 from custval import parsing, schema
 from custval.errors import ColumnError, DataError, FileFormatError, MissingColumnError, examples
 from custval.i18n import t
+from custval.outputs import unmarked
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -117,6 +118,8 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
         raise FileFormatError(t("err_unreadable", file=path, detail=exc)) from None
     if text.endswith("\n") and len(frame) and (frame.iloc[-1] == "").all():
         frame = frame.iloc[:-1]
+    if "'" in text:  # cells the suite wrote formula-safe ('=x) read back as written (=x)
+        frame = unmarked(frame)
     return frame, encoding
 
 
@@ -442,4 +445,4 @@ read_salespeople = _reader("salespeople")
 def read_grades(path) -> pd.DataFrame:
     """A run's ``tables/grades.csv`` (UTF-8 with BOM), customer ids as text: the previous grading
     that grade migration compares with."""
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+    return unmarked(pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str}))

@@ -1,41 +1,133 @@
-"""Machine-readable outputs of a report run: CSV tables in ``<run>/tables/``.
+"""Every table the suite writes (CSV and XLSX), and the outputs of a report run in ``<run>/tables/``.
 
 Notebooks call :func:`save_table`; when the notebook runs outside a report (``output_dir`` empty,
-as in JupyterLab) nothing is written.
+as in JupyterLab) nothing is written. All CSV and XLSX files go through :func:`write_csv` and
+:func:`write_xlsx`, which never let a spreadsheet evaluate text from the data as a formula
+(OWASP's CSV-injection guidance): text that begins with ``=``, ``+``, ``-``, ``@``, tab or CR is
+written with a leading ``'`` in CSV (where a carriage return inside text also becomes a line feed,
+so the field is quoted), and as a string cell marked "text" (never a formula) in XLSX.
+Numbers stay numbers, negative ones included; a lone ``+`` or ``-`` stays as it is. ``custval.io`` removes that ``'`` again when it reads
+a CSV, so the suite's own tables read back unchanged.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 TABLES_DIR = "tables"
 
 
-def save_table(data: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
-    """Write ``data`` as ``<output_dir>/tables/<name>.csv`` (UTF-8 with BOM, so Excel shows Chinese)."""
-    if not output_dir:
-        return None
-    folder = Path(output_dir) / TABLES_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.csv"
-    data.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
+LONE_SIGNS = ("+", "-")  # a sign alone (the factors' direction) is no formula and stays readable
+
+
+def is_formula_like(value) -> bool:
+    """Text a spreadsheet would read as a formula (or the start of one)."""
+    return isinstance(value, str) and value.startswith(FORMULA_START) and value not in LONE_SIGNS
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with formula-like text (values and headers) prefixed by ``'``, and carriage returns
+    inside text turned into line feeds (the CSV writer quotes those; a bare CR would end the line
+    unquoted and start a new, unprotected cell); numbers untouched."""
+    out = frame.copy(deep=False)
+    out.columns = [_csv_text(c) for c in out.columns]
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if _holds_text(column):
+            values = column.to_numpy(dtype=object)
+            safe = np.array([_csv_text(v) for v in values], dtype=object)
+            if any(a is not b for a, b in zip(values, safe)):
+                out.isetitem(position, safe)
+    return out
+
+
+def _csv_text(value):
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    return TEXT_MARK + text if is_formula_like(value) else text
+
+
+def _holds_text(column: pd.Series) -> bool:
+    return column.dtype == object or pd.api.types.is_string_dtype(column.dtype) or isinstance(column.dtype, pd.CategoricalDtype)
+
+
+def formula_rows(column: pd.Series) -> np.ndarray:
+    """Which cells of a column hold formula-like text (never any in a numeric or date column)."""
+    if not _holds_text(column):
+        return np.zeros(len(column), dtype=bool)
+    return np.fromiter(map(is_formula_like, column.to_numpy(dtype=object)), dtype=bool, count=len(column))
+
+
+def unmark(value):
+    """Undo :func:`csv_safe` for one cell: ``'=x`` reads back as ``=x``."""
+    if isinstance(value, str) and value.startswith(TEXT_MARK) and value[1:2] and value[1] in (*FORMULA_START, "\n"):  # a CR was written as LF
+        return value[1:]
+    return value
+
+
+def unmarked(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`csv_safe` for a frame of text read from a CSV (in place; returned for chaining)."""
+    frame.columns = [unmark(c) for c in frame.columns]
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+            marked = column.str.startswith(TEXT_MARK, na=False).to_numpy(dtype=bool)
+            if marked.any():
+                frame.isetitem(position, column.mask(marked, column[marked].map(unmark)))
+    return frame
+
+
+def write_csv(frame: pd.DataFrame, path, *, encoding: str = "utf-8-sig", **options) -> Path:
+    """Write ``frame`` as CSV (UTF-8 with BOM by default, so Excel shows Chinese), formula-safe."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    csv_safe(frame).to_csv(path, index=False, encoding=encoding, lineterminator="\n", **options)
     return path
 
 
-def save_workbook(sheets: dict[str, pd.DataFrame], name: str, output_dir: str | Path | None) -> Path | None:
-    """Write one sheet per entry as ``<output_dir>/tables/<name>.xlsx`` (sheet names made Excel-safe)."""
-    if not output_dir:
-        return None
-    folder = Path(output_dir) / TABLES_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.xlsx"
+def write_xlsx(sheets: dict[str, pd.DataFrame], path) -> Path:
+    """Write one sheet per entry (sheet names made Excel-safe); no cell is ever a formula."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for title, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=sheet_name(title, used), index=False)
+            name = sheet_name(title, used)
+            frame.to_excel(writer, sheet_name=name, index=False)
+            _as_text(writer.sheets[name], frame)
     return path
+
+
+def _as_text(sheet, frame: pd.DataFrame) -> None:
+    """Turn the cells openpyxl made formulas (any text starting with ``=``) back into text, and
+    mark every formula-like text cell with Excel's quote prefix, so editing it keeps it text."""
+    spots = [(1, j) for j, c in enumerate(frame.columns, start=1) if is_formula_like(str(c))]
+    for j in range(frame.shape[1]):
+        spots += [(int(i) + 2, j + 1) for i in np.flatnonzero(formula_rows(frame.iloc[:, j]))]
+    for row, col in spots:
+        cell = sheet.cell(row=row, column=col)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def save_table(data: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
+    """Write ``data`` as ``<output_dir>/tables/<name>.csv``."""
+    if not output_dir:
+        return None
+    return write_csv(data, Path(output_dir) / TABLES_DIR / f"{name}.csv")
+
+
+def save_workbook(sheets: dict[str, pd.DataFrame], name: str, output_dir: str | Path | None) -> Path | None:
+    """Write one sheet per entry as ``<output_dir>/tables/<name>.xlsx``."""
+    if not output_dir:
+        return None
+    return write_xlsx(sheets, Path(output_dir) / TABLES_DIR / f"{name}.xlsx")
 
 
 def sheet_name(title: str, used: set) -> str:

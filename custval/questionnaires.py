@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from custval.outputs import sheet_name
+from custval.outputs import write_csv, write_xlsx
 from custval.sample import FIRM_RANKING, KANO_FEATURES, SERVICE_NEEDS, VALUE_ITEMS
 
 SURVEY_KEYS = ["受访者编号", "客户编号", "调查批次", "品牌", "总体满意度", "转换意向"]
@@ -105,14 +105,10 @@ def write_templates(out) -> dict[str, Path]:
     notes = pd.DataFrame(INSTRUCTIONS, columns=["列 / column", "填写说明 / how to fill it in"])
     paths = {}
     for name, frame in frames.items():
-        paths[f"{name}.csv"] = out / f"{name}.csv"
-        frame.to_csv(paths[f"{name}.csv"], index=False, encoding="utf-8-sig", lineterminator="\n")
+        paths[f"{name}.csv"] = write_csv(frame, out / f"{name}.csv")
         if name.endswith("template"):
-            paths[f"{name}.xlsx"] = out / f"{name}.xlsx"
-            with pd.ExcelWriter(paths[f"{name}.xlsx"], engine="openpyxl") as writer:
-                used: set[str] = set()
-                frame.to_excel(writer, sheet_name=sheet_name(SHEETS[name], used), index=False)
-                if name == "survey_template":
-                    frames["firm_ranking_template"].to_excel(writer, sheet_name=sheet_name(SHEETS["firm_ranking_template"], used), index=False)
-                notes.to_excel(writer, sheet_name=sheet_name("说明 instructions", used), index=False)
+            sheets = {SHEETS[name]: frame}
+            if name == "survey_template":
+                sheets[SHEETS["firm_ranking_template"]] = frames["firm_ranking_template"]
+            paths[f"{name}.xlsx"] = write_xlsx({**sheets, "说明 instructions": notes}, out / f"{name}.xlsx")
     return paths

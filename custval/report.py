@@ -33,6 +33,7 @@ from custval.engines import cores
 from custval.errors import ConfigError
 from custval.i18n import t
 from custval.io import parquet_parts
+from custval.outputs import write_csv
 from custval.render import render_html, render_index
 
 KERNEL = "python3"
@@ -105,7 +106,7 @@ def run_report(
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
-    dataset.rejected.to_csv(partial / "rejected_rows.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_csv(dataset.rejected, partial / "rejected_rows.csv")
     progress = sys.stderr.isatty() if progress is None else progress
     parameters = {**config.parameters, **resolved_paths(config), "config": str(config.path.resolve()),
                   "output_dir": str(partial.resolve()), "previous_grades": previous_grades(out)}  # fmt: skip

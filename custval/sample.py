@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from custval.outputs import write_csv
 from custval.schema import TABLES
 
 REGIONS = ("华东", "华南", "华北", "华中", "西南", "西北", "东北")
@@ -430,7 +431,7 @@ def write_sample(out, *, customers: int = 2000, years: int = 3, seed: int = 0, f
     for name in TABLES:
         path = out / f"{name}.{fmt}"
         if fmt == "csv":
-            frames[name].to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.2f")
+            write_csv(frames[name], path, encoding="utf-8", float_format="%.2f")
         else:
             table = pa.Table.from_pandas(frames[name], preserve_index=False)
             pq.write_table(table, path, compression="zstd")

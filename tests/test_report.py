@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from custval import i18n, sample
 from custval.cli import main
+from custval.io import read_grades
 from custval.report import run_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +31,32 @@ def chinese_by_default():
     i18n.set_lang("zh")
 
 
+# Spreadsheet formulas as customer names and ids (OWASP CSV injection): outputs must keep them text.
+FORMULAS = ['=HYPERLINK("http://evil.example","点击领取")', "@SUM(1)", "+1", "-1+2", "\t=1+1", "=1+1"]
+HOSTILE_IDS = {"C000001": "=2+3", "C000002": "@SUM(1)", "C000003": "+1", "C000004": "-1+2", "C000005": "\t=cmd|' /C calc'!A0"}
+
+
+def _hostile(path, columns, values=None):
+    """Replace ids (everywhere) and, with ``values``, every cell of the first column by formulas."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in columns:
+        frame[column] = frame[column].replace(HOSTILE_IDS)
+    if values:
+        frame[values] = [FORMULAS[i % len(FORMULAS)] + f" {i}" for i in range(len(frame))]
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """A copy of the project's config and notebooks over a 60-customer sample with hostile text."""
+    """A copy of the project's config and notebooks over a 60-customer sample with hostile text:
+    a script tag, formulas as every customer name and as five customer ids."""
     root = tmp_path_factory.mktemp("project")
     sample.write_sample(root / "data" / "sample", customers=60, seed=5)
-    tx_path = root / "data" / "sample" / "transactions.csv"
+    data = root / "data" / "sample"
+    _hostile(data / "customers.csv", ["客户编号", "推荐人"], values="客户名称")
+    _hostile(data / "survey.csv", ["customer_id"])
+    _hostile(data / "transactions.csv", ["客户编号"])
+    tx_path = data / "transactions.csv"
     tx = pd.read_csv(tx_path, dtype=str, keep_default_na=False)
     tx.loc[3, "地区"] = PAYLOAD
     buyer = tx.loc[tx["金额"].astype(float) > 0].iloc[0]
@@ -78,6 +100,38 @@ def test_run_folder_has_exactly_the_documented_contents(english_run):
     assert {"ipa.csv", "importance.csv", "kano.csv", "delivered_value.csv", "improvement_priorities.csv"} <= tables
     assert {"grades.csv", "key_customers.xlsx", "dwyer.csv", "dwyer_inputs.csv", "model_params.json"} <= tables
     assert {"allocation.csv", "targets.csv", "cross_sell.csv", "win_back.csv", "referral_value.csv"} <= tables
+
+
+def test_no_spreadsheet_cell_of_the_run_is_a_formula(english_run):
+    """Formula-like names and ids are text in every workbook and CSV; numbers stay numbers."""
+    import csv
+
+    import openpyxl
+
+    _, folder = english_run
+    formulas, numbers = [], 0
+    for path in sorted((folder / "tables").glob("*.xlsx")):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            for cell in (c for row in sheet.iter_rows() for c in row):
+                assert cell.data_type != "f", (path.name, sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value.startswith(("=", "@", "+", "-", "\t")):
+                    formulas.append(cell.value)
+                    assert cell.quotePrefix, (path.name, cell.coordinate)
+                numbers += isinstance(cell.value, (int, float))
+    assert any(f.startswith("=HYPERLINK") for f in formulas) and any(f.startswith("@SUM") for f in formulas)
+    assert numbers > 0  # amounts and scores are still numeric cells
+    plain_number = re.compile(r"^-\d+(\.\d+)?(e[+-]?\d+)?$")
+    marked = 0
+    for path in sorted([*(folder / "tables").glob("*.csv"), folder / "rejected_rows.csv"]):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                for field in row:
+                    if field.startswith(("=", "+", "-", "@", "\t", "\r")):
+                        assert plain_number.match(field) or field in ("+", "-"), (path.name, field)
+                    marked += field.startswith(("'=", "'@", "'+", "'-", "'\t"))
+    assert marked > 0
+    grades = read_grades(folder / "tables" / "grades.csv")  # the suite reads its own tables back unchanged
+    assert set(HOSTILE_IDS.values()) - {"\t=cmd|' /C calc'!A0"} <= set(grades["customer_id"])
 
 
 def test_the_grading_page_says_which_method_horizon_and_discount(english_run):
@@ -178,7 +232,7 @@ def test_anonymized_run_shows_no_customer_id(project):
     texts = [p.read_text(encoding="utf-8-sig") for p in folder.rglob("*") if p.suffix in (".html", ".csv", ".ipynb")]
     sheets = pd.read_excel(folder / "tables" / "keep_lists.xlsx", sheet_name=None, dtype=str)
     texts += [frame.to_csv() for frame in sheets.values()]
-    leaked = [i for i in [*ids, *names] if any(i in text for text in texts)]
+    leaked = [i for i in [*ids, *names] if len(i) > 3 and any(i in text for text in texts)]  # "+1" is in any page
     assert leaked == [] and sum(len(f) for f in sheets.values()) > 0
     found = pd.read_csv(folder / "tables" / "anomalies.csv", encoding="utf-8-sig")
     assert found["customer_id"].str.fullmatch(r"C-[0-9a-f]{10}").all() and len(found) > 0

@@ -14,13 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from custval.exercises import text  # noqa: F401  (registers the messages)
 from custval.exercises import channels, groups, macro, product, service, value_grades
 from custval.exercises.base import Exercise, Field, answer_file, check, read_answer
 from custval.exercises.notebook import ExerciseRun, start
-from custval.outputs import sheet_name
+from custval.outputs import write_csv, write_xlsx
 
 MODULES = (macro, service, product, groups, channels, value_grades)
 EXERCISES: dict[str, Exercise] = {m.EXERCISE.id: m.EXERCISE for m in MODULES}
@@ -45,14 +43,9 @@ def write_templates(out) -> dict[str, Path]:
         for folder, frame in (("templates", exercise.template()), ("example", module.example())):
             path = out / folder / f"{exercise.slug}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-            paths[f"{folder}/{path.name}"] = path
-        path = out / "templates" / f"{exercise.slug}.xlsx"
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            used: set[str] = set()
-            exercise.template().to_excel(writer, sheet_name=sheet_name(f"{exercise.id} 答案 answer", used), index=False)
-            exercise.instructions().to_excel(writer, sheet_name=sheet_name("说明 instructions", used), index=False)
-        paths[f"templates/{path.name}"] = path
+            paths[f"{folder}/{path.name}"] = write_csv(frame, path)
+        sheets = {f"{exercise.id} 答案 answer": exercise.template(), "说明 instructions": exercise.instructions()}
+        paths[f"templates/{exercise.slug}.xlsx"] = write_xlsx(sheets, out / "templates" / f"{exercise.slug}.xlsx")
     return paths
 
 

@@ -1,0 +1,78 @@
+"""The one writer of CSV and XLSX files: no text from the data ever becomes a live formula."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import custval as cv
+from custval import io, outputs
+
+HOSTILE = ['=HYPERLINK("http://evil.example","点击领取")', "@SUM(1)", "+1", "-1+2", "\t=1+1", "\r=1", "=1+1"]
+
+
+@pytest.fixture
+def frame():
+    names = pd.Series([*HOSTILE, "王伟", None], dtype="str")
+    return pd.DataFrame({
+        "customer_id": [f"C{i}" for i in range(len(names))],
+        "name": names,
+        "grade": pd.Categorical(["=A", *"BCDEFABC"]),
+        "direction": ["+", "-", "+", "-", "+", "-", "+", "-", "+"],
+        "amount": [-12.5, 3, -0.25, 4, 5, 6, 7, 8, -9],
+        "@header": range(len(names)),
+    })  # fmt: skip
+
+
+def test_xlsx_cells_are_never_formulas_and_numbers_stay_numbers(tmp_path, frame):
+    path = outputs.write_xlsx({"lists": frame}, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(path)["lists"]
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert [c for c in cells if c.data_type == "f"] == []
+    by_value = {c.value: c for c in cells}
+    for text in [h.replace("\r", "\n") for h in HOSTILE] + ["=A", "@header"]:  # XML keeps CR as LF
+        assert by_value[text].data_type == "s" and by_value[text].quotePrefix, repr(text)
+    assert not by_value["王伟"].quotePrefix and not by_value["+"].quotePrefix
+    amounts = [c.value for c in next(sheet.iter_cols(min_col=5, max_col=5, min_row=2))]
+    assert amounts == [-12.5, 3, -0.25, 4, 5, 6, 7, 8, -9] and all(isinstance(v, (int, float)) for v in amounts)
+    assert pd.read_excel(path)["name"].tolist()[:7] == [h.replace("\r", "\n") for h in HOSTILE]
+
+
+def test_csv_fields_never_begin_with_a_formula_character(tmp_path, frame):
+    path = outputs.write_csv(frame, tmp_path / "out.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["customer_id", "name", "grade", "direction", "amount", "'@header"]
+    fields = [f for row in rows for f in row]
+    risky = [f for f in fields if f.startswith(outputs.FORMULA_START) and f not in ("+", "-")]
+    assert risky == ["-12.5", "-0.25", "-9.0"]  # negative numbers, written as numbers
+    assert len(rows) == 10 and all(len(r) == 6 for r in rows)  # a CR in a name starts no new line
+    assert [r[1] for r in rows[1:8]] == ["'" + h.replace("\r", "\n") for h in HOSTILE] and rows[1][2] == "'=A"
+
+
+def test_the_suites_csv_reads_back_as_written(tmp_path, frame):
+    grades = outputs.write_csv(frame[["customer_id", "name", "grade"]].assign(customer_id=HOSTILE + ["a", "b"]), tmp_path / "g.csv")
+    read = io.read_grades(grades)
+    lf = [h.replace("\r", "\n") for h in HOSTILE]
+    assert read["customer_id"].tolist() == lf + ["a", "b"] and read["name"].tolist()[:7] == lf
+    tx = pd.DataFrame({"客户编号": HOSTILE, "下单日期": "2024-01-02", "金额": [1, -2, 3, 4, 5, 6, 7]})
+    data = cv.read_transactions(outputs.write_csv(tx, tmp_path / "orders.csv"))
+    assert data["customer_id"].tolist() == [h.strip() for h in lf] and data["amount"].tolist() == [1, -2, 3, 4, 5, 6, 7]
+
+
+def test_a_quote_the_suite_did_not_add_is_kept(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("客户编号,下单日期,金额\n'A,2024-01-02,1\n'=B,2024-01-02,2\n", encoding="utf-8")
+    assert cv.read_transactions(path)["customer_id"].tolist() == ["'A", "=B"]
+
+
+def test_every_written_template_and_sample_goes_through_the_writer(tmp_path):
+    from custval import exercises, questionnaires
+
+    paths = [*exercises.write_templates(tmp_path / "ex").values(), *questionnaires.write_templates(tmp_path / "q").values()]
+    for path in (p for p in paths if p.suffix == ".xlsx"):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row), path.name
