@@ -88,6 +88,7 @@ class InputSpec:
     sheet: str | int | None = None
     dayfirst: bool | None = None
     source_table: str | None = None  # ``table:``: a table name on the engine instead of a file
+    shared_columns: tuple[str, ...] = ()  # keys of the global mapping (not overridden here)
 
     @property
     def on_engine(self) -> bool:
@@ -99,7 +100,8 @@ class InputSpec:
         return self.source_table if self.source_table is not None else str(self.path)
 
     def read_options(self) -> dict:
-        return {"columns": self.columns, "encoding": self.encoding, "sheet": self.sheet, "dayfirst": self.dayfirst}
+        return {"columns": self.columns, "encoding": self.encoding, "sheet": self.sheet, "dayfirst": self.dayfirst,
+                "shared_columns": self.shared_columns}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ def _engine(raw: dict, path) -> tuple[str, dict]:
     if engine not in ENGINES:
         raise ConfigError(t("err_engine", engine=engine, valid=" / ".join(ENGINES)) + f" ({path})")
     spark = _expect(raw.get("spark") or {}, dict, path, "spark", "mapping")
+    if spark and engine != "spark":
+        raise ConfigError(t("err_spark_unused", file=path, engine=engine))
     _known_keys(spark, SPARK_KEYS, path, "spark")
     _expect(spark.get("conf") or {}, dict, path, "spark.conf", "mapping")
     return engine, spark
@@ -213,6 +217,7 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
     }
     if merged["rfm_rules"] == "custom" and not merged["custom_segments"]:
         checks["custom_segments"] = (False, "rules, because rfm_rules is custom")
+    checks.update(_unused_parameters(merged))
     for key, (ok, expected) in checks.items():
         if not ok:
             message = t("err_param_value", key=key, value=merged[key], detail=expected)
@@ -220,6 +225,18 @@ def merge_parameters(from_file: dict | None, overrides: dict | None, path=None) 
     if merged["as_of"] is not None:
         merged["as_of"] = pd.Timestamp(str(merged["as_of"])).date().isoformat()
     return merged
+
+
+def _unused_parameters(merged: dict) -> dict:
+    """Values that pass their own check but would have no effect with the others: an error, so a
+    setting the user wrote never silently does nothing."""
+    rules = merged["rfm_rules"] or ("cn-8" if merged["lang"] == "zh" else "rfm-0.3")
+    found = {}
+    if merged["custom_segments"] and merged["rfm_rules"] != "custom":
+        found["custom_segments"] = (False, f"[] — the rules are used only with rfm_rules: custom, and this run uses {rules}")
+    if merged["rfm_center"] != DEFAULT_PARAMETERS["rfm_center"] and rules != "cn-8":
+        found["rfm_center"] = (False, f"mean — only the cn-8 rule set compares with a centre, and this run uses {rules}")
+    return found
 
 
 def parse_param(text: str) -> tuple[str, object]:
@@ -303,15 +320,32 @@ def _input(table, entry, base, global_columns, path) -> InputSpec:
         where = None if entry.get("table") else given
     else:
         where = Path(given) if Path(given).is_absolute() else base / given
+    _check_read_options(table, entry, where, path)
     return InputSpec(
         table=table,
         path=where,
         source_table=str(entry["table"]) if entry.get("table") else None,
         columns=columns,
+        shared_columns=tuple(k for k in global_columns if k not in own),
         encoding=entry.get("encoding"),
         sheet=entry.get("sheet"),
         dayfirst=entry.get("dayfirst"),
     )
+
+
+def _check_read_options(table: str, entry: dict, where, path) -> None:
+    """``encoding`` only for a local CSV, ``sheet`` only for a local workbook, ``dayfirst`` true or
+    false: an option that cannot apply is an error rather than silently nothing."""
+    from custval.io import CSV_SUFFIXES, EXCEL_SUFFIXES
+
+    local = isinstance(where, Path)
+    suffix = where.suffix.lower() if local and not where.is_dir() else ""
+    for key, suffixes, kind in (("encoding", CSV_SUFFIXES, "CSV"), ("sheet", EXCEL_SUFFIXES, "XLSX")):
+        if entry.get(key) is not None and not (local and suffix in suffixes):
+            source = str(where) if where is not None else f"table: {entry.get('table')}"
+            raise ConfigError(t("err_option_unused", file=path, table=table, key=key, value=entry[key], kind=kind, source=source))
+    if entry.get("dayfirst") is not None and not isinstance(entry["dayfirst"], bool):
+        raise ConfigError(t("err_config_type", file=path, key=f"inputs.{table}.dayfirst", expected="true / false"))
 
 
 def _columns(mapping, path, where) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from custval import anonymize, io, schema
 from custval.config import Config, read_config
-from custval.errors import ConfigError
+from custval.errors import ColumnError, ConfigError
 from custval.i18n import t
 
 
@@ -53,22 +53,56 @@ def load(config="custval.yml", **parameters) -> Dataset:
     config = config if isinstance(config, Config) else read_config(config, overrides=parameters or None)
     engine = _engine_for_inputs(config)
     reads = {table: _read(spec, engine) for table, spec in config.inputs.items()}
+    check_shared_columns(config, reads)
     check_parameters(config, reads)
     if config.parameters.get("anonymize"):
         reads = _anonymized(reads, config)
     return Dataset(config=config, reads=reads)
 
 
+def check_shared_columns(config: Config, reads: dict) -> None:
+    """A key of the global ``columns:`` mapping must name a header of at least one input it
+    applies to (one that matches nowhere is a typo, and its column would silently be missing)."""
+    applies = {}
+    for table, spec in config.inputs.items():
+        for key in spec.shared_columns:
+            applies.setdefault(key, []).append(table)
+    for key, tables in applies.items():
+        if all(key in reads[table].unmatched for table in tables):
+            headers = {reads[table].file: reads[table].headers for table in tables}
+            raise ColumnError(io.unmatched_key_message(key, headers, t("mapping_global", file=config.path)))
+
+
 def check_parameters(config: Config, reads: dict) -> None:
-    """Parameters that name a column of the data must name one that is there: ``dwyer_by`` is
-    ``cohort`` or a column of the transactions or customers table."""
+    """Parameters that name a column of the data must name one that can serve: ``dwyer_by`` is
+    ``cohort`` or a grouping column of the transactions or customers table with some values."""
     by = config.parameters.get("dwyer_by", "cohort")
     if by == "cohort" or "transactions" not in reads:
         return
-    columns = [c for table in ("transactions", "customers") if table in reads for c in reads[table].data.columns
-               if not c.startswith("is_") and c != "line"]  # fmt: skip
+    columns = group_columns(reads)
     if by not in columns:
-        raise ConfigError(t("err_dwyer_by", file=config.path, value=by, columns=", ".join(["cohort", *dict.fromkeys(columns)])))
+        raise ConfigError(t("err_dwyer_by", file=config.path, value=by, columns=", ".join(["cohort", *columns])))
+
+
+NOT_GROUPS = ("customer_id", "order_id", "referred_by")  # one value per customer or order: no groups
+
+
+def group_columns(reads: dict) -> list[str]:
+    """Columns of the transactions and customers tables that can split customers into groups:
+    not ids, dates or measures, not flags, and with at least one value."""
+    found = []
+    for table in ("transactions", "customers"):
+        if table not in reads:
+            continue
+        data, spec = reads[table].data, schema.TABLES[table]
+        for column in data.columns:
+            if (column in NOT_GROUPS or column.startswith("is_") or column == "line"
+                    or spec.kind(column) in (schema.DATE, schema.NUMBER)):  # fmt: skip
+                continue
+            values = data[column].dropna()
+            if len(values) and (values.astype(str).str.strip() != "").any():
+                found.append(column)
+    return list(dict.fromkeys(found))
 
 
 def _engine_for_inputs(config: Config):

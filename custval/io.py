@@ -48,6 +48,8 @@ class ReadResult:
     cleared: pd.DataFrame
     encoding: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
+    unmatched: tuple[str, ...] = ()  # mapping keys (shared ones only) that named no header of this file
+    headers: tuple[str, ...] = ()  # the file's own headers, before mapping
 
     @property
     def rows_rejected(self) -> int:
@@ -160,10 +162,20 @@ def _clean_header(name) -> str:
     return str(name).replace("\ufeff", "").strip().strip("\u3000")
 
 
-def map_columns(frame: pd.DataFrame, spec: schema.TableSpec, columns: dict | None, path) -> dict[str, str]:
-    """Rename source headers to contract names: explicit mapping first, then known aliases."""
+def map_columns(frame: pd.DataFrame, spec: schema.TableSpec, columns: dict | None, path, shared=()) -> dict[str, str]:
+    """Rename source headers to contract names: explicit mapping first, then known aliases.
+
+    A mapping key that names no header is a typo the user would never notice (the column would
+    just be missing), so it is an error, except for ``shared`` keys (a global mapping meant for
+    some other input); the caller checks that those match somewhere.
+    """
     frame.columns = [_clean_header(c) for c in frame.columns]
     mapping = {_clean_header(k): v for k, v in (columns or {}).items()}
+    shared = {_clean_header(k) for k in shared}
+    missing = [k for k in mapping if k not in frame.columns and k not in shared]
+    if missing:
+        where = t("mapping_of_input", table=spec.name)
+        raise ColumnError(unmatched_key_message(missing[0], {str(path): list(frame.columns)}, where))
     renames: dict[str, str] = {}
     for source, target in mapping.items():
         if source in frame.columns and source != target:
@@ -186,6 +198,34 @@ def map_columns(frame: pd.DataFrame, spec: schema.TableSpec, columns: dict | Non
         raise ColumnError(t("err_duplicate_target", file=path, sources=sources, column=column))
     frame.columns = targets
     return renames
+
+
+def unmatched_key_message(key: str, headers: dict[str, list[str]], where: str) -> str:
+    """The error for a ``columns:`` key that matches no header: the files, their headers and the
+    closest header when one is close (``地 区`` → ``地区``)."""
+    found = "; ".join(f"{file}: {_shown(names)}" for file, names in headers.items())
+    close = closest(key, [n for names in headers.values() for n in names])
+    hint = t("err_mapping_closest", header=close) if close else ""
+    return t("err_mapping_key", key=key, where=where, files=", ".join(headers), found=found, hint=hint)
+
+
+def _shown(names: list[str], limit: int = 12) -> str:
+    return ", ".join(map(str, names[:limit])) + (" …" if len(names) > limit else "") or "-"
+
+
+def closest(word: str, candidates: list[str]) -> str | None:
+    """The candidate that ``word`` most likely meant: equal but for spaces and case, else the
+    nearest by difflib's ratio (at least 0.6)."""
+    import difflib
+
+    def squeezed(text):
+        return "".join(str(text).split()).lower()
+
+    same = [c for c in candidates if squeezed(c) == squeezed(word)]
+    if same:
+        return same[0]
+    near = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return near[0] if near else None
 
 
 def require_columns(frame, spec: schema.TableSpec, path, columns: dict | None, headers: list[str]) -> None:
@@ -347,9 +387,12 @@ def read_table(
     sheet=None,
     dayfirst: bool | None = None,
     frame: pd.DataFrame | None = None,
+    shared_columns=(),
 ) -> ReadResult:
     """Read one input file as ``table`` (a name in ``custval.schema.TABLES``), with full accounting.
 
+    Every key of ``columns`` must name a header of the file, except the ``shared_columns`` (keys
+    of the configuration's global mapping), which are listed in ``ReadResult.unmatched`` instead.
     With ``frame`` (rows an engine read from a table or a remote path), ``path`` only names the
     source in messages, and the rows are checked exactly like a file's.
     """
@@ -364,7 +407,8 @@ def read_table(
     rows_read = len(frame)
     frame = frame.reset_index(drop=True)
     headers = [_clean_header(c) for c in frame.columns]
-    renames = map_columns(frame, spec, columns, path)
+    renames = map_columns(frame, spec, columns, path, shared_columns)
+    unmatched = tuple(k for k in shared_columns if _clean_header(k) not in headers)
     frame[LINE] = np.arange(rows_read) + offset
     if table == "survey":
         frame = survey_to_long(frame, path)
@@ -390,7 +434,8 @@ def read_table(
     ordered = [c for c in spec.columns if c in frame.columns]
     extra = [c for c in frame.columns if c not in spec.columns and c != LINE]
     data = frame[ordered + extra].reset_index(drop=True)
-    return ReadResult(table, str(path), data, rows_read, rejected, cleared, used_encoding, renames)
+    return ReadResult(table, str(path), data, rows_read, rejected, cleared, used_encoding, renames, unmatched,
+                      tuple(headers))  # fmt: skip
 
 
 def _check_usable(frame, rejected, rows_read, spec, path):

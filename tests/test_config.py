@@ -177,12 +177,96 @@ def test_the_old_future_value_parameters_name_their_replacements(tmp_path):
     assert DEFAULT_PARAMETERS["horizon_years"] == 5 and DEFAULT_PARAMETERS["discount_rate"] == 0.10
 
 
-def test_dwyer_groups_must_be_a_column_of_the_data(tmp_path):
-    (tmp_path / "tx.csv").write_text("客户编号,日期,金额,地区\nA,2024-01-02,5,东\n", encoding="utf-8")
-    (tmp_path / "people.csv").write_text("客户编号,行业\nA,医疗\n", encoding="utf-8")
-    text = "inputs:\n  transactions: tx.csv\n  customers: people.csv\ncolumns: {客户编号: customer_id, 日期: order_date, 金额: amount, 地区: region, 行业: industry}\n"
+def test_dwyer_groups_must_be_a_grouping_column_of_the_data(tmp_path):
+    (tmp_path / "tx.csv").write_text("客户编号,日期,金额,地区,备注\nA,2024-01-02,5,东,\n", encoding="utf-8")
+    (tmp_path / "people.csv").write_text("客户编号,行业,获客日期\nA,医疗,2023-01-01\n", encoding="utf-8")
+    text = ("inputs:\n  transactions: tx.csv\n  customers: people.csv\n"
+            "columns: {客户编号: customer_id, 日期: order_date, 金额: amount, 地区: region, 行业: industry, 获客日期: acquired_on}\n")  # fmt: skip
     path = write_config(tmp_path, text)
     for by in ("cohort", "region", "industry"):
         assert cv.load(path, dwyer_by=by).parameters["dwyer_by"] == by
-    with pytest.raises(ConfigError, match=r"dwyer_by .*'地区'.*cohort, customer_id, order_date, amount, region, industry"):
-        cv.load(path, dwyer_by="地区")
+    # ids, dates and amounts give one customer per group; an empty column gives one group
+    for by in ("地区", "customer_id", "order_date", "amount", "acquired_on", "备注"):
+        with pytest.raises(ConfigError, match=rf"dwyer_by .*'{by}'.*cohort, region, industry$"):
+            cv.load(path, dwyer_by=by)
+
+
+@pytest.fixture
+def two_inputs(tmp_path):
+    (tmp_path / "tx.csv").write_text("客户号,日期,金额,地区\nA,2024-01-02,5,东\n", encoding="utf-8")
+    (tmp_path / "people.csv").write_text("客户号,行业\nA,医疗\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_an_input_mapping_key_that_names_no_header_is_an_error_with_the_closest(two_inputs):
+    from custval import i18n
+    from custval.errors import DataError
+
+    text = ("inputs:\n  transactions:\n    path: tx.csv\n"
+            "    columns: {客户号: customer_id, 日期: order_date, 金额: amount, 地 区: region}\n")  # fmt: skip
+    i18n.set_lang("en")
+    try:
+        with pytest.raises(DataError) as info:
+            cv.load(write_config(two_inputs, text))
+    finally:
+        i18n.set_lang("zh")
+    message = str(info.value)
+    for part in ("'地 区'", "transactions input", "tx.csv", "客户号, 日期, 金额, 地区", "Did you mean '地区'?"):
+        assert part in message, part
+    with pytest.raises(DataError, match="'客户编号'.*tx.csv"):  # no close header: no guess
+        cv.io.read_transactions(two_inputs / "tx.csv", columns={"客户编号": "customer_id"})
+
+
+def test_a_global_mapping_key_must_name_a_header_of_some_input(two_inputs):
+    from custval.errors import DataError
+
+    base = "inputs:\n  transactions: tx.csv\n  customers: people.csv\n"
+    fine = base + "columns: {客户号: customer_id, 日期: order_date, 金额: amount, 地区: region, 行业: industry}\n"
+    ds = cv.load(write_config(two_inputs, fine))  # 地区 only in transactions, 行业 only in customers
+    assert "region" in ds.transactions and "industry" in ds.customers
+    typo = fine.replace("行业: industry", "行 业: industry")
+    with pytest.raises(DataError) as info:
+        cv.load(write_config(two_inputs, typo))
+    message = str(info.value)
+    assert "'行 业'" in message and "tx.csv" in message and "people.csv" in message and "'行业'" in message
+    nowhere = base + "columns: {客户号: customer_id, 日期: order_date, 金额: amount, 日子: order_date}\n"
+    with pytest.raises(DataError, match="'日子'"):
+        cv.load(write_config(two_inputs, nowhere))
+
+
+@pytest.mark.parametrize(
+    "entry, pattern",
+    [
+        ("{path: tx.csv, sheet: 客户}", r"inputs.transactions.sheet: '客户' applies only to a local XLSX file.*tx.csv"),
+        ("{path: tx.parquet, encoding: gbk}", r"inputs.transactions.encoding: 'gbk' applies only to a local CSV file.*tx.parquet"),
+        ("{path: tx.csv, dayfirst: 'false'}", r"inputs.transactions.dayfirst must be true / false"),
+    ],
+)
+def test_input_options_that_cannot_apply_are_errors(tmp_path, entry, pattern):
+    from custval import i18n
+
+    i18n.set_lang("en")
+    try:
+        with pytest.raises(ConfigError, match=pattern):
+            read_config(write_config(tmp_path, f"inputs:\n  transactions: {entry}\n"))
+        assert read_config(write_config(tmp_path, "inputs:\n  transactions: {path: tx.csv, encoding: gbk, dayfirst: true}\n"))
+    finally:
+        i18n.set_lang("zh")
+
+
+def test_spark_settings_without_the_spark_engine_are_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="spark:.*duckdb"):
+        read_config(write_config(tmp_path, "spark: {master: 'local[2]'}\n"))
+    assert read_config(write_config(tmp_path, "engine: spark\nspark: {master: 'local[2]'}\n")).spark == {"master": "local[2]"}
+
+
+def test_segment_settings_the_rule_set_would_ignore_are_errors():
+    rules = [{"name": "x", "R": [1, 5]}]
+    with pytest.raises(ConfigError, match="custom_segments.*rfm_rules: custom.*cn-8"):
+        merge_parameters({"custom_segments": rules}, None)
+    assert merge_parameters({"custom_segments": rules, "rfm_rules": "custom"}, None)["custom_segments"] == rules
+    assert merge_parameters({"rfm_center": "median"}, None)["rfm_center"] == "median"  # zh: cn-8 uses it
+    with pytest.raises(ConfigError, match="rfm_center.*rfm-0.3"):
+        merge_parameters({"rfm_center": "median"}, {"lang": "en"})
+    with pytest.raises(ConfigError, match="rfm_center.*rf-grid"):
+        merge_parameters({"rfm_center": "median", "rfm_rules": "rf-grid"}, None)
