@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from custval.engines import cores
+from custval.engines import ENGINES, connect, cores
 from custval.errors import DataError, FileFormatError, MissingColumnError
 from custval.i18n import t
 from custval.io import parquet_parts
@@ -125,8 +125,19 @@ def default_engine():
     return con
 
 
+def backend(engine):
+    """The Ibis backend ``engine`` names: a connection as it is, ``"duckdb"`` or ``"spark"`` (a
+    local session per the defaults of ``custval.engines``) by name, None for the default."""
+    if engine is None or not isinstance(engine, str):
+        return engine
+    if engine not in ENGINES:
+        raise ValueError(t("err_engine_word", engine=engine, valid=", ".join(map(repr, ENGINES))))
+    return default_engine() if engine == "duckdb" else connect(engine)
+
+
 def table(tx, engine=None) -> tuple[ir.Table, object, str]:
     """The input as an Ibis table, unchecked, with its backend and a name for messages."""
+    engine = backend(engine)
     if isinstance(tx, ir.Table):
         return tx, engine or _own_backend(tx), "transactions table"
     if isinstance(tx, pd.DataFrame):

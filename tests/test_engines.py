@@ -132,6 +132,28 @@ def test_every_scan_on_spark_equals_duckdb(spark, data):
         pd.testing.assert_frame_equal(on_spark[name], expected, check_exact=False, rtol=1e-9, atol=1e-9, obj=name)
 
 
+@pytest.mark.parametrize("word", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_every_scan_takes_the_engine_by_name(word, request):
+    if word == "spark":
+        request.getfixturevalue("spark")  # skips without pyspark or Java; the session is reused
+    tx = cv.load(ROOT / "custval.yml").transactions
+    expected, named = scans_on(tx, None), scans_on(tx, word)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(named[name], frame, check_exact=False, rtol=1e-9, atol=1e-9, obj=name)
+    pd.testing.assert_frame_equal(cv.summarize(tx, engine=word), cv.summarize(tx), check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_an_unknown_engine_word_lists_the_valid_ones():
+    from custval import grading, market, retention
+
+    tx = read_cdnow().head(200)
+    scans = [cv.summarize, grading.current_value, market.sales_cube, market.contribution, market.customer_values,
+             retention.cohort_retention]  # fmt: skip
+    for scan in scans:
+        with pytest.raises(ValueError, match=r"engine='duck' .*'duckdb', 'spark'"):
+            scan(tx, engine="duck")
+
+
 @pytest.mark.spark
 def test_spark_reads_parquet_paths_and_table_names(spark, tmp_path):
     tx = read_cdnow()
