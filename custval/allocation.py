@@ -59,6 +59,23 @@ def fit_scores(customers: pd.DataFrame, salespeople: pd.DataFrame, weights: dict
     return pairs
 
 
+def unused_fit_criteria(customers: pd.DataFrame, salespeople: pd.DataFrame, weights: dict | None = None) -> list[str]:
+    """The fit terms with a positive weight that had no data, so that their weight had no effect
+    (the term is the same for every pair, see :func:`fit_scores`): a needed column is missing or
+    empty. industry: customers' ``industry`` and salespeople's ``industries``; seniority:
+    ``experience_years`` and the customers' ``grade``; performance: a ``perf_<segment>`` column for
+    a segment of the customers' ``customer_type``; region: ``region`` in both tables."""
+    w = {**DEFAULT_WEIGHTS, **(weights or {})}
+    has = lambda frame, column: column in frame.columns and frame[column].notna().any()
+    perf = {col[5:] for col in salespeople.columns if col.startswith("perf_") and has(salespeople, col)}
+    segments = set(customers["customer_type"].dropna().map(lambda v: SEGMENT_KEYS.get(v, v))) if "customer_type" in customers else set()
+    data = {"industry": has(customers, "industry") and has(salespeople, "industries"),
+            "seniority": has(salespeople, "experience_years") and has(customers, "grade"),
+            "performance": bool(perf & segments),
+            "region": has(customers, "region") and has(salespeople, "region")}  # fmt: skip
+    return [k for k in DEFAULT_WEIGHTS if w.get(k, 0) > 0 and not data[k]]
+
+
 def _industry_term(c, s) -> np.ndarray:
     if "industry" not in c or "industries" not in s:
         return np.full((len(c), len(s)), 0.5)

@@ -214,6 +214,22 @@ def order_waves(labels, order=None) -> list:
     return _ordered_waves(labels, order)[0]
 
 
+def survey_waves(survey: pd.DataFrame, by: str = "wave", order=None) -> list:
+    """The survey's distinct ``by`` values, first wave first (:func:`order_waves`); a single wave
+    as it is, none without the column or its values. Step 3 compares waves only with two or more."""
+    if by not in survey.columns:
+        return []
+    labels = survey[by].dropna().unique()
+    return order_waves(labels, order) if len(labels) > 1 else list(labels)
+
+
+def absent_waves(survey: pd.DataFrame, order=None, by: str = "wave") -> list:
+    """The labels of ``order`` (the ``wave_order`` parameter) that no row of the survey's ``by``
+    column holds: they are ignored, so the page names them."""
+    present = {str(w) for w in survey[by].dropna().unique()} if by in survey.columns else set()
+    return [w for w in (order or []) if str(w) not in present]
+
+
 def _ordered_waves(labels, order=None) -> tuple[list, str]:
     """:func:`order_waves` and how the order was decided: ``parameter``, ``number`` or ``time``."""
     distinct = sorted({str(w): w for w in labels if not pd.isna(w)}.items())
@@ -280,10 +296,10 @@ def value_change(survey: pd.DataFrame, by: str = "wave", alpha: float = 0.05, or
 def latest_wave(survey: pd.DataFrame, by: str = "wave", order=None) -> tuple[pd.DataFrame, object]:
     """The rows of the most recent ``by`` wave (in :func:`order_waves` order) and its label;
     all rows and None when the survey has no wave column or no wave values."""
-    if by not in survey.columns or survey[by].isna().all():
+    waves = survey_waves(survey, by, order)
+    if not waves:
         return survey, None
-    last = order_waves(survey[by].dropna().unique(), order)[-1]
-    return survey[survey[by] == last], last
+    return survey[survey[by] == waves[-1]], waves[-1]
 
 
 # --------------------------------------------------------------------------- firm versus customer

@@ -258,7 +258,8 @@ class ValueChain:
       purchase to project from, so their future value is 0 (method ``only_returns``) and their
       current value is what the returns left (≤ 0).
     - ``margin_rate`` (0 < rate ≤ 1) turns spend into margin; None or 0: the data's profit ÷
-      revenue, 1 without cost data (then both values are revenue).
+      revenue, 1 without cost data (then both values are revenue). The migration model on data
+      with costs values the data's margin and applies no rate (``margin_rate_used`` is None).
     - Grades by ``grade`` with ``layout``, ``cuts`` and ``grade_method``; ``strategy`` is the
       investment stance of the grade (``strategies``).
     - ``lapsed``: repeat buyers with P(alive) below ``lapse_threshold`` and one-time buyers whose
@@ -345,6 +346,17 @@ class ValueChain:
         """The migration model values margin already when the data have costs; revenue otherwise."""
         return 1.0 if self.basis_ == "margin" else self.margin_rate_
 
+    def margin_rate_used(self) -> float | None:
+        """The margin rate applied to the future value: None when the migration model values the
+        data's own margin (data with costs), where no rate is applied."""
+        self._fitted()
+        return None if self.method_ == "migration" and self.basis_ == "margin" else float(self.margin_rate_)
+
+    def ignored_margin_rate(self) -> float | None:
+        """The ``margin_rate`` the user set (not None or 0) when it had no effect on the future
+        value (``margin_rate_used`` is None), for the page to say so; else None."""
+        return float(self.margin_rate) if self.margin_rate and self.margin_rate_used() is None else None
+
     def _table(self, table: pd.DataFrame, summary: pd.DataFrame) -> None:
         fitted = self.fitted_customers_
         table["future_value"] = 0.0
@@ -371,6 +383,7 @@ class ValueChain:
             "discount_rate": float(self.discount_rate), "margin_rate": float(self.margin_rate_), "basis": self.basis_,
             "spend_model": getattr(self.future_, "spend_model", None), "cuts": level_cuts(self.cuts, self.grade_method),
             "grade_method": self.grade_method, "only_returns": self.n_only_returns_,
+            "margin_rate_used": self.margin_rate_used(),
         }  # fmt: skip
 
     def _fitted(self) -> None:

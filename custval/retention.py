@@ -174,6 +174,8 @@ class BusinessFigures:
     fixed_cost: float
     assumed: tuple = ()
     retention_capped: bool = False
+    acquisition_source: str = "assumed"  # customers_table, parameter or assumed
+    acquisition_cost_unused: float | None = None  # the parameter, when set but the customers table's column won
 
     def inputs(self) -> dict:
         """The arguments of ``steady_profit`` and ``claims_check``."""
@@ -191,7 +193,9 @@ def business_figures(windows: pd.DataFrame, customers: pd.DataFrame | None = Non
       windows with an earlier one, where a customer's first purchase in the data is really new).
     - ``revenue``: sales per customer who bought in the last 12 months; ``variable_cost`` the part
       that is not margin (``margin_rate``, else the data's margin rate).
-    - ``acquisition_cost``: the customers table's mean ``acquisition_cost``, else the argument.
+    - ``acquisition_cost``: the customers table's mean ``acquisition_cost``, else the argument;
+      ``acquisition_source`` says which (``customers_table``, ``parameter`` or ``assumed``), and
+      ``acquisition_cost_unused`` holds a non-zero argument the table's column overrode (else None).
     - ``fixed_cost``: ``fixed_cost_share`` of the steady-state contribution (no data holds it).
     ``assumed`` names the figures for which an ``ASSUMED_*`` value stood in.
     """
@@ -220,18 +224,21 @@ def business_figures(windows: pd.DataFrame, customers: pd.DataFrame | None = Non
             margin_rate = ASSUMED_MARGIN_RATE
             assumed.append("margin_rate")
     known = customers["acquisition_cost"].dropna() if customers is not None and "acquisition_cost" in customers else None
+    unused = None
     if known is not None and len(known):
-        cac = float(known.mean())
+        cac, source = float(known.mean()), "customers_table"
+        unused = float(acquisition_cost) if acquisition_cost else None
     elif acquisition_cost:
-        cac = float(acquisition_cost)
+        cac, source = float(acquisition_cost), "parameter"
     else:
-        cac = revenue * ASSUMED_CAC_SHARE
+        cac, source = revenue * ASSUMED_CAC_SHARE, "assumed"
         assumed.append("cac")
     variable = revenue * (1 - margin_rate)
     contribution = acquired / (1 - retention) * (revenue - variable)
     return BusinessFigures(acquired=acquired, retention=retention, revenue=revenue, variable_cost=variable,
                            acquisition_cost=cac, fixed_cost=fixed_cost_share * (contribution - acquired * cac),
-                           assumed=tuple(assumed), retention_capped=measured > MAX_RETENTION)  # fmt: skip
+                           assumed=tuple(assumed), retention_capped=measured > MAX_RETENTION,
+                           acquisition_source=source, acquisition_cost_unused=unused)  # fmt: skip
 
 
 def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: float = 0.05, min_confidence: float = 0.3,

@@ -158,6 +158,17 @@ def slow_payers(scores: pd.DataFrame, bands=SLOW_BANDS) -> pd.Series:
     return flag.astype(bool).rename("slow_payer")
 
 
+def slow_payer_counts(scores: pd.DataFrame, bands=SLOW_BANDS) -> dict:
+    """How :func:`slow_payers` decided, for the page: ``no_due`` customers with a P score but no
+    days-beyond-terms band (no due date on their lines), ``p1`` of them flagged because P = 1
+    whatever ``bands`` say, and ``by_band`` flagged by their band."""
+    table = scores.set_index("customer_id")
+    flag = slow_payers(scores, bands)
+    band = table["payment_band"] if "payment_band" in table else pd.Series(pd.NA, index=table.index)
+    no_due = band.isna() & table["P"].notna() if "P" in table else pd.Series(False, index=table.index)
+    return {"no_due": int(no_due.sum()), "p1": int((flag & no_due).sum()), "by_band": int((flag & ~no_due).sum())}
+
+
 def payment_profile(scores: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
     """Per segment: customers, customers with settlement data, their mean days to pay (and beyond
     terms), customers per band and slow payers (column ``slow_payer`` of ``scores``)."""

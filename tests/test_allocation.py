@@ -205,6 +205,19 @@ def test_fit_scores_terms_and_weights():
     assert bare[["industry", "seniority", "performance", "region"]].to_numpy().tolist() == [[0.5, 1.0, 0.5, 0.5]] * 2
 
 
+def test_fit_criteria_without_data_are_named_and_had_no_effect(sample_allocation):
+    ds, _, _, customers, _ = sample_allocation
+    assert allocation.unused_fit_criteria(customers, ds.salespeople) == []  # the sample has every column
+    people = ds.salespeople.drop(columns="region")
+    assert allocation.unused_fit_criteria(customers, people) == ["region"]
+    scores = allocation.fit_scores(customers.head(50), people)
+    assert scores.groupby("customer_id")["region"].nunique().eq(1).all()  # the same for every salesperson
+    assert allocation.unused_fit_criteria(customers, people, weights={"region": 0}) == []  # no weight, nothing lost
+    bare = people.drop(columns=["industries", "perf_individual", "perf_enterprise"]).assign(experience_years=None)
+    assert allocation.unused_fit_criteria(customers, bare) == ["industry", "seniority", "performance", "region"]
+    assert allocation.unused_fit_criteria(customers.drop(columns="customer_type"), ds.salespeople) == ["performance"]
+
+
 def test_target_decomposition_sums_back(sample_allocation):
     ds, tx, graded, _, _ = sample_allocation
     for method in ("history", "potential"):

@@ -317,6 +317,27 @@ def test_wave_order_sets_the_order_and_must_list_every_wave():
     assert label == "第一次" and set(latest["wave"]) == {"第一次"}
 
 
+def test_one_wave_skips_the_comparison_and_wave_order_labels_the_data_lack_are_named():
+    one = waves_survey(["first"])
+    assert dimensions.survey_waves(one) == ["first"]  # one label needs no time order
+    assert dimensions.survey_waves(one.drop(columns="wave")) == [] and dimensions.survey_waves(one.assign(wave=None)) == []
+    assert dimensions.latest_wave(one)[1] == "first"
+    assert dimensions.survey_waves(waves_survey([2, 1])) == [1, 2]
+    survey = waves_survey(["第一次", "第二次"])
+    assert dimensions.absent_waves(survey, ["第零次", "第一次", "第二次", "第三次"]) == ["第零次", "第三次"]
+    assert dimensions.absent_waves(waves_survey([1, 2]), ["1", 2]) == [] and dimensions.absent_waves(survey, []) == []
+    assert dimensions.absent_waves(survey.drop(columns="wave"), ["第一次"]) == ["第一次"]
+
+
+def test_the_scale_midpoint_is_named_in_the_step_1_sentence():
+    from custval.i18n import t
+
+    survey = long_survey([("r1", "price", 7, 3), ("r2", "price", 5, 2)])
+    center = dimensions.ipa(survey, center="scale")["center_importance"].iloc[0]
+    assert t("vd_center_scale", lang="en", value=center) == "scale midpoint, 4"
+    assert "4" in t("vd_step1", lang="zh", n=1, respondents=2, center=t("vd_center_scale", lang="zh", value=center))
+
+
 def test_wave_order_parameter_is_validated():
     from custval.config import merge_parameters
     from custval.errors import ConfigError

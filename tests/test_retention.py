@@ -182,3 +182,20 @@ def test_business_figures_come_from_the_last_years_and_name_what_was_assumed():
     assert known.acquisition_cost == 20.0 and known.assumed == ()
     one_year = retention.business_figures(valuation.customer_windows(tx[tx["order_date"] >= "2024-01-01"]))
     assert one_year.retention == retention.ASSUMED_RETENTION and "retention" in one_year.assumed
+
+
+def test_business_figures_name_the_source_of_the_acquisition_cost_and_an_unused_parameter():
+    from custval import valuation
+
+    tx = pd.DataFrame({"customer_id": ["a", "b", "a", "c"], "amount": [100.0, 50.0, 120.0, 90.0],
+                       "order_date": pd.to_datetime(["2023-03-01", "2023-05-01", "2024-03-01", "2024-04-01"])})  # fmt: skip
+    windows = valuation.customer_windows(tx, as_of="2024-12-31")
+    people = pd.DataFrame({"customer_id": ["a", "b", "c"], "acquisition_cost": [10.0, None, 30.0]})
+    table = retention.business_figures(windows, people, acquisition_cost=500.0)
+    assert table.acquisition_cost == 20.0 and table.acquisition_source == "customers_table"
+    assert table.acquisition_cost_unused == 500.0  # set, but the table's column won
+    assert retention.business_figures(windows, people).acquisition_cost_unused is None  # the default 0: nothing to say
+    empty = people.assign(acquisition_cost=None)  # the column without a value: the parameter is used
+    given = retention.business_figures(windows, empty, acquisition_cost=500.0)
+    assert (given.acquisition_cost, given.acquisition_source, given.acquisition_cost_unused) == (500.0, "parameter", None)
+    assert retention.business_figures(windows).acquisition_source == "assumed"

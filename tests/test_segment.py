@@ -147,6 +147,21 @@ def test_payment_score_and_slow_payers_by_hand():
     assert segment.slow_payers(no_due)[lambda s: s].index.tolist() == ["d"]
 
 
+def test_slow_payer_counts_say_how_many_were_flagged_by_the_p1_rule():
+    scores = pd.DataFrame({"customer_id": list("abcdef"), "P": [1, 1, 5, 1, 3, None],
+                           "payment_band": ["on_time", "severe", "moderate", None, None, None]})  # fmt: skip
+    counts = segment.slow_payer_counts(scores)
+    # d and e have a P but no band (no due date): d is flagged for P = 1 whatever the bands; f has no payments
+    assert counts == {"no_due": 2, "p1": 1, "by_band": 2}
+    assert counts["p1"] + counts["by_band"] == int(segment.slow_payers(scores).sum())
+    assert segment.slow_payer_counts(scores, bands=("severe",)) == {"no_due": 2, "p1": 1, "by_band": 1}
+    assert segment.slow_payer_counts(scores, bands=()) == {"no_due": 2, "p1": 0, "by_band": 0}
+    from custval.i18n import t
+
+    text = t("sg_slow_bands_p1", lang="en", bands="severe", n=2, **segment.slow_payer_counts(scores, bands=("severe",)))
+    assert "P = 1" in text and "2 customers" in text and "1 of them" in text
+
+
 def test_settlement_cycle_is_skipped_with_a_reason_on_cdnow_like_data():
     cdnow = pd.DataFrame({"customer_id": ["1", "2"], "order_date": pd.to_datetime(["1997-01-01", "1997-01-02"]), "amount": [10.0, 20.0]})
     assert segment.payment_behaviour(cdnow) == (None, "no_columns")

@@ -110,6 +110,44 @@ def test_when_bgnbd_cannot_be_fitted_the_fallback_still_grades_in_two_dimensions
     assert chain.record()["migration"]["period_months"] == 12
 
 
+def test_the_migration_model_on_data_with_costs_applies_no_margin_rate_and_says_so(sample_tx):
+    """With costs the migration model values the data's margin: margin_rate changes nothing, and
+    the chain and its record say that no rate was applied (the record's other values unchanged)."""
+    chains = {rate: grading.ValueChain(margin_rate=rate, future_method="migration").fit(sample_tx) for rate in (None, 0.2, 0.9)}
+    totals = {rate: chain.grades_["future_value"].sum() for rate, chain in chains.items()}
+    assert totals[0.2] == pytest.approx(totals[None], rel=1e-12) and totals[0.9] == pytest.approx(totals[None], rel=1e-12)
+    assert chains[0.2].ignored_margin_rate() == 0.2 and chains[None].ignored_margin_rate() is None
+    record = chains[0.2].record()
+    assert record["margin_rate_used"] is None and record["margin_rate"] == 0.2 and record["basis"] == "margin"
+
+
+def test_the_margin_rate_is_used_by_the_models_and_by_the_migration_model_on_revenue(sample_chain):
+    assert sample_chain.margin_rate_used() == sample_chain.margin_rate_ and sample_chain.ignored_margin_rate() is None
+    assert sample_chain.record()["margin_rate_used"] == sample_chain.margin_rate_
+    tx = yearly_buyers()  # no cost: BG/NBD fails, the migration model values revenue × margin_rate
+    low, high = (grading.ValueChain(margin_rate=rate).fit(tx) for rate in (0.2, 0.4))
+    assert low.method_ == "migration" and low.basis_ == "revenue" and low.margin_rate_used() == 0.2
+    assert low.ignored_margin_rate() is None
+    assert high.grades_["future_value"].sum() == pytest.approx(2 * low.grades_["future_value"].sum(), rel=1e-9)
+
+
+def test_dwyer_names_the_groups_that_fell_back_to_the_acquisition_cost_parameter():
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c", "a"], "amount": [100.0, 80.0, 60.0, 90.0],
+                       "order_date": pd.to_datetime(["2021-01-10", "2021-02-10", "2022-03-10", "2022-01-20"])})  # fmt: skip
+    people = pd.DataFrame({"customer_id": ["a", "b", "c"], "acquisition_cost": [40.0, None, None],
+                           "channel": ["web", "store", "store"]})  # fmt: skip
+    inputs = clv.dwyer_inputs(tx, by="channel", customers=people, acquisition_cost=99.0, min_customers=1, as_of="2023-06-30")
+    costs = inputs.drop_duplicates("channel").set_index("channel")["acquisition_cost"]
+    assert costs.to_dict() == {"store": 99.0, "web": 40.0}
+    assert inputs.attrs["acquisition_cost_fallback"] == ["store"] and not inputs.attrs["acquisition_cost_unused"]
+    covered = clv.dwyer_inputs(tx, by="channel", customers=people.fillna({"acquisition_cost": 5.0}), acquisition_cost=99.0,
+                               min_customers=1, as_of="2023-06-30")  # fmt: skip
+    assert covered.attrs["acquisition_cost_fallback"] == [] and covered.attrs["acquisition_cost_unused"]
+    without = clv.dwyer_inputs(tx, by="channel", customers=people.drop(columns="acquisition_cost"), acquisition_cost=99.0,
+                               min_customers=1, as_of="2023-06-30")  # fmt: skip
+    assert without.attrs["acquisition_cost_fallback"] == [] and not without.attrs["acquisition_cost_unused"]
+
+
 def test_future_method_models_raises_instead_of_falling_back():
     with pytest.raises(clv.FitError):
         grading.ValueChain(future_method="models").fit(yearly_buyers())

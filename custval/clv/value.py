@@ -157,7 +157,10 @@ def dwyer_inputs(tx: pd.DataFrame, by: str = "cohort", customers: pd.DataFrame |
     * direct_cost_rate: 1 − Σprofit/Σamount of the group (lines with a profit), else Σcost/Σamount (lines
       with a cost), else the ``direct_cost_rate`` argument, else 0; ``direct_cost_source`` says which.
       service_cost is the argument; acquisition_cost the mean of ``customers["acquisition_cost"]`` over
-      the group's customers when that column exists, else the argument (``.attrs["acquisition_cost_source"]``).
+      the group's customers when that column exists, else the argument (``.attrs["acquisition_cost_source"]``);
+      ``.attrs["acquisition_cost_fallback"]`` lists the groups that took the argument although the column
+      exists (none of their customers has a cost there), ``.attrs["acquisition_cost_unused"]`` is True
+      when a non-zero argument had no effect (the column gave every group its cost).
     * ``customers`` is the group's acquired customers N_1, on every row.
 
     Sorted by group, then year.
@@ -179,13 +182,14 @@ def dwyer_inputs(tx: pd.DataFrame, by: str = "cohort", customers: pd.DataFrame |
     rates = _direct_cost_rates(lines, direct_cost_rate)
     table["direct_cost_rate"] = table[by].map(rates["rate"])
     table["service_cost"] = float(service_cost)
-    costs, cost_source = _acquisition_costs(people, customers, acquisition_cost)
+    costs, cost_source, fallback_groups = _acquisition_costs(people, customers, acquisition_cost)
     table["acquisition_cost"] = table[by].map(costs)
     table["direct_cost_source"] = table[by].map(rates["source"])
     table = table[[by, "year", "customers", "at_risk", "retention", "orders_per_customer", "order_value",
                    "direct_cost_rate", "service_cost", "acquisition_cost", "source", "direct_cost_source"]]  # fmt: skip
     table.attrs.update(group=by, as_of=end, returns_only_customers=returns_only, acquisition_cost_source=cost_source,
-                       min_customers=min_customers)  # fmt: skip
+                       acquisition_cost_fallback=fallback_groups, min_customers=min_customers,
+                       acquisition_cost_unused=bool(acquisition_cost) and cost_source != "argument" and not fallback_groups)  # fmt: skip
     return table
 
 
@@ -336,14 +340,16 @@ def _direct_cost_rates(lines: pd.DataFrame, fallback: float | None) -> pd.DataFr
     return out
 
 
-def _acquisition_costs(people: pd.DataFrame, customers: pd.DataFrame | None, fallback: float) -> tuple[pd.Series, str]:
-    """Per group: the mean ``acquisition_cost`` of its customers from the customers table, else ``fallback``."""
+def _acquisition_costs(people: pd.DataFrame, customers: pd.DataFrame | None, fallback: float) -> tuple[pd.Series, str, list]:
+    """Per group: the mean ``acquisition_cost`` of its customers from the customers table, else
+    ``fallback``; the source, and the groups that took ``fallback`` although the table has the
+    column (none of their customers has a cost there)."""
     groups = pd.Index(_sorted(people["group"].unique()))
     if customers is None or "acquisition_cost" not in customers.columns:
-        return pd.Series(float(fallback), index=groups), "argument"
+        return pd.Series(float(fallback), index=groups), "argument", []
     cost = people["customer_id"].map(_customer_table(customers, people).set_index("customer_id")["acquisition_cost"])
     means = cost.astype(float).groupby(people["group"], sort=False).mean().reindex(groups)
-    return means.fillna(float(fallback)), "customers table"
+    return means.fillna(float(fallback)), "customers table", [g for g in groups if pd.isna(means[g])]
 
 
 def dwyer_table(groups: pd.DataFrame, years: int = 5, discount: float = 0.10, group: str | None = None) -> pd.DataFrame:
