@@ -101,7 +101,26 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path) -> Path:
             name = sheet_name(title, used)
             frame.to_excel(writer, sheet_name=name, index=False)
             _as_text(writer.sheets[name], frame)
+    _without_timestamps(path)
     return path
+
+
+FIXED_TIME = "2000-01-01T00:00:00Z"
+
+
+def _without_timestamps(path: Path) -> None:
+    """Make equal tables give byte-identical workbooks: openpyxl stamps the time of writing into
+    ``docProps/core.xml`` and on every zip entry; both become a fixed time."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        entries = [(info.filename, book.read(info.filename)) for info in book.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as book:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + FIXED_TIME.encode(), data)
+            book.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def _as_text(sheet, frame: pd.DataFrame) -> None:

@@ -76,3 +76,12 @@ def test_every_written_template_and_sample_goes_through_the_writer(tmp_path):
     for path in (p for p in paths if p.suffix == ".xlsx"):
         for sheet in openpyxl.load_workbook(path).worksheets:
             assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row), path.name
+
+
+def test_equal_tables_give_byte_identical_workbooks(tmp_path, frame):
+    import time
+
+    first = outputs.write_xlsx({"a": frame}, tmp_path / "1.xlsx").read_bytes()
+    time.sleep(1.1)  # openpyxl stamps the second of writing
+    assert outputs.write_xlsx({"a": frame}, tmp_path / "2.xlsx").read_bytes() == first
+    assert pd.read_excel(tmp_path / "2.xlsx")["amount"].tolist() == frame["amount"].tolist()
