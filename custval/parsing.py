@@ -168,6 +168,10 @@ def _order_day_month(parts, text, column, path, dayfirst):
                 t("err_dates_ambiguous", file=path, column=column, examples=examples(text))
             )
         dayfirst = bool(day_first_seen)
+    contradicting = text[a > 12] if not dayfirst else text[b > 12]
+    if len(contradicting):  # the setting says one order, the values show the other
+        raise ColumnError(t("err_dayfirst_contradicted", file=path, column=column, dayfirst=str(dayfirst).lower(),
+                            examples=examples(contradicting)))  # fmt: skip
     day, month = (a, b) if dayfirst else (b, a)
     return pd.DataFrame({"y": parts["y"], "m": month.astype(str), "d": day.astype(str)})
 

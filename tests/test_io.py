@@ -174,6 +174,15 @@ def test_ambiguous_day_month_is_an_error_with_examples(tmp_path):
     assert read(path, dayfirst=False).data["order_date"][0] == pd.Timestamp("2024-03-05")
 
 
+def test_a_dayfirst_setting_the_dates_contradict_is_an_error_not_rejected_rows(tmp_path):
+    path = write(tmp_path, HEADER + "a,25/03/2024,1\nb,05/04/2024,1\nc,13/04/2024,1\n")
+    with pytest.raises(ColumnError, match=r"tx.csv.*order_date.*dayfirst: false.*'25/03/2024', '13/04/2024'"):
+        read(path, dayfirst=False)
+    assert read(path, dayfirst=True).data["order_date"].tolist() == [pd.Timestamp(d) for d in ("2024-03-25", "2024-04-05", "2024-04-13")]
+    with pytest.raises(ColumnError, match="dayfirst: true.*'03/25/2024'"):
+        read(write(tmp_path, HEADER + "a,03/25/2024,1\n", name="us.csv"), dayfirst=True)
+
+
 def test_mixed_day_month_orders_are_an_error(tmp_path):
     with pytest.raises(ColumnError, match="25/03/2024|03/25/2024"):
         read(write(tmp_path, HEADER + "a,25/03/2024,1\nb,03/25/2024,1\n"))
