@@ -1,7 +1,8 @@
 """The ``custval`` command: ``report``, ``validate`` and ``sample``.
 
 User errors (``DataError``) print one message and exit with code 2; a report whose notebooks did
-not all succeed exits with 1; anything else is a bug and keeps its traceback.
+not all succeed exits with 1; a report stopped by SIGINT (Ctrl-C) or SIGTERM exits with 130 or 143;
+anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="set a parameter (overrides the config); repeatable")
     report.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="per-cell time limit")
     report.add_argument("--jobs", type=int, metavar="N", help="notebooks run at a time (default: one per core, at most 4)")
+    report.add_argument("--clean", action="store_true",
+                        help="first remove the .partial folders interrupted runs left in --out (unchanged for a day, "
+                             "no runner alive), then run as usual")  # fmt: skip
     report.set_defaults(run=run_report)
 
     validate = commands.add_parser("validate", help="read every configured input and account for every row")
@@ -65,13 +69,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def run_report(args) -> int:
     from custval.config import parse_param
+    from custval.report import RunInterrupted
     from custval.report import run_report as run
 
     params = dict(parse_param(p) for p in args.param)
     if args.lang:
         params["lang"] = args.lang
-    result = run(args.config, out=args.out, name=args.name, only=args.only, params=params, timeout=args.timeout,
-                 jobs=args.jobs)  # fmt: skip
+    try:
+        result = run(args.config, out=args.out, name=args.name, only=args.only, params=params, timeout=args.timeout,
+                     jobs=args.jobs, clean=args.clean)  # fmt: skip
+    except RunInterrupted as stop:  # the runner has stopped everything and said so in one line
+        return stop.exit_code
     index = result.index.resolve()
     if result.ok:
         print(t("report_finished", index=index))

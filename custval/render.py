@@ -41,12 +41,17 @@ def render_html(path: Path) -> str:
 def render_index(manifest: dict) -> str:
     """The run's index page from its manifest; every value is HTML-escaped."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    done = len(manifest["notebooks"])
     failed = sum(n["status"] != "ok" for n in manifest["notebooks"])
-    text = {key: t(f"index_{key}") for key in INDEX_KEYS}
-    text["status_line"] = (t("index_all_ok", total=len(manifest["notebooks"])) if not failed
-                           else t("index_some_failed", failed=failed, total=len(manifest["notebooks"])))  # fmt: skip
+    keys = (*INDEX_KEYS, "interrupted_runs", "interrupted_runs_hint", "folder", "modified", "stopped_by", "finished")
+    text = {key: t(f"index_{key}") for key in keys}
+    if manifest["status"] == "interrupted":
+        total = done + len(manifest["not_finished"])
+        text["status_line"] = t("index_interrupted", signal=manifest["stopped_by"], done=done, total=total)
+    else:
+        text["status_line"] = t("index_all_ok", total=done) if not failed else t("index_some_failed", failed=failed, total=done)
     return env.get_template("run_index.html.j2").render(
-        m=manifest, text=text, status_text={s: t(f"status_{s}") for s in STATUSES},
+        m=manifest, text=text, status_text={s: t(f"status_{s}") for s in (*STATUSES, "not_finished")},
         html_lang="zh-CN" if get_lang() == "zh" else "en",
     )  # fmt: skip
 
