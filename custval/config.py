@@ -21,6 +21,10 @@ from custval.i18n import LANGS, t
 TOP_KEYS = ("inputs", "columns", "parameters", "notebooks", "engine", "spark")
 INPUT_KEYS = ("path", "table", "columns", "encoding", "sheet", "dayfirst")
 
+# The runner hands every notebook's kernel the run's parameters (JSON) here: a notebook is given
+# only the parameters it declares, but what it loads must use all of them (``--param`` included).
+RUN_PARAMETERS_ENV = "CUSTVAL_RUN_PARAMETERS"
+
 # Analysis parameters and their defaults; the report notebooks take exactly these names.
 DEFAULT_PARAMETERS: dict = {
     "lang": "zh",  # 报告语言 / report language: zh or en

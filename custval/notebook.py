@@ -8,6 +8,8 @@ run's ``tables/`` folder when the notebook runs inside ``custval report``.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -15,6 +17,7 @@ from functools import cached_property
 import pandas as pd
 
 from custval import i18n, plots
+from custval.config import RUN_PARAMETERS_ENV
 from custval.dataset import Dataset, load
 from custval.display import table
 from custval.engines import connect
@@ -112,8 +115,10 @@ class NotebookRun(Presenter):
 
 def start(config: str, lang: str = "zh", as_of=None, anonymize: bool = False, output_dir: str = "", **parameters) -> NotebookRun:
     """Read the configured data with these parameters (checked as in custval.yml; they win over
-    the file's), and set language and chart theme."""
+    the file's), and set language and chart theme. In a report run the runner's parameters (the
+    file's and ``--param``'s) apply too, also those this notebook does not declare."""
     i18n.set_lang(lang)
     plots.theme(lang=lang)
-    data = load(config, lang=lang, as_of=as_of, anonymize=anonymize, **parameters)
+    run = json.loads(os.environ.get(RUN_PARAMETERS_ENV) or "{}")  # in a report run: all of the run's parameters
+    data = load(config, **{**run, "lang": lang, "as_of": as_of, "anonymize": anonymize, **parameters})
     return NotebookRun(data=data, lang=lang, as_of=data.parameters["as_of"], output_dir=output_dir)

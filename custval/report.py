@@ -35,8 +35,8 @@ from pathlib import Path
 import nbformat
 
 from custval import __version__, i18n
-from custval.config import (DEFAULT_PARAMETERS, OPTIONAL_RUNNER_PARAMETERS, PATH_PARAMETERS, RUNNER_PARAMETERS, Config,
-                            read_config)  # fmt: skip
+from custval.config import (DEFAULT_PARAMETERS, OPTIONAL_RUNNER_PARAMETERS, PATH_PARAMETERS, RUN_PARAMETERS_ENV,
+                            RUNNER_PARAMETERS, Config, read_config)  # fmt: skip
 from custval.dataset import load
 from custval.engines import cores
 from custval.errors import ConfigError
@@ -165,7 +165,7 @@ def run_report(
                               leftovers=leftovers, **stopped)  # fmt: skip
 
     done: dict[int, NotebookResult] = {}
-    with _stop_on_signals():
+    with _stop_on_signals(), _kernels_see(config.parameters):
         try:
             results = run_all(tasks, jobs, progress, i18n.get_lang(), done)
         except RunInterrupted as stop:
@@ -177,6 +177,21 @@ def run_report(
     os.rename(partial, folder)
     point_latest(out, run_id)
     return RunResult(folder=folder, notebooks=results)
+
+
+@contextmanager
+def _kernels_see(parameters: dict):
+    """Within the block, the kernels this process and its workers start see the run's parameters
+    (``custval.notebook.start`` reads them), also those their notebook does not declare."""
+    before = os.environ.get(RUN_PARAMETERS_ENV)
+    os.environ[RUN_PARAMETERS_ENV] = json.dumps(parameters, ensure_ascii=False)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(RUN_PARAMETERS_ENV, None)
+        else:
+            os.environ[RUN_PARAMETERS_ENV] = before
 
 
 def _record_stop(stop: RunInterrupted, partial: Path, names: list[str], done: dict, describe, progress: bool) -> None:

@@ -195,7 +195,9 @@ def test_parameters_reach_the_notebook(english_run):
     outputs = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
     assert "Data quality" in outputs and "数据质量检查" not in outputs
     assert "2024-06-30" in outputs  # the parameters table and the as-of sentence show it
-    assert "period" not in nb.metadata.papermill.parameters  # only what the notebook declares
+    assert "period" not in nb.metadata.papermill.parameters  # only what the notebook declares,
+    html = (folder / "00_data_quality.html").read_text(encoding="utf-8")  # but it loads with every run parameter
+    assert re.search(r">period</t[dh]>\s*<td[^>]*>Y</td>", html), "00's parameter table shows --param period=Y"
     market_nb = nbformat.read(folder / "01_market_scan.ipynb", as_version=4)
     assert market_nb.metadata.papermill.parameters["period"] == "Y"
     cube = pd.read_csv(folder / "tables" / "market_cube.csv", encoding="utf-8-sig", dtype={"period": str})
