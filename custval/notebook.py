@@ -116,9 +116,12 @@ class NotebookRun(Presenter):
 def start(config: str, lang: str = "zh", as_of=None, anonymize: bool = False, output_dir: str = "", **parameters) -> NotebookRun:
     """Read the configured data with these parameters (checked as in custval.yml; they win over
     the file's), and set language and chart theme. In a report run the runner's parameters (the
-    file's and ``--param``'s) apply too, also those this notebook does not declare."""
+    file's and ``--param``'s) apply too, also those this notebook does not declare. Opened by hand,
+    a notebook can turn ``anonymize`` on but never off: its cell's ``False`` is only the default,
+    and ``anonymize: true`` in the file must not be undone by it."""
     i18n.set_lang(lang)
     plots.theme(lang=lang)
     run = json.loads(os.environ.get(RUN_PARAMETERS_ENV) or "{}")  # in a report run: all of the run's parameters
-    data = load(config, **{**run, "lang": lang, "as_of": as_of, "anonymize": anonymize, **parameters})
+    chosen = {"lang": lang, "as_of": as_of, **({"anonymize": anonymize} if anonymize or run else {}), **parameters}
+    data = load(config, **{**run, **chosen})
     return NotebookRun(data=data, lang=lang, as_of=data.parameters["as_of"], output_dir=output_dir)

@@ -73,6 +73,19 @@ def test_environment_key_wins(project, monkeypatch):
     assert not (project / anonymize.KEY_FILE).exists()
 
 
+def test_a_notebook_opened_by_hand_cannot_undo_the_files_anonymize(project, monkeypatch):
+    from custval.config import RUN_PARAMETERS_ENV
+    from custval.notebook import start
+
+    monkeypatch.delenv(RUN_PARAMETERS_ENV, raising=False)
+    config = project / "custval.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "parameters: {anonymize: true}\n", encoding="utf-8")
+    hand = start(str(config), anonymize=False)  # the parameters cell's default
+    assert hand.data.parameters["anonymize"] and hand.data.transactions["customer_id"].item() != "A1"
+    monkeypatch.setenv(RUN_PARAMETERS_ENV, '{"anonymize": false}')  # a report run with --param anonymize=false
+    assert start(str(config), anonymize=False).data.transactions["customer_id"].item() == "A1"
+
+
 def test_both_languages_have_the_same_keys():
     assert set(i18n.TEXT["zh"]) == set(i18n.TEXT["en"])
     for key in i18n.TEXT["zh"]:
