@@ -37,12 +37,11 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)
     out.columns = [_csv_text(c) for c in out.columns]
     for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        if _holds_text(column):
-            values = column.to_numpy(dtype=object)
-            safe = np.array([_csv_text(v) for v in values], dtype=object)
-            if any(a is not b for a, b in zip(values, safe)):
-                out.isetitem(position, safe)
+        hits = _flagged(out.iloc[:, position], carriage_return=True)
+        if hits.any():
+            values = out.iloc[:, position].to_numpy(dtype=object).copy()
+            values[hits] = [_csv_text(v) for v in values[hits]]
+            out.isetitem(position, values)
     return out
 
 
@@ -53,15 +52,26 @@ def _csv_text(value):
     return TEXT_MARK + text if is_formula_like(value) else text
 
 
-def _holds_text(column: pd.Series) -> bool:
-    return column.dtype == object or pd.api.types.is_string_dtype(column.dtype) or isinstance(column.dtype, pd.CategoricalDtype)
-
-
 def formula_rows(column: pd.Series) -> np.ndarray:
     """Which cells of a column hold formula-like text (never any in a numeric or date column)."""
-    if not _holds_text(column):
+    return _flagged(column, carriage_return=False)
+
+
+def _flagged(column: pd.Series, carriage_return: bool) -> np.ndarray:
+    """Cells holding formula-like text, or (``carriage_return``) a CR anywhere: vectorised for
+    string columns (the common case, millions of cells in a sample file), cell by cell otherwise."""
+    if isinstance(column.dtype, pd.StringDtype):
+        hits = column.str.startswith(FORMULA_START) & ~column.isin(LONE_SIGNS)
+        if carriage_return:
+            hits |= column.str.contains("\r", regex=False)
+        return hits.fillna(False).to_numpy(dtype=bool)
+    if not (column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype)):
         return np.zeros(len(column), dtype=bool)
-    return np.fromiter(map(is_formula_like, column.to_numpy(dtype=object)), dtype=bool, count=len(column))
+
+    def flag(value):
+        return is_formula_like(value) or (carriage_return and isinstance(value, str) and "\r" in value)
+
+    return np.fromiter(map(flag, column.to_numpy(dtype=object)), dtype=bool, count=len(column))
 
 
 def unmark(value):
