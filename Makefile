@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
 CONFIG ?= custval.yml
 
-.PHONY: report test sample templates exercises lab bench install clean
+.PHONY: report test sample templates exercises lab lab-teacher handin bench install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,16 +35,35 @@ templates: $(STAMP)
 	$(BIN)/python -c "from custval.questionnaires import write_templates; write_templates('data/templates')"
 	$(BIN)/python -c "from custval.exercises import write_templates; write_templates('data/exercises')"
 
-# Hand-out versions of the exercise notebooks (cells tagged `solution` removed) in build/exercises/.
-exercises: $(STAMP)
-	$(BIN)/python -c "from custval.exercises import handouts; handouts('notebooks/exercises', 'build/exercises')"
-	@echo build/exercises
+# Hand-outs: the exercise notebooks without the cells tagged `solution` (the model answers), reading
+# answers/ by default. They sit in build/exercises/, as deep as the originals.
+HANDOUTS := build/exercises
+handouts = $(BIN)/python -c "from custval.exercises import handouts; handouts('notebooks/exercises', '$(HANDOUTS)', answers='../../answers', keep=$(1))"
+JUPYTER_LAB = $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# JupyterLab for students: answers/ gets a copy of every exercise template that is not there yet.
+# Rebuilds every hand-out from scratch (what a teacher hands out).
+exercises: $(STAMP)
+	$(call handouts,False)
+	@echo $(HANDOUTS)
+
+# JupyterLab for students on the hand-outs: answers/ gets a copy of every exercise template that is
+# not there yet; hand-outs already in build/exercises/ are kept (with what you typed into them).
 lab: $(STAMP)
 	@mkdir -p answers
 	@for f in data/exercises/templates/*.xlsx; do test -e "answers/$${f##*/}" || cp "$$f" answers/; done
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/exercises
+	@$(call handouts,True)
+	$(JUPYTER_LAB) $(HANDOUTS)
+
+# JupyterLab for teachers on the original notebooks, model answers included.
+lab-teacher: $(STAMP)
+	$(JUPYTER_LAB) notebooks/exercises
+
+# A student's hand-in: the hand-outs run on answers/ into reports/<NAME>/ (make handin NAME=S2024001).
+handin: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make handin NAME=<学号 student number>" >&2; exit 2; }
+	@test -d answers || { echo "no answers/ folder: run make lab first" >&2; exit 2; }
+	@$(call handouts,True)
+	$(BIN)/custval report --config handin.yml --name $(NAME)
 
 # One table of every DESIGN.md target (the Spark row needs Java; skipped without it);
 # bench_summarize.py and bench_fit.py give the detail of those two steps.

@@ -213,8 +213,9 @@ def test_27b_duplicate_ids_and_bad_grade_letters(tmp_path):
     frame.loc[1, "客户编号"] = "K001"
     frame.loc[2, "等级"] = "D"
     run = answer(tmp_path, value_grades.EXERCISE, frame)
-    assert codes(run) == ["choice"]  # cross-row rules wait until every cell is sound
-    assert "A / B / C" in run.problems["message"][0] and run.problems["row"][0] == 4
+    # the duplicate among the sound rows is reported beside the bad letter, in row order
+    assert codes(run) == ["duplicate", "choice"]
+    assert "A / B / C" in run.problems["message"][1] and run.problems["row"].tolist() == [3, 4]
     frame.loc[2, "等级"] = "c类"
     run = answer(tmp_path, value_grades.EXERCISE, frame)
     assert codes(run) == ["duplicate"] and "rows 2, 3" in run.problems["message"][0]

@@ -9,6 +9,7 @@ problem in plain language before the analysis.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -52,20 +53,46 @@ def write_templates(out) -> dict[str, Path]:
 SOLUTION_TAG = "solution"
 
 
-def handouts(source, out) -> list[Path]:
-    """Copy the exercise notebooks from ``source`` into ``out`` (replaced whole) without their
-    ``solution`` cells, removed by nbstripout ``--drop-tagged-cells``. The hand-outs sit as deep in
-    the repository as the originals, so their default ``answers`` path still finds the example."""
+def handouts(source, out, answers: str | None = None, keep: bool = False) -> list[Path]:
+    """Copy the exercise notebooks from ``source`` into ``out`` without their ``solution`` cells,
+    removed by nbstripout ``--drop-tagged-cells``; returns the hand-outs' paths.
+
+    The hand-outs sit as deep in the repository as the originals, so their relative paths resolve
+    the same. ``answers`` (relative to the hand-out, e.g. ``"../../answers"`` for students) replaces
+    the default answers folder, which is otherwise the worked example. ``out`` is replaced whole
+    unless ``keep``: then hand-outs already there stay as they are — with whatever a student typed
+    into them — and only the missing ones are written.
+    """
     source, out = Path(source), Path(out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    notebooks = [Path(shutil.copy2(path, out / path.name)) for path in sorted(source.glob("*.ipynb"))]
-    if not notebooks:
+    originals = sorted(source.glob("*.ipynb"))
+    if not originals:
         raise ValueError(f"no exercise notebooks (*.ipynb) in {source}")
-    subprocess.run([sys.executable, "-m", "nbstripout", "--drop-tagged-cells", SOLUTION_TAG, *map(str, notebooks)],
-                   check=True, capture_output=True, text=True)  # fmt: skip
-    return notebooks
+    if out.exists() and not keep:
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    fresh = [Path(shutil.copy2(path, out / path.name)) for path in originals if not (out / path.name).exists()]
+    if fresh:
+        subprocess.run([sys.executable, "-m", "nbstripout", "--drop-tagged-cells", SOLUTION_TAG, *map(str, fresh)],
+                       check=True, capture_output=True, text=True)  # fmt: skip
+    if answers is not None:
+        for path in fresh:
+            _set_default_answers(path, answers)
+    return [out / path.name for path in originals]
+
+
+def _set_default_answers(path: Path, answers: str) -> None:
+    """Make ``answers`` the default of the notebook's ``answers`` parameter."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    lines = cells[0].source.splitlines() if cells else []
+    at = [i for i, line in enumerate(lines) if line.startswith("answers:")]
+    if len(at) != 1:
+        raise ValueError(f"{path.name}: the parameters cell has no single `answers: str = ...` line")
+    lines[at[0]] = f"answers: str = {json.dumps(answers, ensure_ascii=False)}  # 你的答案文件夹 / folder with your answer files"
+    cells[0].source = "\n".join(lines)
+    nbformat.write(nb, path)
 
 
 __all__ = ["EXERCISES", "Exercise", "ExerciseRun", "Field", "answer_file", "check", "get", "handouts", "read_answer",

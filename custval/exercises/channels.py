@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custval.exercises.base import CHOICE, NUMBER, WARNING, Exercise, Field, every_choice_used, headers, unique
+from custval.exercises.base import AMOUNT, CHOICE, NUMBER, WARNING, Exercise, Field, every_choice_used, headers, unique
 from custval.i18n import TEXT, get_lang
 
 SOURCES = {
@@ -39,11 +39,12 @@ def _rules(answer: pd.DataFrame, problems) -> None:
     unique(answer, "customer_id", problems)
     every_choice_used(answer, "source", problems)
     field = problems.exercise.field("source")
+    found, note = problems.readable(answer, "source")
     for source in SOURCES:
-        count = int((answer["source"] == source).sum())
+        count = int((found["source"] == source).sum())
         if 0 < count < FEW_PER_SOURCE:
             problems.add("source_few", column="source", severity=WARNING, count=count, minimum=FEW_PER_SOURCE,
-                         value=field.choice_name(source, problems.lang or get_lang()))
+                         value=field.choice_name(source, problems.lang or get_lang()), note=note)
 
 
 EXERCISE = Exercise(
@@ -57,7 +58,8 @@ EXERCISE = Exercise(
         Field("age_band", "年龄段", "age band", CHOICE, choices=AGE_BANDS),
         Field("city", "城市或地区", "city or region", help_zh="客户所在的城市或地区", help_en="where the customer lives"),
         Field("spend", "年消费额(元)", "yearly spend (yuan)", NUMBER, low=0,
-              help_zh="估计这位客户一年在本企业花多少钱", help_en="about how much the customer spends with the company in a year"),
+              help_zh="估计这位客户一年在本企业花多少钱", help_en="about how much the customer spends with the company in a year",
+              measure=AMOUNT),
         Field("need", "主要需求", "main need", help_zh="用几个字概括,同样的需求写法要一致,如“儿童零食”",
               help_en="a few words; write the same need the same way each time"),
     ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custval import market
-from custval.exercises.base import CHOICE, NUMBER, ROW, Exercise, Field, headers, sums_to_one, unique
+from custval.exercises.base import CHOICE, NUMBER, ROW, SHARE, Exercise, Field, headers, sums_to_one, unique
 from custval.i18n import TEXT, get_lang
 
 CHANNELS = {
@@ -30,8 +30,9 @@ def _rules(answer: pd.DataFrame, problems) -> None:
     unique(answer, "group", problems)
     sums_to_one(answer, "customer_share", problems)
     sums_to_one(answer, "sales_share", problems)
-    for row, group in zip(answer.loc[answer["customer_share"] == 0, ROW], answer.loc[answer["customer_share"] == 0, "group"]):
-        problems.add("group_no_customers", row=row, column="customer_share", group=group)
+    shares, _ = problems.readable(answer, "customer_share", "group")
+    for row, group in zip(shares.loc[shares["customer_share"] == 0, ROW], shares.loc[shares["customer_share"] == 0, "group"]):
+        problems.add("group_no_customers", row=row, column="customer_share", group=group, note="")
 
 
 EXERCISE = Exercise(
@@ -44,9 +45,11 @@ EXERCISE = Exercise(
         Field("user", "受益者或使用者", "who benefits or uses", help_zh="谁真正吃到、用到产品", help_en="who actually eats or uses the product"),
         Field("need", "主要需求", "main need", help_zh="这个群体最看重什么", help_en="what the group cares about most"),
         Field("customer_share", "客户数占比", "share of customers", NUMBER, low=0, high=1,
-              help_zh="该群体占全部客户的比例,整列合计为 1", help_en="the group's share of all customers; the column adds up to 1"),
+              help_zh="该群体占全部客户的比例,整列合计为 1", help_en="the group's share of all customers; the column adds up to 1",
+              measure=SHARE),
         Field("sales_share", "销售额占比", "share of sales", NUMBER, low=0, high=1,
-              help_zh="该群体贡献的销售额比例,整列合计为 1", help_en="the group's share of sales; the column adds up to 1"),
+              help_zh="该群体贡献的销售额比例,整列合计为 1", help_en="the group's share of sales; the column adds up to 1",
+              measure=SHARE),
         Field("channel", "主要购买渠道", "preferred channel", CHOICE, choices=CHANNELS,
               help_zh="这个群体最常在哪里买", help_en="where the group buys most often"),
         Field("service_focus", "服务重点", "service focus", help_zh="客服对这个群体应重点做什么",

@@ -1,7 +1,9 @@
 """Glue for the exercise notebooks: read and check the student's file, show the verdict.
 
 ``run = start(macro.EXERCISE, answers, lang)`` never raises on a bad answer: a missing or unreadable file
-becomes a problem like any other, so the check cell always explains what to do.
+becomes a problem like any other, so the check cell always explains what to do. The check cell calls
+``run.check()``, which reads the file again: a student corrects it and re-runs that cell, and the
+cells after it analyse the corrected answer.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class ExerciseRun(Presenter):
     path: Path | None
     answer: pd.DataFrame = field(repr=False)
     problems: pd.DataFrame = field(repr=False)
+    answers: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -36,6 +39,20 @@ class ExerciseRun(Presenter):
     def show_template(self) -> None:
         """The template's columns and how to fill each one in."""
         self.show(self.exercise.instructions())
+
+    def check(self) -> None:
+        """Read the answer file again, check it and show the verdict (:meth:`report`); the
+        analysis cells after this one then use the answer as it is now."""
+        if self.answers is None:
+            raise ValueError("this run has no answers folder to read again; create it with start()")
+        self.path, self.answer, self.problems = _read(self.exercise, self.answers, self.lang)
+        self.report()
+
+    def write(self, text: str) -> None:
+        """Show a sentence already worded in the report language (Markdown)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
 
     def report(self) -> None:
         """The verdict on the answer: which file, then every problem in plain language (also saved
@@ -66,6 +83,13 @@ def start(exercise: Exercise, answers, lang: str = "zh", output_dir: str = "") -
     """Read and check the student's answer to ``exercise`` from the folder ``answers``."""
     i18n.set_lang(lang)
     plots.theme(lang=lang)
+    path, typed, problems = _read(exercise, answers, lang)
+    return ExerciseRun(exercise=exercise, lang=lang, output_dir=output_dir, path=path, answer=typed, problems=problems,
+                       answers=Path(answers))  # fmt: skip
+
+
+def _read(exercise: Exercise, answers, lang: str) -> tuple[Path | None, pd.DataFrame, pd.DataFrame]:
+    """The answer file, its typed rows and its problems; an unreadable file is one problem."""
     path = None
     try:
         path = answer_file(answers, exercise)
@@ -74,4 +98,4 @@ def start(exercise: Exercise, answers, lang: str = "zh", output_dir: str = "") -
         typed = pd.DataFrame(columns=[f.name for f in exercise.fields] + [ROW])
         problems = pd.DataFrame([{"severity": ERROR, "row": pd.NA, "column": "", "code": "unreadable",
                                   "message": str(problem)}], columns=PROBLEM_COLUMNS)  # fmt: skip
-    return ExerciseRun(exercise=exercise, lang=lang, output_dir=output_dir, path=path, answer=typed, problems=problems)
+    return path, typed, problems

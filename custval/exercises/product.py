@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custval import market
-from custval.exercises.base import CHOICE, INTEGER, ROW, Exercise, Field, Problems
+from custval.exercises.base import CHOICE, INTEGER, RATING, ROW, Exercise, Field, Problems
 from custval.exercises.service import no_discrimination
 from custval.i18n import TEXT, get_lang
 
@@ -26,42 +26,47 @@ MIN_ATTRIBUTES = 3
 
 
 def _rules(answer: pd.DataFrame, problems: Problems) -> None:
+    """Brands, own-brand marks and pairs are judged on every row where those cells are sound, so an
+    error in a rating does not make a brand or a pair look missing."""
     sep = "、" if (problems.lang or get_lang()) == "zh" else ", "
-    own = answer["own"] == "yes"
-    flags = own.groupby(answer["brand"], sort=True)
+    marked, note = problems.readable(answer, "brand", "own")
+    own = marked["own"] == "yes"
+    flags = own.groupby(marked["brand"], sort=True)
     for brand, marks in flags:
         if marks.nunique() > 1:
             minority = marks.value_counts().idxmin()
-            rows = answer.loc[marks.index[marks == minority], ROW]
+            rows = marked.loc[marks.index[marks == minority], ROW]
             problems.add("own_brand_mixed", row=int(rows.iloc[0]), column="own", value=brand,
-                         rows=", ".join(map(str, rows)))  # fmt: skip
+                         rows=", ".join(map(str, rows)), note="")  # fmt: skip
     consistent = flags.all()
     owned = consistent[consistent].index.tolist()
     if not owned and flags.any().sum() == 0:
-        problems.add("own_brand_missing", column="own")
+        problems.add("own_brand_missing", column="own", note=note)
     elif len(owned) > 1:
-        problems.add("own_brand_several", column="own", value=sep.join(owned))
+        problems.add("own_brand_several", column="own", value=sep.join(owned), note="")
     competitors = int((~flags.any()).sum())
     if competitors < MIN_COMPETITORS:
-        problems.add("too_few_competitors", column="brand", count=competitors, minimum=MIN_COMPETITORS)
-    attributes = answer["attribute"].nunique()
+        problems.add("too_few_competitors", column="brand", count=competitors, minimum=MIN_COMPETITORS, note=note)
+    rated, note = problems.readable(answer, "attribute")
+    attributes = rated["attribute"].nunique()
     if attributes < MIN_ATTRIBUTES:
-        problems.add("too_few_attributes", column="attribute", count=attributes, minimum=MIN_ATTRIBUTES)
+        problems.add("too_few_attributes", column="attribute", count=attributes, minimum=MIN_ATTRIBUTES, note=note)
     _pairs(answer, problems)
     no_discrimination(answer, "rating", problems)
 
 
 def _pairs(answer: pd.DataFrame, problems: Problems) -> None:
     """Every brand rates every attribute exactly once: name each missing and each repeated pair."""
-    rows = answer.groupby(["brand", "attribute"], sort=True)[ROW].agg(list)
+    named, note = problems.readable(answer, "brand", "attribute")
+    rows = named.groupby(["brand", "attribute"], sort=True)[ROW].agg(list)
     for (brand, attribute), where in rows.items():
         if len(where) > 1:
             problems.add("pair_repeated", row=where[1], column="attribute", brand=brand, attribute=attribute,
-                         rows=", ".join(map(str, where)))  # fmt: skip
-    for brand in sorted(answer["brand"].unique()):
-        for attribute in sorted(answer["attribute"].unique()):
+                         rows=", ".join(map(str, where)), note="")  # fmt: skip
+    for brand in sorted(named["brand"].unique()):
+        for attribute in sorted(named["attribute"].unique()):
             if (brand, attribute) not in rows.index:
-                problems.add("pair_missing", column="rating", brand=brand, attribute=attribute)
+                problems.add("pair_missing", column="rating", brand=brand, attribute=attribute, note=note)
 
 
 EXERCISE = Exercise(
@@ -75,7 +80,7 @@ EXERCISE = Exercise(
         Field("attribute", "产品属性", "attribute", help_zh="顾客比较的一个方面,如口味、价格、包装、健康、购买便利、服务;每个品牌都评同样的属性",
               help_en="one thing customers compare, e.g. taste, price, packaging, health, convenience, service; every brand rates the same ones"),
         Field("rating", "评分", "rating", INTEGER, low=1, high=5, help_zh="这个品牌在这方面做得怎么样:5 很好 … 1 很差",
-              help_en="how good the brand is at it: 5 very good … 1 very poor"),
+              help_en="how good the brand is at it: 5 very good … 1 very poor", measure=RATING),
         Field("note", "说明", "note", required=False, help_zh="评分的依据或具体表现", help_en="what the rating rests on"),
     ),
     rules=_rules,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custval import dimensions
-from custval.exercises.base import INTEGER, Exercise, Field, Problems, headers, unique
+from custval.exercises.base import INTEGER, RATING, Exercise, Field, Problems, headers, unique
 from custval.i18n import TEXT, get_lang
 
 SCALE = (1, 5)
@@ -22,9 +22,10 @@ POINT_SEPARATOR = " / "  # aspects that share one point of the chart are named t
 
 def no_discrimination(typed: pd.DataFrame, column: str, problems: Problems) -> None:
     """A note when every row of ``column`` holds the same rating: nothing stands out."""
-    values = typed[column].dropna().unique()
-    if len(typed) > 1 and len(values) == 1:
-        problems.add("no_discrimination", column=column, value=f"{values[0]:g}", severity="warning")
+    rated, note = problems.readable(typed, column)
+    values = rated[column].unique()
+    if len(rated) > 1 and len(values) == 1:
+        problems.add("no_discrimination", column=column, value=f"{values[0]:g}", severity="warning", note=note)
 
 
 def _rules(answer: pd.DataFrame, problems: Problems) -> None:
@@ -40,9 +41,11 @@ EXERCISE = Exercise(
         Field("aspect", "服务项目", "service aspect", help_zh="一个具体的服务环节,如“接待礼仪”“线上客服响应速度”,每项只写一次",
               help_en="one concrete part of the service, e.g. 'greeting in shops', 'online response time'; each once"),
         Field("importance", "对顾客的重要性", "importance to customers", INTEGER, low=1, high=5,
-              help_zh="顾客有多看重这一项:5 非常重要 … 1 不重要", help_en="how much customers care: 5 very much … 1 hardly"),
+              help_zh="顾客有多看重这一项:5 非常重要 … 1 不重要", help_en="how much customers care: 5 very much … 1 hardly",
+              measure=RATING),
         Field("performance", "目前表现", "current performance", INTEGER, low=1, high=5,
-              help_zh="企业现在做得怎么样:5 很好 … 1 很差", help_en="how well the company does it today: 5 very well … 1 very poorly"),
+              help_zh="企业现在做得怎么样:5 很好 … 1 很差", help_en="how well the company does it today: 5 very well … 1 very poorly",
+              measure=RATING),
         Field("evidence", "依据与理由", "evidence and reason", help_zh="你凭什么这样打分:走访、体验、网上评价、数据",
               help_en="what the rating rests on: a visit, your own experience, online reviews, figures"),
         Field("suggestion", "改进建议", "improvement suggestion", required=False,

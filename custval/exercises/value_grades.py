@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from custval import grading
-from custval.exercises.base import CHOICE, NUMBER, ROW, WARNING, Exercise, Field, every_choice_used, unique
-from custval.i18n import TEXT
+from custval.exercises.base import AMOUNT, CHOICE, NUMBER, ROW, WARNING, Exercise, Field, every_choice_used, unique
+from custval.i18n import TEXT, get_lang
 
 GRADES = {"A": ("A", "A", "a类", "a 类"), "B": ("B", "B", "b类", "b 类"), "C": ("C", "C", "c类", "c 类")}
 RANK = {"A": 0, "B": 1, "C": 2}
@@ -28,11 +28,12 @@ def _rules(answer: pd.DataFrame, problems) -> None:
         problems.add("grade_inconsistent", row=record["row"], column="grade", customer=record["customer_id"],
                      grade=record["grade"], other_row=record["other_row"], other=record["other_id"],
                      other_grade=record["other_grade"])  # fmt: skip
-    for grade in sorted(set(answer["grade"])):
-        rows = answer[answer["grade"] == grade]
+    graded, note = problems.readable(answer, "grade")
+    for grade in sorted(set(graded["grade"])):
+        rows = graded[graded["grade"] == grade]
         for column in ("service", "marketing"):
             if (rows[column] == "").all():
-                problems.add("grade_without_advice", column=column, grade=grade)
+                problems.add("grade_without_advice", column=column, grade=grade, note=note)
 
 
 EXERCISE = Exercise(
@@ -42,9 +43,11 @@ EXERCISE = Exercise(
         Field("customer_id", "客户编号", "customer id"),
         Field("name", "客户名称", "customer name", required=False),
         Field("current_value", "目前价值", "current value", NUMBER, low=0,
-              help_zh="近一年为企业带来的利润(或销售额),元", help_en="profit (or sales) over the last year, in yuan"),
+              help_zh="近一年为企业带来的利润(或销售额),元", help_en="profit (or sales) over the last year, in yuan",
+              measure=AMOUNT),
         Field("future_value", "未来价值", "future value", NUMBER, low=0,
-              help_zh="预计未来三年能带来的利润,元", help_en="expected profit over the next three years, in yuan"),
+              help_zh="预计未来三年能带来的利润,元", help_en="expected profit over the next three years, in yuan",
+              measure=AMOUNT),
         Field("grade", "等级", "grade", CHOICE, choices=GRADES, help_zh="A 价值最高,C 最低", help_en="A most valuable, C least"),
         Field("service", "服务建议", "service suggestion", required=False,
               help_zh="每个等级至少一位客户写上", help_en="at least one customer of each grade"),
@@ -134,16 +137,55 @@ def example() -> pd.DataFrame:
 TEXT["zh"].update({
     "ex_problem_grade_inconsistent": "第 {row} 行客户 {customer} 被评为 {grade} 类,但第 {other_row} 行的客户 {other} 目前价值和未来价值都不比它高,却被评为 {other_grade} 类。请重新考虑这两位客户的等级。",
     "ex_problem_grade_without_advice": "{grade} 类客户都没有填写「{column}」,每个等级至少要写一条。",
-    "ex27b_summary": "你把 {customers} 位客户分成了 A、B、C 三类:A 类 {a} 位,占目前价值的 {a_share:.0%}、未来价值的 {a_future:.0%}。",
-    "ex27b_grid": "下表把同样的客户放进 custval 的 A–F 网格(未来价值高/低 × 目前价值高/中/低,按分位数分档):每一行是你的等级,每一列是网格的等级。你的 A 类大多落在网格的哪些格子里?",
+    "ex27b_grid": "下表把同样的客户放进 custval 的 A–F 网格(未来价值高/低 × 目前价值高/中/低,按分位数分档):每一行是你的价值类(A/B/C,表 2-25),每一列是网格的等级(A–F,图 2-2)。你的 A 类客户大多落在网格的哪些格子里?",
     "ex27b_chart_values": "客户的目前价值与未来价值", "ex27b_chart_grid": "custval 的 A–F 网格",
     "col_student_grade": "你的等级", "col_share_current_value": "目前价值占比", "col_share_future_value": "未来价值占比",
 })
 TEXT["en"].update({
     "ex_problem_grade_inconsistent": "Row {row}: customer {customer} is graded {grade}, but customer {other} in row {other_row} has neither a higher current nor a higher future value and is graded {other_grade}. Think again about these two grades.",
     "ex_problem_grade_without_advice": "No customer of grade {grade} has a '{column}'; write at least one per grade.",
-    "ex27b_summary": "You put {customers} customers into grades A, B and C: {a} in A, holding {a_share:.0%} of current value and {a_future:.0%} of future value.",
-    "ex27b_grid": "The table puts the same customers through custval's A–F grid (future value high/low × current value high/medium/low, cut by quantiles): rows are your grades, columns the grid's. Which cells do your A customers fall into?",
+    "ex27b_grid": "The table puts the same customers through custval's A–F grid (future value high/low × current value high/medium/low, cut by quantiles): rows are your value classes (A/B/C, table 2-25), columns the grid's grades (A–F, figure 2-2). Which cells do your class A customers fall into?",
     "ex27b_chart_values": "Current and future value of each customer", "ex27b_chart_grid": "custval's A–F grid",
     "col_student_grade": "your grade", "col_share_current_value": "share of current value", "col_share_future_value": "share of future value",
+})  # fmt: skip
+
+
+COUNT_WORDS = {"zh": {2: "两", 3: "三"}, "en": {2: "two", 3: "three"}}
+
+
+def summary_sentence(summary: pd.DataFrame, lang: str | None = None) -> str:
+    """The sentence under :func:`grade_summary`: names only the classes the student used ("全部为
+    A 类" when every customer is A) and the value share of the best class used."""
+    lang = lang or get_lang()
+    used = summary[summary["customers"] > 0].reset_index(drop=True)
+    customers = int(used["customers"].sum())
+    if len(used) == 1:
+        return TEXT[lang]["ex27b_summary_one"].format(customers=customers, grade=used.loc[0, "grade"])
+    classes = list(used["grade"])
+    joined = "、".join(classes) if lang == "zh" else ", ".join(classes[:-1]) + " and " + classes[-1]
+    top = used.iloc[0]
+    return TEXT[lang]["ex27b_summary_many"].format(customers=customers, classes=joined, count=COUNT_WORDS[lang][len(used)],
+                                                   top=top["grade"], top_customers=int(top["customers"]),
+                                                   share=top["share_current_value"], future=top["share_future_value"])  # fmt: skip
+
+
+def versus_table(versus: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """:func:`compare_with_grid`'s count table labelled so the two letterings cannot be confused:
+    the student's value classes (价值类 A/B/C, 表 2-25) down, the grid's grades (等级 A–F, 图 2-2)
+    across."""
+    lang = lang or get_lang()
+    grid = {g: TEXT[lang]["ex27b_grid_grade"].format(grade=g) for g in grading.GRADES}
+    classes = [TEXT[lang]["ex27b_value_class"].format(grade=g) for g in versus["student_grade"]]
+    return versus.assign(student_grade=classes).rename(columns={"student_grade": "value_class", **grid})
+
+
+TEXT["zh"].update({
+    "ex27b_summary_one": "你的 {customers} 位客户全部为 {grade} 类。",
+    "ex27b_summary_many": "你把 {customers} 位客户分成了 {classes} {count}类:{top} 类 {top_customers} 位,占目前价值的 {share:.0%}、未来价值的 {future:.0%}。",
+    "ex27b_value_class": "{grade} 类", "ex27b_grid_grade": "等级 {grade}", "col_value_class": "你的价值类",
+})
+TEXT["en"].update({
+    "ex27b_summary_one": "All {customers} of your customers are in class {grade}.",
+    "ex27b_summary_many": "You put {customers} customers into {count} classes, {classes}: {top_customers} in {top}, holding {share:.0%} of current value and {future:.0%} of future value.",
+    "ex27b_value_class": "class {grade}", "ex27b_grid_grade": "grade {grade}", "col_value_class": "your value class",
 })  # fmt: skip
