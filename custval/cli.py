@@ -1,4 +1,4 @@
-"""The ``custval`` command: ``report``, ``validate`` and ``sample``.
+"""The ``custval`` command: ``report``, ``validate``, ``sample`` and ``class-check``.
 
 User errors (``DataError``) print one message and exit with code 2; a report whose notebooks did
 not all succeed exits with 1; a report stopped by SIGINT (Ctrl-C) or SIGTERM exits with 130 or 143;
@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, help="folder to write rejected_rows.csv and quality.csv into")
     validate.add_argument("--lang", choices=i18n.LANGS, help="language of messages (default: the config's lang)")
     validate.set_defaults(run=run_validate)
+
+    class_check = commands.add_parser("class-check", help="check a whole class's exercise answers (for teachers)")
+    class_check.add_argument("answers_dir", type=Path, metavar="ANSWERS_DIR",
+                             help="one sub-folder per student id, or files named <student id>_<exercise>.xlsx/.csv")
+    class_check.add_argument("--out", type=Path, help="output folder (default: <ANSWERS_DIR>_class_check next to it)")
+    class_check.add_argument("--lang", choices=i18n.LANGS, help="language of messages and tables (default: zh)")
+    class_check.set_defaults(run=run_class_check)
 
     sample = commands.add_parser("sample", help="write the synthetic sample data set")
     sample.add_argument("--customers", type=int, default=2000)
@@ -141,6 +148,16 @@ def _quality_rows(dataset) -> list[dict]:
         }
         for q in dataset.quality.itertuples()
     ]
+
+
+def run_class_check(args) -> int:
+    from custval.exercises import classcheck
+
+    out = args.out or classcheck.default_out(args.answers_dir)
+    result = classcheck.check_class(args.answers_dir, lang=i18n.get_lang(), exclude=[out])
+    paths = classcheck.write_outputs(result, out)
+    print(f"{classcheck.summary_line(result)} {t('cc_written', path=paths['html'].resolve())}")
+    return 0
 
 
 def run_sample(args) -> int:
