@@ -240,6 +240,9 @@ TEXT["zh"].update({
     "index_interrupted": "运行被 {signal} 中断:{total} 个报告中完成了 {done} 个;这不是完整的运行,latest 仍指向上一次完整的运行。",
     "status_not_finished": "未完成", "index_interrupted_runs": "中断的运行",
     "index_interrupted_runs_hint": "这些文件夹是被中断的运行留下的(超过一天未改动);custval report --clean 可删除。",
+    "index_checks": "练习检查", "index_exercise": "练习", "index_result": "结果", "index_errors": "错误",
+    "index_warnings": "提醒", "index_passed": "通过", "index_not_passed": "未通过",
+    "index_checks_line": "练习检查:{total} 个练习中 {passed} 个通过(见下方“练习检查”)。",
     "index_folder": "文件夹", "index_modified": "最后修改", "index_stopped_by": "中断信号", "index_finished": "已完成的报告",
 })
 TEXT["en"].update({
@@ -282,6 +285,9 @@ TEXT["en"].update({
     "index_interrupted": "Run stopped by {signal}: {done} of {total} reports finished. This is not a complete run; latest still points at the previous complete one.",
     "status_not_finished": "not finished", "index_interrupted_runs": "Interrupted runs",
     "index_interrupted_runs_hint": "Folders left by interrupted runs (unchanged for more than a day); custval report --clean removes them.",
+    "index_checks": "Exercise checks", "index_exercise": "exercise", "index_result": "result", "index_errors": "errors",
+    "index_warnings": "warnings", "index_passed": "passed", "index_not_passed": "not passed",
+    "index_checks_line": "Exercise checks: {passed} of {total} exercises passed (see \"Exercise checks\" below).",
     "index_folder": "folder", "index_modified": "last changed", "index_stopped_by": "stopped by", "index_finished": "reports finished",
 })
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 TABLES_DIR = "tables"
+CHECK_SUFFIX = "_check"  # tables/<exercise>_check.json: an exercise's verdict, listed in the run's index
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -43,13 +43,17 @@ def render_index(manifest: dict) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     done = len(manifest["notebooks"])
     failed = sum(n["status"] != "ok" for n in manifest["notebooks"])
-    keys = (*INDEX_KEYS, "interrupted_runs", "interrupted_runs_hint", "folder", "modified", "stopped_by", "finished")
+    keys = (*INDEX_KEYS, "interrupted_runs", "interrupted_runs_hint", "folder", "modified", "stopped_by", "finished",
+            "checks", "exercise", "result", "errors", "warnings", "passed", "not_passed")  # fmt: skip
     text = {key: t(f"index_{key}") for key in keys}
     if manifest["status"] == "interrupted":
         total = done + len(manifest["not_finished"])
         text["status_line"] = t("index_interrupted", signal=manifest["stopped_by"], done=done, total=total)
     else:
         text["status_line"] = t("index_all_ok", total=done) if not failed else t("index_some_failed", failed=failed, total=done)
+    if manifest.get("checks"):  # a hand-in: the notebooks ran, but did the answers pass?
+        checks = manifest["checks"]
+        text["status_line"] += " " + t("index_checks_line", passed=sum(c["ok"] for c in checks), total=len(checks))
     return env.get_template("run_index.html.j2").render(
         m=manifest, text=text, status_text={s: t(f"status_{s}") for s in (*STATUSES, "not_finished")},
         html_lang="zh-CN" if get_lang() == "zh" else "en",

@@ -42,7 +42,7 @@ from custval.engines import cores
 from custval.errors import ConfigError
 from custval.i18n import t
 from custval.io import parquet_parts
-from custval.outputs import write_csv
+from custval.outputs import CHECK_SUFFIX, write_csv
 from custval.render import render_html, render_index
 
 KERNEL = "python3"
@@ -162,7 +162,7 @@ def run_report(
 
     def describe(results, **stopped):
         return build_manifest(run_id, config, dataset, results, started, datetime.now().astimezone(), partial,
-                              leftovers=leftovers, **stopped)  # fmt: skip
+                              leftovers=leftovers, declared=set().union(*notebooks.values()), **stopped)  # fmt: skip
 
     done: dict[int, NotebookResult] = {}
     with _stop_on_signals(), _kernels_see(config.parameters):
@@ -626,11 +626,13 @@ def _markdown_code(text: str) -> str:
 
 
 def build_manifest(run_id, config, dataset, results, started, finished, folder: Path, leftovers=(), stopped_by: str = "",
-                   not_finished=()) -> dict:  # fmt: skip
+                   not_finished=(), declared=None) -> dict:  # fmt: skip
     """Everything needed to trust or reproduce the run, machine-readable.
 
     ``stopped_by`` (a signal name) marks a run stopped before ``not_finished`` ran: its status is
     ``interrupted``. ``leftovers`` are the stopped runs' folders found next to it (``stale_partials``).
+    ``declared`` (the parameters the run's notebooks declare) gives ``parameters_used``, the ones
+    the index shows; ``checks`` holds the verdicts exercise notebooks wrote (``*_check.json``).
     """
     import pandas as pd
 
@@ -646,6 +648,8 @@ def build_manifest(run_id, config, dataset, results, started, finished, folder: 
         "versions": {"custval": __version__, "python": platform.python_version(), "pandas": pd.__version__},
         "config": str(config.path.resolve()),
         "parameters": config.parameters,
+        "parameters_used": sorted(k for k in config.parameters if declared is None or k in declared),
+        "checks": _checks(tables),
         "inputs": [_input_record(spec, dataset) for spec in config.inputs.values()],
         "rows_rejected": len(dataset.rejected),
         "notebooks": [asdict(r) for r in results],
@@ -653,6 +657,12 @@ def build_manifest(run_id, config, dataset, results, started, finished, folder: 
         "rejected_rows": "rejected_rows.csv",
         "interrupted_runs": list(leftovers),
     }
+
+
+def _checks(tables: Path) -> list[dict]:
+    """The exercise verdicts the notebooks saved, by exercise."""
+    paths = sorted(tables.glob(f"*{CHECK_SUFFIX}.json")) if tables.is_dir() else []
+    return sorted((json.loads(p.read_text(encoding="utf-8")) for p in paths), key=lambda c: (c["exercise"], c["slug"]))
 
 
 def _input_record(spec, dataset) -> dict:

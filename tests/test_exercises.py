@@ -290,6 +290,32 @@ def test_exercise_report_renders_every_exercise(tmp_path):
         assert problems.empty
 
 
+def test_a_hand_in_index_shows_each_exercises_verdict_file_and_only_its_parameters(tmp_path):
+    import json
+    import re
+
+    from custval.report import run_report
+
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    frame = macro.example()
+    frame.loc[0, "权重"] = 0.5
+    frame.to_csv(answers / "2-1_macro_environment.csv", index=False, encoding="gbk")
+    result = run_report(ROOT / "exercises.yml", out=tmp_path / "reports", name="S2024001", progress=False,
+                        only=["2-1_macro_environment", "2-2_service_level"], params={"answers": str(answers)})  # fmt: skip
+    assert result.ok  # both notebooks ran; the answers did not pass
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    checks = {c["exercise"]: c for c in manifest["checks"]}
+    assert checks["2-1"]["ok"] is False and checks["2-1"]["errors"] == 1 and checks["2-1"]["file"] == "2-1_macro_environment.csv"
+    assert checks["2-1"]["bytes"] == (answers / "2-1_macro_environment.csv").stat().st_size
+    assert checks["2-2"]["ok"] is False and checks["2-2"]["file"] is None  # not handed in
+    assert manifest["parameters_used"] == ["answers", "lang"]
+    html = (result.folder / "index.html").read_text(encoding="utf-8")
+    assert "2 个练习中 0 个通过" in html and html.count("❌") == 2 and "2-1_macro_environment.csv" in html
+    parameters = html[html.index("<h2>参数") :]
+    assert re.search(r"<th>answers</th>", parameters) and "rfm_bins" not in parameters and "horizon_years" not in parameters
+
+
 def test_exercise_report_with_a_wrong_answer_lists_its_problems(tmp_path):
     from custval.report import run_report
 

@@ -9,6 +9,7 @@ cells after it analyse the corrected answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from custval import i18n, plots
 from custval.errors import DataError
 from custval.notebook import Presenter
 from custval.exercises.base import ERROR, PROBLEM_COLUMNS, ROW, WARNING, Exercise, answer_file, check, read_answer
+from custval.outputs import CHECK_SUFFIX
 
 
 @dataclass
@@ -58,6 +60,7 @@ class ExerciseRun(Presenter):
         """The verdict on the answer: which file, then every problem in plain language (also saved
         as ``tables/<exercise>_problems.csv`` in a report run, for the teacher)."""
         self.save(self.problems, f"{self.exercise.slug}_problems")
+        self.save_json(self.verdict(), f"{self.exercise.slug}{CHECK_SUFFIX}")
         if self.path is not None:
             self.say("ex_answer_file", path=self.path)
         errors = int((self.problems["severity"] == ERROR).sum())
@@ -72,6 +75,16 @@ class ExerciseRun(Presenter):
         if len(self.problems):
             shown = self.problems.assign(severity=[i18n.t(f"severity_{s}") for s in self.problems["severity"]])
             self.show(shown[["severity", "row", "column", "message"]])
+
+    def verdict(self) -> dict:
+        """The check's outcome for the run's index: exercise, passed, errors and warnings, and the
+        file checked (name, bytes, last changed) — the index lists every exercise with it."""
+        counts = self.problems["severity"].value_counts()
+        stat = self.path.stat() if self.path is not None and self.path.is_file() else None
+        return {"exercise": self.exercise.id, "slug": self.exercise.slug, "ok": self.ok,
+                "errors": int(counts.get(ERROR, 0)), "warnings": int(counts.get(WARNING, 0)),
+                "file": self.path.name if self.path is not None else None, "bytes": stat.st_size if stat else None,
+                "modified": datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds") if stat else None}  # fmt: skip
 
     @property
     def rows(self) -> pd.DataFrame:
