@@ -234,9 +234,8 @@ def require_columns(frame, spec: schema.TableSpec, path, columns: dict | None, h
         if column not in frame.columns:
             reverse = {v: k for k, v in (columns or {}).items()}
             example = reverse.get(column) or (spec.aliases.get(column) or (column,))[0]
-            found = ", ".join(headers[:12]) + (" …" if len(headers) > 12 else "")
             raise MissingColumnError(
-                t("err_missing_column", file=path, table=spec.name, column=column, found=found or "-",
+                t("err_missing_column", file=path, table=spec.name, column=column, found=_shown(headers),
                   example=example)
             )
 

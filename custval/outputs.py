@@ -5,13 +5,15 @@ as in JupyterLab) nothing is written. All CSV and XLSX files go through :func:`w
 :func:`write_xlsx`, which never let a spreadsheet evaluate text from the data as a formula
 (OWASP's CSV-injection guidance): text that begins with ``=``, ``+``, ``-``, ``@``, tab or CR is
 written with a leading ``'`` in CSV (where a carriage return inside text also becomes a line feed,
-so the field is quoted), and as a string cell marked "text" (never a formula) in XLSX.
-Numbers stay numbers, negative ones included; a lone ``+`` or ``-`` stays as it is. ``custval.io`` removes that ``'`` again when it reads
-a CSV, so the suite's own tables read back unchanged.
+so the field is quoted), and as a string cell marked "text" (never a formula) in XLSX. Numbers
+stay numbers, negative ones included; a lone ``+`` or ``-`` stays as it is. ``custval.io``
+removes that ``'`` again when it reads a CSV, so the suite's own tables read back unchanged.
 """
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +79,8 @@ def _flagged(column: pd.Series, carriage_return: bool) -> np.ndarray:
 
 def unmark(value):
     """Undo :func:`csv_safe` for one cell: ``'=x`` reads back as ``=x``."""
-    if isinstance(value, str) and value.startswith(TEXT_MARK) and value[1:2] and value[1] in (*FORMULA_START, "\n"):  # a CR was written as LF
+    marked = (*FORMULA_START, "\n")  # a CR at the start was written as LF
+    if isinstance(value, str) and value.startswith(TEXT_MARK) and value[1:2] and value[1] in marked:
         return value[1:]
     return value
 
@@ -122,9 +125,6 @@ FIXED_TIME = "2000-01-01T00:00:00Z"
 def _without_timestamps(path: Path) -> None:
     """Make equal tables give byte-identical workbooks: openpyxl stamps the time of writing into
     ``docProps/core.xml`` and on every zip entry; both become a fixed time."""
-    import re
-    import zipfile
-
     with zipfile.ZipFile(path) as book:
         entries = [(info.filename, book.read(info.filename)) for info in book.infolist()]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as book:

@@ -38,9 +38,14 @@ def render_html(path: Path) -> str:
     return body
 
 
+def render_page(template: str, lang: str, **context) -> str:
+    """A page from one of custval's Jinja2 templates: every value HTML-escaped, ``html_lang`` set."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return env.get_template(template).render(html_lang="zh-CN" if lang == "zh" else "en", **context)
+
+
 def render_index(manifest: dict) -> str:
     """The run's index page from its manifest; every value is HTML-escaped."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     done = len(manifest["notebooks"])
     failed = sum(n["status"] != "ok" for n in manifest["notebooks"])
     keys = (*INDEX_KEYS, "interrupted_runs", "interrupted_runs_hint", "folder", "modified", "stopped_by", "finished",
@@ -54,8 +59,6 @@ def render_index(manifest: dict) -> str:
     if manifest.get("checks"):  # a hand-in: the notebooks ran, but did the answers pass?
         checks = manifest["checks"]
         text["status_line"] += " " + t("index_checks_line", passed=sum(c["ok"] for c in checks), total=len(checks))
-    return env.get_template("run_index.html.j2").render(
-        m=manifest, text=text, status_text={s: t(f"status_{s}") for s in (*STATUSES, "not_finished")},
-        html_lang="zh-CN" if get_lang() == "zh" else "en",
-    )  # fmt: skip
+    return render_page("run_index.html.j2", get_lang(), m=manifest, text=text,
+                       status_text={s: t(f"status_{s}") for s in (*STATUSES, "not_finished")})  # fmt: skip
 

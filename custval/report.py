@@ -405,18 +405,23 @@ def _end(processes: list, grace: float) -> None:
 def stop_kernels() -> None:
     """End every kernel this process started that still runs, with its children, and remove the
     kernels' connection and socket files."""
-    import psutil
-
-    tree = []
-    for pid in _running_kernels(list(_KERNELS)):
-        with suppress(psutil.Error):
-            kernel = psutil.Process(pid)
-            tree += [kernel, *kernel.children(recursive=True)]
-    _end(tree, KERNEL_GRACE)
+    _end(_kernel_trees(list(_KERNELS)), KERNEL_GRACE)
     for manager in list(_KERNELS):
         with suppress(Exception):
             manager.cleanup_connection_file()
             manager.cleanup_ipc_files()
+
+
+def _kernel_trees(managers: list) -> list:
+    """The managers' running kernel processes with all their children (psutil processes)."""
+    import psutil
+
+    tree = []
+    for pid in _running_kernels(managers):
+        with suppress(psutil.Error):
+            kernel = psutil.Process(pid)
+            tree += [kernel, *kernel.children(recursive=True)]
+    return tree
 
 
 def _running_kernels(managers: list) -> list[int]:
@@ -456,12 +461,9 @@ class _PeakMemory:
         import psutil
 
         total = 0
-        for pid in _running_kernels(self.managers):
+        for process in _kernel_trees(self.managers):
             with suppress(psutil.Error):
-                kernel = psutil.Process(pid)
-                for process in [kernel, *kernel.children(recursive=True)]:
-                    with suppress(psutil.Error):
-                        total += process.memory_info().rss
+                total += process.memory_info().rss
         self.peak = max(self.peak, total)
 
     @property

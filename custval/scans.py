@@ -128,7 +128,7 @@ def default_engine():
 def backend(engine):
     """The Ibis backend ``engine`` names: a connection as it is, ``"duckdb"`` or ``"spark"`` (a
     local session per the defaults of ``custval.engines``) by name, None for the default."""
-    if engine is None or not isinstance(engine, str):
+    if not isinstance(engine, str):
         return engine
     if engine not in ENGINES:
         raise ValueError(t("err_engine_word", engine=engine, valid=", ".join(map(repr, ENGINES))))

@@ -290,17 +290,22 @@ def test_exercise_report_renders_every_exercise(tmp_path):
         assert problems.empty
 
 
+def wrong_macro_answer(answers):
+    """An answers folder whose 2-1 answer (GBK CSV) has weights that do not add up to 1."""
+    answers.mkdir()
+    frame = macro.example()
+    frame.loc[0, "权重"] = 0.5
+    frame.to_csv(answers / "2-1_macro_environment.csv", index=False, encoding="gbk")
+    return answers
+
+
 def test_a_hand_in_index_shows_each_exercises_verdict_file_and_only_its_parameters(tmp_path):
     import json
     import re
 
     from custval.report import run_report
 
-    answers = tmp_path / "answers"
-    answers.mkdir()
-    frame = macro.example()
-    frame.loc[0, "权重"] = 0.5
-    frame.to_csv(answers / "2-1_macro_environment.csv", index=False, encoding="gbk")
+    answers = wrong_macro_answer(tmp_path / "answers")
     result = run_report(ROOT / "exercises.yml", out=tmp_path / "reports", name="S2024001", progress=False,
                         only=["2-1_macro_environment", "2-2_service_level"], params={"answers": str(answers)})  # fmt: skip
     assert result.ok  # both notebooks ran; the answers did not pass
@@ -319,11 +324,7 @@ def test_a_hand_in_index_shows_each_exercises_verdict_file_and_only_its_paramete
 def test_exercise_report_with_a_wrong_answer_lists_its_problems(tmp_path):
     from custval.report import run_report
 
-    answers = tmp_path / "answers"
-    answers.mkdir()
-    frame = macro.example()
-    frame.loc[0, "权重"] = 0.5
-    frame.to_csv(answers / "2-1_macro_environment.csv", index=False, encoding="gbk")
+    answers = wrong_macro_answer(tmp_path / "answers")
     result = run_report(ROOT / "exercises.yml", out=tmp_path / "reports", only=["2-1_macro_environment"],
                         params={"answers": str(answers)}, progress=False)  # fmt: skip
     assert result.ok  # a wrong answer is explained, not a failure

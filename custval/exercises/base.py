@@ -148,6 +148,12 @@ def _lang() -> str:
     return get_lang()
 
 
+def file_problem(code: str, message: str) -> pd.DataFrame:
+    """The problem table of an answer that could not be checked at all (unreadable, not handed in)."""
+    return pd.DataFrame([{"severity": ERROR, "row": pd.NA, "column": "", "code": code, "message": message}],
+                        columns=PROBLEM_COLUMNS)  # fmt: skip
+
+
 def headers(frame: pd.DataFrame, prefix: str, lang: str | None = None, names: dict | None = None) -> pd.DataFrame:
     """``frame`` with headers in the student's language: ``names`` first, then the exercise's own
     ``<prefix>col_<column>`` labels, then custval's column labels."""
@@ -303,7 +309,7 @@ def _total_rows(frame: pd.DataFrame, exercise: Exercise) -> pd.Series:
     """Rows whose label — the first filled cell, in template order — says 合计, Total and the like."""
     cells = frame[[f.name for f in exercise.fields]]
     first = cells.apply(lambda row: next((v for v in row if v != ""), ""), axis=1)
-    keys = first.map(lambda v: "".join(unicodedata.normalize("NFKC", str(v)).lower().split()).rstrip(":"))
+    keys = first.map(lambda v: _key(v).rstrip(":"))
     return keys.isin(TOTAL_LABELS).astype(bool)
 
 

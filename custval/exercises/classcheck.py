@@ -18,19 +18,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
 from custval import i18n
 from custval.errors import DataError
-from custval.exercises import EXAMPLE_COMPANY, MODULES
+from custval.exercises import EXAMPLE_COMPANY, EXERCISES, MODULES
 from custval.exercises.base import (CHOICE, ERROR, INFO, INTEGER, NUMBER, PROBLEM_COLUMNS, ROW, Exercise, answer_file, check,
-                                    read_answer)  # fmt: skip
+                                    file_problem, read_answer)  # fmt: skip
 from custval.i18n import TEXT, t
 from custval.outputs import write_xlsx
+from custval.render import render_page
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-EXERCISE_LIST: tuple[Exercise, ...] = tuple(m.EXERCISE for m in MODULES)
+EXERCISE_LIST: tuple[Exercise, ...] = tuple(EXERCISES.values())
+EXERCISE_ORDER = {e.id: i for i, e in enumerate(EXERCISE_LIST)}  # sorts tables in course order
 STUDENT_SUBFOLDER = "answers"  # students hand in their answers/ folder, often inside their id's folder
 MISSING, UNREADABLE = "missing", "unreadable"
 EXAMPLE = "worked_example"
@@ -165,14 +165,14 @@ def _check_task(task: tuple) -> tuple[dict, pd.DataFrame, tuple | None]:
 def _check_one(student: str, exercise: Exercise, path: Path | None, lang: str) -> tuple[dict, pd.DataFrame, tuple | None]:
     """One result row, its problems and the answer's fingerprint (``None``: nothing to compare)."""
     if path is None:
-        problems = _problem(MISSING, t("cc_missing", lang=lang))
+        problems = file_problem(MISSING, t("cc_missing", lang=lang))
         raw = typed = None
     else:
         try:
             raw = read_answer(path, exercise)
             typed, problems = check(raw, exercise, lang=lang)
         except DataError as exc:
-            problems, raw, typed = _problem(UNREADABLE, str(exc)), None, None
+            problems, raw, typed = file_problem(UNREADABLE, str(exc)), None, None
     problems = problems[problems["severity"] != INFO]  # "which file was checked" is no problem of the answer
     errors = int((problems["severity"] == ERROR).sum())
     first = problems[problems["severity"] == ERROR] if errors else problems
@@ -182,11 +182,6 @@ def _check_one(student: str, exercise: Exercise, path: Path | None, lang: str) -
            "first_message": first["message"].iloc[0] if len(first) else "", "copy": ""}  # fmt: skip
     found = problems.assign(student=student, exercise=exercise.id)[["student", "exercise", *PROBLEM_COLUMNS]]
     return row, found, None if raw is None else fingerprint(raw, typed, exercise)
-
-
-def _problem(code: str, message: str) -> pd.DataFrame:
-    return pd.DataFrame([{"severity": ERROR, "row": pd.NA, "column": "", "code": code, "message": message}],
-                        columns=PROBLEM_COLUMNS)  # fmt: skip
 
 
 def _example_print(module, lang: str) -> tuple | None:
@@ -232,13 +227,12 @@ def find_copies(prints: dict[tuple[str, str], tuple | None], examples: dict[str,
     for (student, exercise), key in prints.items():
         if key is not None:
             groups.setdefault((exercise, key), []).append(student)
-    order = {e.id: i for i, e in enumerate(EXERCISE_LIST)}
     found = []
     for (exercise, key), students in groups.items():
         kind = EXAMPLE if key == examples.get(exercise) else IDENTICAL
         if kind == EXAMPLE or len(students) > 1:
             found.append({"exercise": exercise, "kind": kind, "students": sorted(students)})
-    return sorted(found, key=lambda c: (order[c["exercise"]], c["kind"] != EXAMPLE, c["students"]))
+    return sorted(found, key=lambda c: (EXERCISE_ORDER[c["exercise"]], c["kind"] != EXAMPLE, c["students"]))
 
 
 def _copy_note(copies: list[dict], exercise: str, student: str, lang: str) -> str:
@@ -284,8 +278,7 @@ def frequent_problems(problems: pd.DataFrame) -> pd.DataFrame:
     grouped = ordered.groupby(["exercise", "code", "severity"], sort=True)
     table = grouped.agg(students=("student", "nunique"), occurrences=("student", "size"), example=("message", "first"))
     table = table.reset_index()
-    order = {e.id: i for i, e in enumerate(EXERCISE_LIST)}
-    table["_order"] = table["exercise"].map(order)
+    table["_order"] = table["exercise"].map(EXERCISE_ORDER)
     table = table.sort_values(["students", "occurrences", "_order", "code"], ascending=[False, False, True, True],
                               kind="stable")  # fmt: skip
     return table[columns].reset_index(drop=True)
@@ -344,7 +337,6 @@ def _headed(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def render_html(result: ClassCheck) -> str:
     """The class summary as one standalone page (every value HTML-escaped, no script)."""
     lang = result.lang
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     keys = ("title", "matrix", "summary", "failed", "problems", "copies", "ignored", "no_copies", "no_problems", "legend")
     text = {key: t(f"cc_html_{key}", lang=lang, company=EXAMPLE_COMPANY) for key in keys}
     text["line"] = summary_line(result)
@@ -352,13 +344,13 @@ def render_html(result: ClassCheck) -> str:
     columns = {c: TEXT[lang].get(f"cc_col_{c}", c) for c in
                (*RESULT_COLUMNS, "slug", "students", "pass_rate", "copies", "code", "severity", "occurrences",
                 "example", "kind", "count")}  # fmt: skip
-    return env.get_template("class_summary.html.j2").render(
-        r=result, text=text, col=columns, exercises=EXERCISE_LIST, students=result.students, details=details,
+    return render_page(
+        "class_summary.html.j2", lang, r=result, text=text, col=columns, exercises=EXERCISE_LIST, students=result.students, details=details,
         summary=result.summary, frequent=result.frequent, copies=result.copies,
         failed=result.results[~result.results["passed"]].to_dict("records"),
         kind_text={k: _kind_text(k, lang) for k in (EXAMPLE, IDENTICAL)},
         severity_text={s: t(f"severity_{s}", lang=lang) for s in ("error", "warning")},
-        pass_mark=PASS, fail_mark=FAIL, copy_mark=COPY_MARK, html_lang="zh-CN" if lang == "zh" else "en",
+        pass_mark=PASS, fail_mark=FAIL, copy_mark=COPY_MARK,
     )  # fmt: skip
 
 

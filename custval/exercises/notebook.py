@@ -17,7 +17,7 @@ import pandas as pd
 from custval import i18n, plots
 from custval.errors import DataError
 from custval.notebook import Presenter
-from custval.exercises.base import ERROR, PROBLEM_COLUMNS, ROW, WARNING, Exercise, answer_file, check, read_answer
+from custval.exercises.base import ERROR, ROW, WARNING, Exercise, answer_file, check, file_problem, read_answer
 from custval.outputs import CHECK_SUFFIX
 
 
@@ -59,12 +59,12 @@ class ExerciseRun(Presenter):
     def report(self) -> None:
         """The verdict on the answer: which file, then every problem in plain language (also saved
         as ``tables/<exercise>_problems.csv`` in a report run, for the teacher)."""
+        verdict = self.verdict()
         self.save(self.problems, f"{self.exercise.slug}_problems")
-        self.save_json(self.verdict(), f"{self.exercise.slug}{CHECK_SUFFIX}")
+        self.save_json(verdict, f"{self.exercise.slug}{CHECK_SUFFIX}")
         if self.path is not None:
             self.say("ex_answer_file", path=self.path)
-        errors = int((self.problems["severity"] == ERROR).sum())
-        warnings = int((self.problems["severity"] == WARNING).sum())
+        errors, warnings = verdict["errors"], verdict["warnings"]
         if errors:
             extra = i18n.t("ex_some_warnings", warnings=warnings) if warnings else ""
             self.say("ex_some_problems", errors=errors, warnings=extra)
@@ -109,6 +109,5 @@ def _read(exercise: Exercise, answers, lang: str) -> tuple[Path | None, pd.DataF
         typed, problems = check(read_answer(path, exercise), exercise, lang=lang)
     except DataError as problem:
         typed = pd.DataFrame(columns=[f.name for f in exercise.fields] + [ROW])
-        problems = pd.DataFrame([{"severity": ERROR, "row": pd.NA, "column": "", "code": "unreadable",
-                                  "message": str(problem)}], columns=PROBLEM_COLUMNS)  # fmt: skip
+        problems = file_problem("unreadable", str(problem))
     return path, typed, problems
