@@ -1,4 +1,13 @@
-"""User-facing errors: one base class so the CLI can turn any of them into exit code 2."""
+"""User-facing errors: one base class (``DataError``) so the CLI can turn any of them into exit code 2.
+
+Which to raise: when the *data the user supplied* is wrong (a file, a column, rows, a configuration
+value, a table built from them that a model cannot fit), raise ``DataError`` or a subclass, naming the
+file or table, the column and example rows or values, so that the user can fix the data. When a
+*caller passed a bad argument* (a unit that does not exist, a negative horizon, a model used before
+``fit``), raise ``ValueError`` (``NotFittedError`` for an unfitted model), naming the argument, what it
+must be and what it got: that is a programming mistake, and the CLI shows its traceback.
+``FitError`` is a ``DataError``: the data do not identify the model.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +34,14 @@ class ColumnError(DataError):
 
 class ConfigError(DataError):
     """The configuration file is missing, malformed or has unknown keys."""
+
+
+class FitError(DataError):
+    """A model could not be fitted to the data (the message says why)."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A model's fitted results were asked for before ``fit`` (like scikit-learn's ``NotFittedError``)."""
 
 
 def examples(values, n: int = 5) -> str:

@@ -51,7 +51,7 @@ def test_predictions_track_the_holdout(cdnow, bgnbd):
 
 def test_heavy_buyers_stay_finite(bgnbd):
     heavy = pd.DataFrame({"frequency": [200, 500], "recency": [38.0, 10.0], "T": [39.0, 39.0]})
-    assert np.isfinite(bgnbd._loglik(np.array(list(bgnbd.params_.values())), {c: heavy[c].to_numpy() for c in heavy})).all()
+    assert np.isfinite(bgnbd._loglik(np.array(list(bgnbd.params_.values())), clv.Rows.every(heavy, bgnbd.columns))).all()
     assert np.isfinite(bgnbd.expected_purchases(39, heavy)).all() and np.isfinite(bgnbd.p_alive(heavy)).all()
 
 
@@ -201,7 +201,7 @@ def test_dwyer_table_repeats_the_last_given_year_and_names_bad_groups():
     table = clv.dwyer_table(years, years=4, discount=0.0)
     assert table["customers"].tolist() == pytest.approx([1000, 800, 640, 512])  # year 2's 80 % in years 3 and 4
     assert table["order_value"].tolist() == [100, 50, 50, 50]
-    with pytest.raises(ValueError, match="order_value, service_cost"):
+    with pytest.raises(cv.DataError, match="order_value, service_cost"):  # the user's table lacks them
         clv.dwyer_table(years.drop(columns=["service_cost", "order_value"]))
     with pytest.raises(cv.DataError, match=r"retention must be between 0 and 1; group\(s\) 'g' have 1.5"):
         clv.dwyer_table(years.assign(retention=[np.nan, 1.5]))
@@ -344,6 +344,10 @@ def test_event_value_discounts_each_event():
                            "periods_ahead": [1, 2, 0]})  # fmt: skip
     table = clv.event_value(events, discount=0.1).set_index("customer_id")["expected_value"]
     assert table["a"] == pytest.approx(50 / 1.1 + 10 / 1.21) and table["b"] == 10
+    with pytest.raises(cv.DataError, match=r"events: no column\(s\) periods_ahead; columns: customer_id"):
+        clv.event_value(events.drop(columns="periods_ahead"), discount=0.1)
+    with pytest.raises(cv.DataError, match=r"probability must be between 0 and 1; 1 row\(s\) have 1.5, e.g. row\(s\) 2"):
+        clv.event_value(events.assign(probability=[0.5, 0.2, 1.5]), discount=0.1)
 
 
 def test_fit_failures_raise_errors_that_name_the_problem():
@@ -378,7 +382,7 @@ def test_gamma_gamma_recovers_simulated_parameters():
         assert 0 < se < 0.2 * value, (name, se)
         assert abs(fitted.params_[name] - value) < 3 * se, (name, fitted.params_[name], value, se)
     heavy = pd.DataFrame({"frequency": [200.0], "monetary": [35.0]})
-    data = {"frequency": heavy["frequency"].to_numpy(), "monetary": heavy["monetary"].to_numpy()}
+    data = clv.Rows.every(heavy, fitted.columns)
     assert np.isfinite(fitted._loglik(np.array(list(fitted.params_.values())), data)).all()
     assert fitted.expected_spend(heavy)[0] == pytest.approx(35.0, rel=0.05)  # 200 purchases: little shrinkage
 
@@ -428,10 +432,10 @@ def test_compression_keeps_the_log_likelihood_and_its_gradient(cdnow, bgnbd):
     from custval.clv.base import compress
 
     params = np.array([bgnbd.params_[n] for n in bgnbd.names]) * [1.1, 0.9, 1.2, 0.8]
-    rows = {c: cdnow[c].to_numpy(float) for c in bgnbd.columns}
+    rows = clv.Rows.every(cdnow, bgnbd.columns)
     every_row = float(np.sum(bgnbd._loglik(params, rows)))
     data = compress(cdnow, bgnbd.columns)
-    assert len(data["weight"]) < len(cdnow) and data["weight"].sum() == len(cdnow)
+    assert len(data.weight) < len(cdnow) and data.weight.sum() == len(cdnow)
     total, grad = bgnbd._total(params, data)
     assert total == pytest.approx(every_row, rel=1e-12)
     step = 1e-6 * params
@@ -488,6 +492,7 @@ def test_bgnbd_likelihood_split_over_two_threads_equals_the_single_pass(cdnow, m
     monkeypatch.setattr(beta_geo, "cores", lambda: 2)
     data = base.compress(cdnow, clv.BetaGeo.columns)
     split = clv.BetaGeo()._total(params, data)
-    assert len(data["_bgnbd"]["chunks"]) == 2 and all(c["n"] > 0 for c in data["_bgnbd"]["chunks"])
+    chunks = data.prepared[clv.BetaGeo]["chunks"]
+    assert len(chunks) == 2 and all(c["n"] > 0 for c in chunks)
     assert split[0] == pytest.approx(single[0], rel=1e-13) and np.allclose(split[1], single[1], rtol=1e-12)
     assert clv.BetaGeo()._total(params, data)[0] == split[0]  # the same sum in the same order every time

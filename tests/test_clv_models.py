@@ -3,7 +3,9 @@ computations, parameter recovery and predictions checked against simulated holdo
 
 from __future__ import annotations
 
+import ast
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,13 +14,17 @@ from scipy import integrate, optimize
 from scipy.special import gammaln
 
 import custval as cv
-from custval.clv.base import FitError, compress
+from custval import clv, errors
+from custval.clv import BetaGeo, Model, RecencyMigration
+from custval.clv.base import Rows, compress
 from custval.clv.bgbb import BetaGeoBetaBinom
 from custval.clv.gamma_gamma import GammaGamma
 from custval.clv.pareto import ParetoNBD
 from custval.clv.sbg import ShiftedBetaGeometric
 from custval.datasets import read_cdnow
-from custval.errors import DataError
+from custval.errors import DataError, FitError, NotFittedError
+
+LIKELIHOOD_MODELS = [BetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeometric]
 
 
 def with_params(model_class, **params):
@@ -71,7 +77,7 @@ def pareto_reference(params, x, tx, T):
 def test_pareto_nbd_likelihood_is_exact_for_heavy_buyers_and_long_histories(params):
     rows = pd.DataFrame({"frequency": [200, 200, 200, 0, 3, 1000], "recency": [50.0, 10.0, 30.0, 0.0, 1.0, 9000.0],
                          "T": [52.0, 52.0, 1e4, 1e4, 1e4, 1e4]})  # fmt: skip
-    loglik = ParetoNBD()._loglik(np.array(params), {c: rows[c].to_numpy(float) for c in rows})
+    loglik = ParetoNBD()._loglik(np.array(params), Rows.every(rows, ParetoNBD.columns))
     expected = [pareto_reference(params, *row) for row in rows.itertuples(index=False)]
     assert np.isfinite(loglik).all()
     assert loglik == pytest.approx(expected, rel=1e-10, abs=1e-10)
@@ -242,7 +248,7 @@ def all_histories(n):
 def test_bgbb_likelihood_is_a_distribution_over_histories(n):
     histories = all_histories(n)
     params = np.array([1.2, 0.75, 0.66, 2.8])
-    loglik = BetaGeoBetaBinom()._loglik(params, {c: histories[c].to_numpy(float) for c in histories})
+    loglik = BetaGeoBetaBinom()._loglik(params, Rows.every(histories, BetaGeoBetaBinom.columns))
     assert np.isfinite(loglik).all()
     # L is the probability of one transaction sequence; C(t_x − 1, x − 1) sequences share (x, t_x)
     x, tx = histories["frequency"].to_numpy(float), histories["recency"].to_numpy(float)
@@ -257,7 +263,7 @@ def test_bgbb_analytic_gradient_matches_finite_differences():
     model = BetaGeoBetaBinom()
     data = compress(DONATIONS, model.columns, DONATIONS["donors"])
     params = np.array([1.3, 0.7, 0.6, 2.5])
-    total = lambda p: data["weight"] @ model._loglik(p, data)
+    total = lambda p: data.weight @ model._loglik(p, data)
     numeric = optimize.approx_fprime(params, total, 1e-7)
     assert model._gradient(params, data) == pytest.approx(numeric, rel=1e-5, abs=1e-3)
 
@@ -327,3 +333,147 @@ def test_standard_errors_of_a_ridge_shaped_likelihood_warn_and_are_nan():
     with pytest.warns(RuntimeWarning, match="GammaGamma: .* not positive definite"):
         errors = model._standard_errors(log_params, ridge)
     assert list(errors) == ["p", "q", "gamma"] and all(np.isnan(v) for v in errors.values())
+
+
+# ===================================================================== the model contract
+
+
+class PoissonRate(Model):
+    """The smallest model: purchases over time T are Poisson with one rate λ (MLE Σx / ΣT)."""
+
+    names = ("rate",)
+    columns = ("frequency", "T")
+    initial = (1.0,)
+    derivatives = 1
+    records_unit = True
+
+    def _loglik(self, params, data):
+        (rate,) = params
+        x, T = data["frequency"], data["T"]
+        return x * np.log(rate * T) - rate * T - gammaln(x + 1)
+
+    def _gradient(self, params, data):
+        (rate,) = params
+        return np.array([data.weight @ (data["frequency"] / rate - data["T"])])
+
+    def _check_rows(self, summary):
+        if (summary["T"] <= 0).any():
+            raise DataError("PoissonRate: T must be above 0")
+
+    def expected_purchases(self, t, summary):
+        (rate,) = self._fitted()
+        return np.full(len(self._rows(summary)["T"]), rate * t)
+
+
+def test_a_minimal_model_works_through_fit_and_predict():
+    rng = np.random.default_rng(1)
+    T = rng.integers(10, 50, 3000).astype(float)
+    summary = pd.DataFrame({"frequency": rng.poisson(0.3 * T), "T": T})
+    summary.attrs["unit"] = "W"
+    model = PoissonRate().fit(summary)
+    rate = summary["frequency"].sum() / T.sum()
+    assert model.params_["rate"] == pytest.approx(rate, rel=1e-7)
+    assert model.standard_errors_["rate"] == pytest.approx(np.sqrt(rate / T.sum()), rel=1e-4)
+    assert model.n_customers_ == 3000 and model.n_rows_ < 3000 and model.unit_ == "W"
+    assert model.summary_table()["estimate"].tolist() == [model.params_["rate"]]
+    assert model.expected_purchases(2.0, summary.head(3)) == pytest.approx([2 * rate] * 3)
+    with pytest.raises(DataError, match="T must be above 0"):
+        model.expected_purchases(2.0, summary.assign(T=0.0))
+    no_gradient = type("PoissonNoGradient", (PoissonRate,), {"derivatives": 0})().fit(summary)
+    assert no_gradient.params_["rate"] == pytest.approx(rate, rel=1e-6)
+
+
+def test_the_parameter_free_pieces_are_kept_in_the_rows_not_in_hidden_keys(cdnow):
+    model = BetaGeo()
+    data = compress(cdnow, model.columns)
+    assert data.prepared == {} and set(data.columns) == set(data.values) == set(data.index) == set(model.columns)
+    model._total(np.array([0.2, 4.0, 0.8, 2.4]), data)
+    assert list(data.prepared) == [BetaGeo]
+    assert data.columns["T"] == pytest.approx(data.values["T"][data.index["T"]])
+
+
+def test_a_model_missing_its_likelihood_fails_when_instantiated():
+    class NoLikelihood(Model):
+        names, columns, initial = ("rate",), ("frequency",), (1.0,)
+
+    with pytest.raises(TypeError, match="abstract method.*_loglik"):
+        NoLikelihood()
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"derivatives": 1}, r"derivatives = 1 needs the analytic gradient: _gradient\(params, data\)"),
+        ({"derivatives": 2, "_gradient": lambda self, p, d: p}, r"derivatives = 2 needs .*_total_hessian"),
+        ({"derivatives": 3}, "derivatives must be 0, 1 or 2"),
+        ({"initial": (1.0, 1.0)}, "one start value per name"),
+        ({"columns": ()}, "names, columns and initial"),
+    ],
+)
+def test_a_model_that_does_not_provide_what_it_declares_fails_when_defined(attributes, message):
+    body = {"names": ("rate",), "columns": ("frequency",), "initial": (1.0,)}
+    body["_loglik"] = lambda self, p, d: d["frequency"]
+    with pytest.raises(TypeError, match=rf"Broken does not implement the model contract: .*{message}"):
+        type("Broken", (Model,), {**body, **attributes})
+
+
+SUMMARY = pd.DataFrame(
+    {"frequency": [1, 0], "recency": [3.0, 0.0], "T": [5.0, 5.0], "monetary": [10.0, 0.0], "n_periods": [5, 5]}
+)
+BEFORE_FIT = {
+    "BetaGeo.p_alive": (BetaGeo, lambda m: m.p_alive(SUMMARY)),
+    "BetaGeo.expected_purchases": (BetaGeo, lambda m: m.expected_purchases(1.0, SUMMARY)),
+    "BetaGeo.expected_purchases_population": (BetaGeo, lambda m: m.expected_purchases_population(1.0)),
+    "BetaGeo.simulate": (BetaGeo, lambda m: m.simulate(5, 10.0)),
+    "ParetoNBD.p_alive": (ParetoNBD, lambda m: m.p_alive(SUMMARY)),
+    "ParetoNBD.expected_purchases": (ParetoNBD, lambda m: m.expected_purchases(1.0, SUMMARY)),
+    "ParetoNBD.expected_purchases_population": (ParetoNBD, lambda m: m.expected_purchases_population(1.0)),
+    "ParetoNBD.simulate": (ParetoNBD, lambda m: m.simulate(5, 10.0)),
+    "BetaGeoBetaBinom.p_alive": (BetaGeoBetaBinom, lambda m: m.p_alive(SUMMARY)),
+    "BetaGeoBetaBinom.expected_purchases": (BetaGeoBetaBinom, lambda m: m.expected_purchases(2, SUMMARY)),
+    "BetaGeoBetaBinom.expected_purchases_population": (BetaGeoBetaBinom, lambda m: m.expected_purchases_population(2)),
+    "BetaGeoBetaBinom.simulate": (BetaGeoBetaBinom, lambda m: m.simulate(5, 6)),
+    "GammaGamma.expected_spend": (GammaGamma, lambda m: m.expected_spend(SUMMARY)),
+    "GammaGamma.population_mean": (GammaGamma, lambda m: m.population_mean()),
+    "ShiftedBetaGeometric.churn_probability": (ShiftedBetaGeometric, lambda m: m.churn_probability(1)),
+    "ShiftedBetaGeometric.survival": (ShiftedBetaGeometric, lambda m: m.survival(1)),
+    "ShiftedBetaGeometric.retention_rate": (ShiftedBetaGeometric, lambda m: m.retention_rate(1)),
+    "ShiftedBetaGeometric.expected_lifetime": (ShiftedBetaGeometric, lambda m: m.expected_lifetime(0.1)),
+    "ShiftedBetaGeometric.expected_residual_lifetime": (
+        ShiftedBetaGeometric,
+        lambda m: m.expected_residual_lifetime(0.1),
+    ),
+    "ShiftedBetaGeometric.simulate": (ShiftedBetaGeometric, lambda m: m.simulate(5, 3)),
+    "RecencyMigration.buy_probabilities": (RecencyMigration, lambda m: m.buy_probabilities(SUMMARY, 2)),
+    **{f"{c.__name__}.summary_table": (c, lambda m: m.summary_table()) for c in LIKELIHOOD_MODELS},
+    **{f"{c.__name__}.standard_errors_": (c, lambda m: m.standard_errors_) for c in LIKELIHOOD_MODELS},
+}
+
+
+@pytest.mark.parametrize("name", BEFORE_FIT)
+def test_every_prediction_before_fit_raises_not_fitted(name):
+    model_class, call = BEFORE_FIT[name]
+    with pytest.raises(NotFittedError, match=f"{model_class.__name__} is not fitted yet; call fit") as raised:
+        call(model_class())
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, AttributeError)
+
+
+@pytest.mark.parametrize("model_class", LIKELIHOOD_MODELS)
+def test_an_unfitted_model_has_no_fitted_attributes(model_class):
+    model = model_class()
+    assert not hasattr(model, "standard_errors_") and not hasattr(model, "params_")
+
+
+def test_the_model_package_does_not_import_the_summary_or_ibis():
+    """clv/ is the models: it must not pull in the Ibis aggregation (custval.summary)."""
+    for path in sorted(Path(clv.__file__).parent.glob("*.py")):
+        nodes = list(ast.walk(ast.parse(path.read_text())))
+        imported = {alias.name for node in nodes if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in nodes if isinstance(node, ast.ImportFrom)}
+        assert not {"custval.summary", "custval.scans", "ibis"} & imported, path.name
+
+
+def test_errors_live_in_errors_and_are_importable_where_they_were():
+    assert clv.FitError is errors.FitError and issubclass(errors.FitError, errors.DataError)
+    assert clv.NotFittedError is errors.NotFittedError
+    assert issubclass(errors.NotFittedError, ValueError) and issubclass(errors.NotFittedError, AttributeError)

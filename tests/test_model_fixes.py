@@ -80,7 +80,7 @@ def test_newton_refinement_of_large_fits_works_in_any_time_unit(cdnow, monkeypat
     optimise = base.Model._optimise
 
     def counted(self, data, *args):
-        rows_optimised.append(len(data["weight"]))
+        rows_optimised.append(len(data.weight))
         return optimise(self, data, *args)
 
     monkeypatch.setattr(base.Model, "_optimise", counted)

@@ -1,5 +1,7 @@
-"""Shared fitting machinery: compress the customer table, maximise the weighted log-likelihood on
-log parameters with bounds, check the result, standard errors from the Hessian.
+"""The model contract and the shared fitting machinery: :class:`Model` (what a likelihood model
+provides and what it gets), :class:`Rows` (the rows a likelihood is evaluated on, made by
+:func:`compress`), maximising the weighted log-likelihood on log parameters with bounds, checking
+the result, standard errors from the Hessian.
 """
 
 from __future__ import annotations
@@ -7,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import warnings
+from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from custval.errors import DataError, examples
+from custval.errors import DataError, FitError, MissingColumnError, NotFittedError, examples
 
 LOG_BOUNDS = (-12.0, 12.0)  # parameters between 6e-6 and 1.6e5 times their unit (``Model._log_scale``)
 # largest |gradient component| of the mean objective (per customer, on log parameters) at which a
@@ -60,10 +64,6 @@ def _blas_limit():
     return None if controller is None else controller.limit(limits=1, user_api="blas")
 
 
-class FitError(DataError):
-    """A model could not be fitted to the data (the message says why)."""
-
-
 def check_summary(model: str, summary: pd.DataFrame, columns=("frequency", "recency", "T")) -> None:
     """Raise ``DataError`` for rows no model can explain (negative counts, recency outside [0, T])."""
     x, tx, T = (_floats(summary[c]) for c in columns)
@@ -106,12 +106,44 @@ def check_repeat_buyers(model: str, summary: pd.DataFrame) -> None:
                        f"{len(summary):,} customers), so the purchase and dropout rates cannot be estimated")  # fmt: skip
 
 
-def compress(summary: pd.DataFrame, columns, weights=None) -> dict:
+@dataclass(eq=False)
+class Rows:
+    """The rows a likelihood is evaluated on: ``weight`` (customers per row) and ``columns`` (each
+    row's value of each column, floats; ``rows[name]`` reads one). A compressed column also has its
+    distinct values in increasing order (``values``) and every row's position among them
+    (``index``), so that functions of one column are evaluated once per distinct value.
+    ``prepared`` keeps what a model computes once per data set, by model class (``Model._prepared``).
+    """
+
+    weight: np.ndarray
+    columns: dict[str, np.ndarray]
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    index: dict[str, np.ndarray] = field(default_factory=dict)
+    prepared: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def every(cls, frame, columns) -> Rows:
+        """One row of weight 1 per row of ``frame`` (a DataFrame or a dict of arrays), not compressed."""
+        values = {c: np.asarray(frame[c], dtype=float) for c in columns}
+        return cls(weight=np.ones(len(values[columns[0]]) if columns else 0), columns=values)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def distinct(self, name: str) -> np.ndarray:
+        """The column's distinct values (the column itself when it is not compressed)."""
+        return self.values[name] if name in self.values else self.columns[name]
+
+    def positions(self, name: str) -> np.ndarray:
+        """Each row's position in ``distinct(name)``."""
+        return self.index[name] if name in self.index else np.arange(len(self.columns[name]))
+
+
+def compress(summary: pd.DataFrame, columns, weights=None) -> Rows:
     """Distinct rows of ``columns`` with their total weight: the likelihood only needs those.
 
-    Each column also gets its distinct values in increasing order (``<c>_values``) and every
-    row's position among them (``<c>_index``), so that functions of one column are evaluated once
-    per distinct value. The distinct rows come sorted, the first column varying slowest (so rows
+    Every column gets its distinct values (``Rows.values``) and every row's position among them
+    (``Rows.index``). The distinct rows come sorted, the first column varying slowest (so rows
     with the same frequency are contiguous).
 
     The columns are packed into one integer key (small non-negative integers such as counts and
@@ -140,7 +172,6 @@ def compress(summary: pd.DataFrame, columns, weights=None) -> dict:
         weight = np.diff(starts, append=n).astype(float)
     else:
         weight = np.add.reduceat(w[order], starts) if n else np.zeros(0)
-    data = {"weight": weight}
     if packed:  # unpack the distinct keys
         rest, distinct = ordered[starts], {}
         for c, width in zip(columns[::-1], widths[::-1]):
@@ -149,28 +180,26 @@ def compress(summary: pd.DataFrame, columns, weights=None) -> dict:
     else:
         first = order[starts]
         distinct = {c: part[first] for c, (part, _) in zip(columns, parts)}
+    rows = Rows(weight=weight, columns={})
     for c, (_, values) in zip(columns, parts):
-        if values is None:  # small integers: rank them through a lookup table
-            present = np.zeros(int(distinct[c].max()) + 1 if n else 1, dtype=bool)
-            present[distinct[c]] = True
-            values = np.flatnonzero(present).astype(float)
-            index = (np.cumsum(present, dtype=np.int64) - 1)[distinct[c]]
-        else:
-            index = distinct[c].astype(np.int64)
-        data[f"{c}_index"] = index
-        data[f"{c}_values"] = values
-        data[c] = values[index]
-    return data
+        rows.index[c], rows.values[c] = _positions(distinct[c], values)
+        rows.columns[c] = rows.values[c][rows.index[c]]
+    return rows
 
 
 def _codes(values: np.ndarray):
     """(each value's position among the distinct values, the distinct values in increasing order)."""
-    part, distinct = _key_part(pd.Series(values, copy=False))
-    if distinct is None:  # small integers: rank them through a lookup table
+    return _positions(*_key_part(pd.Series(values, copy=False)))
+
+
+def _positions(part: np.ndarray, distinct):
+    """A key part (see ``_key_part``) as (positions among the distinct values, the distinct values);
+    small integers (``distinct`` None) are ranked through a lookup table."""
+    if distinct is None:
         present = np.zeros(int(part.max()) + 1 if part.size else 1, dtype=bool)
         present[part] = True
         return (np.cumsum(present, dtype=np.int64) - 1)[part], np.flatnonzero(present).astype(float)
-    return part, distinct
+    return part.astype(np.int64, copy=False), distinct
 
 
 def _key_part(column: pd.Series):
@@ -179,7 +208,7 @@ def _key_part(column: pd.Series):
     values = column.to_numpy(dtype=float)
     if values.size:
         low, high = values.min(), values.max()
-        if 0 <= low and high < 2**30:
+        if low >= 0 and high < 2**30:
             ints = values.astype(np.int32)
             if (ints == values).all():
                 return ints, None
@@ -203,61 +232,171 @@ def _dot(u, v) -> float:
     return float(np.einsum("i,i->", u, v))
 
 
-def _hessian(objective, z, step=1e-5) -> np.ndarray:
-    """Symmetrised central-difference Hessian of ``objective`` from its analytic gradient."""
+def _hessian(objective, z, analytic: bool = True, step=1e-5) -> np.ndarray:
+    """Symmetrised central-difference Hessian of ``objective`` at ``z``: differences of its analytic
+    gradient, or (``analytic`` False) second differences of its value."""
     k = len(z)
     hessian = np.empty((k, k))
     for j in range(k):
         shift = np.zeros(k)
         shift[j] = step
-        hessian[:, j] = (objective(z + shift)[1] - objective(z - shift)[1]) / (2 * step)
+        if analytic:
+            hessian[:, j] = (objective(z + shift)[1] - objective(z - shift)[1]) / (2 * step)
+            continue
+        for i in range(k):
+            other = np.zeros(k)
+            other[i] = step
+            f = lambda d: objective(z + d)[0]  # noqa: E731
+            corners = f(shift + other) - f(shift - other) - f(-shift + other) + f(-shift - other)
+            hessian[i, j] = corners / (4 * step**2)
     return (hessian + hessian.T) / 2
 
 
-def _subset(data: dict, customers: int) -> dict:
+def _subset(data: Rows, customers: int) -> Rows:
     """A systematic sample of ``customers`` customers from the compressed rows (probability
     proportional to weight, so a heavy row is always in and the sample is spread over the rows in
     their sorted order); each sampled customer carries the weight total / customers."""
-    weight = data["weight"]
+    weight = data.weight
     total = float(weight.sum())
     step = total / customers
     hits = np.searchsorted(np.cumsum(weight), (np.arange(customers) + 0.5) * step, side="right")
     rows, counts = np.unique(np.minimum(hits, len(weight) - 1), return_counts=True)
-    part = {k: (v[rows] if len(v) == len(weight) and not k.endswith("_values") else v)
-            for k, v in data.items() if not k.startswith("_")}  # "_" keys: caches of the full data
-    part["weight"] = counts * step
-    return part
+    return Rows(weight=counts * step, columns={c: v[rows] for c, v in data.columns.items()}, values=data.values,
+                index={c: v[rows] for c, v in data.index.items()})
 
 
-def log_mean(data: dict, name: str, per: str | None = None) -> float:
+def log_mean(data: Rows, name: str, per: str | None = None) -> float:
     """log of a column's weighted mean, or with ``per`` of its weighted total per unit of that
     column (recency per purchase: the mean time between purchases): the unit a scale parameter is
     measured in (0 when that is not a positive number)."""
-    weight = np.asarray(data["weight"], dtype=float)
-    total = _dot(weight, column(data, name))
-    count = float(weight.sum()) if per is None else _dot(weight, column(data, per))
+    weight = np.asarray(data.weight, dtype=float)
+    total = _dot(weight, data[name])
+    count = float(weight.sum()) if per is None else _dot(weight, data[per])
     mean = total / count if count > 0 else np.nan
     return float(np.log(mean)) if np.isfinite(mean) and mean > 0 else 0.0
 
 
-class Model:
-    """Base class: subclasses define ``names``, ``columns``, ``initial`` and ``_loglik(params, data)``
-    (per distinct row), and for an analytic gradient ``gradient = True`` with either
-    ``_gradient(params, data)`` (of the weighted total w.r.t. params) or their own ``_total``.
-    Parameters measured in the data's units (money, time) get their unit from ``_log_scale``;
-    models whose summary has a time unit set ``records_unit = True`` (``unit_``).
+DERIVATIVES = {
+    1: "the analytic gradient: _gradient(params, data), or its own _total(params, data) returning (total, gradient)",
+    2: "the analytic Hessian too: _total_hessian(params, data) returning (total, gradient, Hessian)",
+}
+
+
+class Model(ABC):
+    """Base class of the likelihood models (BG/NBD, Pareto/NBD, BG/BB, sBG, Gamma-Gamma).
+
+    A model provides (checked when the class is defined, ``_loglik`` when it is instantiated):
+
+    - ``names``: its parameters in order; ``initial``: a start value for each; ``columns``: the
+      columns its likelihood reads.
+    - ``_loglik(params, data)`` (required): the log-likelihood of each row of ``data`` (:class:`Rows`)
+      at ``params`` (an array in the order of ``names``).
+    - ``derivatives``, its one capability flag: how many derivatives of the log-likelihood it
+      computes analytically. 0: the optimiser takes finite differences. 1: it defines
+      ``_gradient(params, data)`` (the gradient of the weighted total ``Σ weight · _loglik``) or
+      overrides ``_total(params, data)`` to return (that total, its gradient) in one pass. 2: it also
+      defines ``_total_hessian(params, data)`` returning (total, gradient, Hessian), for exact Newton
+      steps on large data.
+    - Optionally: ``_log_scale(data)`` (the log of the unit of parameters measured in money or
+      time), ``records_unit = True`` (keep the summary's time unit as ``unit_``), ``_check(summary)``
+      (more checks before a fit; call ``super()._check``), ``_check_rows(summary)`` (raise
+      ``DataError`` for rows the model cannot explain; run before fits and by ``_rows``),
+      ``_data(summary, weights)`` (the rows to fit; by default :func:`compress`) and
+      ``_prepare(data)`` (parameter-free pieces of the likelihood, read with ``_prepared(data)``,
+      which computes them once per data set).
+
+    The base class gives it ``fit(summary, weights=None, initial=None)`` (maximum likelihood on log
+    parameters within bounds; on large data a warm start on a sample and Newton steps on all rows;
+    ``FitError`` when the fit fails), the fitted ``params_``, ``log_likelihood_``, ``n_customers_``,
+    ``n_rows_`` and ``unit_``, ``standard_errors_``, ``summary_table()``, ``_fitted()`` (the parameters
+    as an array; ``NotFittedError`` before a fit) and ``_rows(summary)`` (checked rows to predict on).
     """
 
     names: tuple = ()
     columns: tuple = ()
     initial: tuple = ()
-    gradient = False  # True when _total returns the analytic gradient
+    derivatives = 0  # analytic derivatives of the log-likelihood: 0, 1 (gradient) or 2 (and Hessian)
     records_unit = False  # True: fit keeps summary.attrs["unit"] as unit_
+
+    def __init_subclass__(cls, **kwargs):
+        """Refuse a model class that does not provide what it declares (see the class docstring)."""
+        super().__init_subclass__(**kwargs)
+        problems = []
+        if not cls.names or not cls.columns or len(cls.initial) != len(cls.names):
+            problems.append("names, columns and initial (one start value per name) must be given")
+        if cls.derivatives not in (0, 1, 2):
+            problems.append(f"derivatives must be 0, 1 or 2, got {cls.derivatives!r}")
+        elif cls.derivatives >= 1 and cls._gradient is Model._gradient and cls._total is Model._total:
+            problems.append(f"derivatives = {cls.derivatives} needs {DERIVATIVES[1]}")
+        if cls.derivatives == 2 and cls._total_hessian is Model._total_hessian:
+            problems.append(f"derivatives = 2 needs {DERIVATIVES[2]}")
+        if problems:
+            raise TypeError(f"{cls.__name__} does not implement the model contract: {'; '.join(problems)}")
 
     def __init__(self, penalizer: float = 0.0):
         self.penalizer = penalizer
 
-    # ----------------------------------------------------------------- fitting
+    # ----------------------------------------------------------------- the model's part
+
+    @abstractmethod
+    def _loglik(self, params: np.ndarray, data: Rows) -> np.ndarray:
+        """The log-likelihood of each row of ``data`` at ``params``."""
+
+    def _gradient(self, params: np.ndarray, data: Rows) -> np.ndarray:
+        """The gradient of the weighted log-likelihood w.r.t. ``params`` (models with ``derivatives`` ≥ 1)."""
+        raise NotImplementedError(f"{type(self).__name__} has no analytic gradient")
+
+    def _total_hessian(self, params: np.ndarray, data: Rows):
+        """(weighted log-likelihood, gradient, Hessian) w.r.t. ``params`` (models with ``derivatives`` = 2)."""
+        raise NotImplementedError(f"{type(self).__name__} has no analytic Hessian")
+
+    def _prepare(self, data: Rows):
+        """Parameter-free pieces of the likelihood on ``data`` (for models that read ``_prepared``)."""
+        raise NotImplementedError(f"{type(self).__name__} prepares nothing")
+
+    def _log_scale(self, data: Rows) -> np.ndarray:
+        """Per parameter, the log of the unit the data measure it in (0: a pure number). The start
+        point and the bounds move by it, as if the fit ran in that unit: money and time units do
+        not matter."""
+        return np.zeros(len(self.names))
+
+    def _check(self, summary: pd.DataFrame) -> None:
+        """Refuse a summary without the model's columns, without customers, or with rows it cannot explain."""
+        missing = [c for c in self.columns if c not in summary.columns]
+        if missing:
+            shown = ", ".join(map(str, summary.columns))
+            raise MissingColumnError(f"{type(self).__name__} needs the summary column(s) {', '.join(missing)}; "
+                                     f"columns: {shown}")
+        if len(summary) == 0:
+            raise FitError(f"{type(self).__name__}: no customers to fit")
+        self._check_rows(summary)
+
+    def _check_rows(self, summary: pd.DataFrame) -> None:  # noqa: B027 - optional hook, every row fine by default
+        """Raise ``DataError`` for rows the model cannot explain (by default every row is fine)."""
+
+    def _data(self, summary: pd.DataFrame, weights=None) -> Rows:
+        """The rows the likelihood is evaluated on: by default the distinct rows (``compress``)."""
+        return compress(summary, self.columns, weights)
+
+    # ----------------------------------------------------------------- what the base gives
+
+    def _prepared(self, data: Rows):
+        """``_prepare(data)``, computed on first use and kept in ``data.prepared``."""
+        prep = data.prepared.get(type(self))
+        if prep is None:
+            prep = data.prepared[type(self)] = self._prepare(data)
+        return prep
+
+    def _rows(self, summary: pd.DataFrame) -> Rows:
+        """The summary's rows, checked, to evaluate the likelihood on for predictions."""
+        self._check_rows(summary)
+        return Rows.every(summary, self.columns)
+
+    def _fitted(self) -> np.ndarray:
+        """The fitted (or set) parameters in the order of ``names``; ``NotFittedError`` before ``fit``."""
+        if not hasattr(self, "params_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(summary) first")
+        return np.array([self.params_[n] for n in self.names])
 
     def fit(self, summary: pd.DataFrame, weights=None, initial=None):
         """Maximum-likelihood fit on the summary's distinct rows; returns ``self``.
@@ -278,17 +417,11 @@ class Model:
         that predictions for a summary in another unit can be refused."""
         self.unit_ = summary.attrs.get("unit")
 
-    def _log_scale(self, data: dict) -> np.ndarray:
-        """Per parameter, the log of the unit the data measure it in (0: a pure number). The start
-        point and the bounds move by it, as if the fit ran in that unit: money and time units do
-        not matter."""
-        return np.zeros(len(self.names))
-
-    def _fit_data(self, data: dict, initial=None):
-        """``fit`` on prepared rows (``weight`` and the columns, see ``compress``). A given ``initial``
-        is in the data's units; the default one is moved by ``_log_scale``, as are the bounds."""
-        self.n_customers_ = float(data["weight"].sum())
-        self.n_rows_ = len(data["weight"])
+    def _fit_data(self, data: Rows, initial=None):
+        """``fit`` on prepared rows (see ``compress``). A given ``initial`` is in the data's units;
+        the default one is moved by ``_log_scale``, as are the bounds."""
+        self.n_customers_ = float(data.weight.sum())
+        self.n_rows_ = len(data.weight)
         scale = self._log_scale(data)
         bounds = np.add.outer(scale, LOG_BOUNDS)  # (low, high) per log parameter
         start = np.log(np.asarray(self.initial if initial is None else initial, dtype=float))
@@ -298,7 +431,7 @@ class Model:
             if self.n_rows_ > 2 * WARM_START_ROWS:
                 part = _subset(data, WARM_START_ROWS)
                 start = self._optimise(part, start, bounds).x
-                result = self._refine(objective, part, start, bounds) if self.gradient else None
+                result = self._refine(objective, part, start, bounds) if self.derivatives else None
                 if result is None:
                     result = self._optimise(data, start, bounds, objective)
             else:
@@ -319,10 +452,6 @@ class Model:
         self._standard_errors_cache = None
         return self
 
-    def _data(self, summary: pd.DataFrame, weights=None) -> dict:
-        """The rows the likelihood is evaluated on: by default the distinct rows (``compress``)."""
-        return compress(summary, self.columns, weights)
-
     @property
     def standard_errors_(self) -> dict:
         """Standard errors from the Hessian of the log-likelihood (computed on first use)."""
@@ -332,13 +461,13 @@ class Model:
             self._standard_errors_cache = self._standard_errors(log_params, self._objective(data))
         return self._standard_errors_cache
 
-    def _objective(self, data):
+    def _objective(self, data: Rows):
         """Mean negative log-likelihood on log parameters, with its gradient when analytic.
 
         ``objective.total_at(log_params)`` is the weighted log-likelihood there, reusing the last
         evaluation when it was at that point.
         """
-        n = float(data["weight"].sum())
+        n = float(data.weight.sum())
         last = {}
 
         def objective(log_params):
@@ -354,7 +483,7 @@ class Model:
             return value, grad * params  # chain rule for log parameters
 
         def with_hessian(log_params):
-            """(value, gradient, Hessian) on log parameters, for models with ``_total_hessian``."""
+            """(value, gradient, Hessian) on log parameters, for models with ``derivatives`` = 2."""
             params = np.exp(log_params)
             total, grad, hess = self._total_hessian(params, data)
             last.update(at=np.array(log_params, dtype=float), total=total)
@@ -377,9 +506,10 @@ class Model:
 
     def _optimise(self, data, start, bounds, objective=None):
         objective = self._objective(data) if objective is None else objective
+        analytic = self.derivatives >= 1
         return optimize.minimize(
-            objective if self.gradient else (lambda z: objective(z)[0]),
-            start, jac=self.gradient, method="L-BFGS-B", bounds=[tuple(b) for b in bounds],
+            objective if analytic else (lambda z: objective(z)[0]),
+            start, jac=analytic, method="L-BFGS-B", bounds=[tuple(b) for b in bounds],
             options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
         )  # fmt: skip
 
@@ -401,28 +531,29 @@ class Model:
     def _gradient_at(self, objective, z, step=1e-6) -> np.ndarray:
         """The objective's gradient at ``z``: analytic, or by central differences."""
         z = np.asarray(z, dtype=float)
-        if self.gradient:
+        if self.derivatives:
             return np.asarray(objective(z)[1], dtype=float)
         shifts = np.eye(len(z)) * step
         return np.array([(objective(z + e)[0] - objective(z - e)[0]) / (2 * step) for e in shifts])
 
     def _refine(self, objective, part, start, bounds, tolerance=REFINE_TOLERANCE, max_steps=50):
         """Minimise the full-data ``objective`` from ``start`` (the optimum on the sample ``part``)
-        by Newton steps: with the exact Hessian for models that have ``_total_hessian``, else with
+        by Newton steps: with the exact Hessian for models with ``derivatives`` = 2, else with
         the sample's finite-difference Hessian, BFGS-updated after each step.
 
         Stops when the next step changes no log parameter by more than ``tolerance`` and returns
         the last evaluated point; returns None (the caller then runs L-BFGS-B) if a step leaves the
         bounds or fails to decrease the objective.
         """
-        exact = hasattr(self, "_total_hessian")
+        exact = self.derivatives == 2
         evaluate = objective.with_hessian if exact else (lambda z: (*objective(z), None))
         z = np.asarray(start, dtype=float)
         value, grad, hessian = evaluate(z)
         if not exact:
             hessian = _hessian(self._objective(part), z)
         for step_count in range(max_steps):
-            if hessian is None or not (np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hessian))):
+            finite = np.isfinite(value) and np.all(np.isfinite(grad))
+            if hessian is None or not (finite and np.all(np.isfinite(hessian))):
                 return None
             try:
                 step = -np.linalg.solve(hessian, grad)
@@ -455,29 +586,15 @@ class Model:
             z, value, grad, hessian = trial, new_value, new_grad, new_hessian
         return None
 
-    def _total(self, params, data):
+    def _total(self, params, data: Rows):
         """Weighted log-likelihood and its gradient (None when the model has no analytic one)."""
-        total = float(np.dot(data["weight"], self._loglik(params, data)))
-        return total, (self._gradient(params, data) if self.gradient else None)
+        total = float(np.dot(data.weight, self._loglik(params, data)))
+        return total, (self._gradient(params, data) if self.derivatives else None)
 
     def _standard_errors(self, log_params, objective) -> dict:
         """Delta-method standard errors from a finite-difference Hessian on the log scale."""
-        k = len(log_params)
-        step = 1e-5
-        hessian = np.zeros((k, k))
-        for j in range(k):
-            shift = np.zeros(k)
-            shift[j] = step
-            if self.gradient:
-                up, down = objective(log_params + shift)[1], objective(log_params - shift)[1]
-                hessian[:, j] = (up - down) / (2 * step)
-            else:
-                for i in range(k):
-                    other = np.zeros(k)
-                    other[i] = step
-                    f = lambda d: objective(log_params + d)[0]
-                    hessian[i, j] = (f(shift + other) - f(shift - other) - f(-shift + other) + f(-shift - other)) / (4 * step**2)
-        hessian = (hessian + hessian.T) / 2 * float(self._fit_state[0]["weight"].sum())
+        customers = float(self._fit_state[0].weight.sum())
+        hessian = _hessian(objective, log_params, analytic=self.derivatives >= 1) * customers
         try:
             covariance = np.linalg.inv(hessian)
         except np.linalg.LinAlgError:
@@ -491,21 +608,9 @@ class Model:
                 RuntimeWarning,
                 stacklevel=3,
             )
-            return {n: np.nan for n in self.names}
+            return dict.fromkeys(self.names, np.nan)
         params = np.exp(log_params)
         return dict(zip(self.names, (params * np.sqrt(variance)).tolist()))
-
-    def _check(self, summary: pd.DataFrame) -> None:
-        missing = [c for c in self.columns if c not in summary.columns]
-        if missing:
-            raise DataError(f"{type(self).__name__} needs the summary column(s) {', '.join(missing)}")
-        if len(summary) == 0:
-            raise FitError(f"{type(self).__name__}: no customers to fit")
-
-    def _fitted(self) -> np.ndarray:
-        if not hasattr(self, "params_"):
-            raise ValueError(f"{type(self).__name__} is not fitted yet; call fit(summary) first")
-        return np.array([self.params_[n] for n in self.names])
 
     def summary_table(self) -> pd.DataFrame:
         """Parameters with standard errors, and the log-likelihood in ``.attrs``."""
@@ -514,7 +619,3 @@ class Model:
                               "standard_error": [self.standard_errors_[n] for n in self.names]})  # fmt: skip
         table.attrs["log_likelihood"] = self.log_likelihood_
         return table
-
-
-def column(data, name):
-    return np.asarray(data[name], dtype=float)

@@ -9,29 +9,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from custval.clv.base import PARALLEL_ROWS, Model, _dot, _pool, check_repeat_buyers, check_summary, log_mean
+from custval.clv.base import PARALLEL_ROWS, Model, Rows, _dot, _pool, check_repeat_buyers, check_summary, log_mean
 from custval.engines import cores
 
 
-def _values(data, name):
-    """Distinct values of a column (compressed data) or the column itself (plain arrays)."""
-    return np.asarray(data.get(f"{name}_values", data[name]), dtype=float)
-
-
-def _index(data, name):
-    key = f"{name}_index"
-    return data[key] if key in data else np.arange(len(data[name]))
-
-
-def _prepared(data) -> dict:
-    """Parameter-free pieces of the BG/NBD likelihood, computed once per data set (and kept in it):
-    per-x and per-T weight totals, and the rows with repeat purchases grouped by x."""
-    prep = data.get("_bgnbd")
-    if prep is not None:
-        return prep
-    ux, uT, utx = (_values(data, c) for c in ("frequency", "T", "recency"))
-    x_idx, t_idx, tx_idx = (np.asarray(_index(data, c)) for c in ("frequency", "T", "recency"))
-    w = np.asarray(data["weight"], dtype=float)
+def _pieces(data: Rows) -> dict:
+    """Parameter-free pieces of the BG/NBD likelihood: per-x and per-T weight totals, and the rows
+    with repeat purchases grouped by x."""
+    ux, uT, utx = (data.distinct(c) for c in ("frequency", "T", "recency"))
+    x_idx, t_idx, tx_idx = (np.asarray(data.positions(c)) for c in ("frequency", "T", "recency"))
+    w = np.asarray(data.weight, dtype=float)
     x = ux[x_idx]
     prep = {
         "ux": ux, "uT": uT, "utx": utx, "n": float(w.sum()),
@@ -49,7 +36,6 @@ def _prepared(data) -> dict:
     rx_idx = x_idx[repeat]
     rows = {"x": x[repeat], "w": w[repeat], "T_index": t_idx[repeat], "recency_index": tx_idx[repeat], "x_index": rx_idx}
     prep["chunks"] = [_grouped(rows, part) for part in _halves(rx_idx)]
-    data["_bgnbd"] = prep
     return prep
 
 
@@ -139,27 +125,33 @@ class BetaGeo(Model):
     names = ("r", "alpha", "a", "b")
     columns = ("frequency", "recency", "T")
     initial = (1.0, 1.0, 1.0, 1.0)
-    gradient = True
+    derivatives = 1
     records_unit = True
 
-    def _log_scale(self, data: dict) -> np.ndarray:
+    def _log_scale(self, data: Rows) -> np.ndarray:
         """α (r/α is the mean purchase rate) is measured in units of the mean time between repeat
         purchases, total recency / total frequency."""
         return np.array([0.0, log_mean(data, "recency", per="frequency"), 0.0, 0.0])
 
-    def _check(self, summary: pd.DataFrame) -> None:
-        """Impossible rows (recency outside [0, T], negative or missing values) and a summary
-        without any repeat buyer are errors that say so, not a fit that drifts to a bound."""
-        super()._check(summary)
+    def _check_rows(self, summary: pd.DataFrame) -> None:
+        """Impossible rows (recency outside [0, T], negative or missing values) are errors that say
+        so, not a fit that drifts to a bound."""
         check_summary(type(self).__name__, summary)
+
+    def _check(self, summary: pd.DataFrame) -> None:
+        """A summary without any repeat buyer is an error too."""
+        super()._check(summary)
         check_repeat_buyers(type(self).__name__, summary)
+
+    def _prepare(self, data: Rows) -> dict:
+        return _pieces(data)
 
     @staticmethod
     def _parts(params, data):
         """The likelihood's pieces; functions of x alone are evaluated once per distinct x and
         logs of α + T and α + t_x once per distinct T and t_x (the hot path of large fits)."""
         r, alpha, a, b = params
-        ux = _values(data, "frequency")
+        ux = data.distinct("frequency")
         repeat_u = ux > 0
         bx_u = np.where(repeat_u, b + ux - 1, 1.0)
         per_x = {
@@ -167,10 +159,10 @@ class BetaGeo(Model):
             "b2": betaln(a, b + ux) - betaln(a, b),
             "b3": np.where(repeat_u, betaln(a + 1, bx_u) - betaln(a, b), -np.inf),
         }
-        x_idx = _index(data, "frequency")
+        x_idx = data.positions("frequency")
         x = ux[x_idx]
-        log_T = np.log(alpha + _values(data, "T"))[_index(data, "T")]
-        log_tx = np.log(alpha + _values(data, "recency"))[_index(data, "recency")]
+        log_T = np.log(alpha + data.distinct("T"))[data.positions("T")]
+        log_tx = np.log(alpha + data.distinct("recency"))[data.positions("recency")]
         a2 = per_x["b2"][x_idx] - (r + x) * log_T
         a3 = per_x["b3"][x_idx] - (r + x) * log_tx
         return ux, x_idx, x, log_T, log_tx, per_x, a2, a3
@@ -185,11 +177,11 @@ class BetaGeo(Model):
         Per row, ℓ = a1(x) + a2 + log(1 + e^d) with a2 = log B(a, b+x)/B(a, b) − (r+x) log(α+T) and
         d = a3 − a2 = log a − log(b+x−1) − (r+x) log((α+t_x)/(α+T)) (d = −∞ for x = 0). The sums of
         a1 and a2 and of their derivatives need only per-x and per-T totals of the weights, fixed
-        before the fit (``_prepared``); only d, log(1 + e^d) and its logistic run over the rows,
+        before the fit (``_pieces``); only d, log(1 + e^d) and its logistic run over the rows,
         and only over the rows with repeat purchases.
         """
         r, alpha, a, b = params
-        prep = _prepared(data)
+        prep = self._prepared(data)
         ux, uT, utx = prep["ux"], prep["uT"], prep["utx"]
         log_T_u, log_tx_u = np.log(alpha + uT), np.log(alpha + utx)
         inv_T_u, inv_tx_u = 1.0 / (alpha + uT), 1.0 / (alpha + utx)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, logsumexp
 
-from custval.clv.base import Model
+from custval.clv.base import Model, Rows
 from custval.errors import DataError, examples
 
 
@@ -40,14 +40,13 @@ class BetaGeoBetaBinom(Model):
     names = ("alpha", "beta", "gamma", "delta")
     columns = ("frequency", "recency", "n_periods")
     initial = (1.0, 1.0, 1.0, 1.0)
-    gradient = True
+    derivatives = 1
 
-    def _check(self, summary: pd.DataFrame) -> None:
-        super()._check(summary)
+    def _check_rows(self, summary: pd.DataFrame) -> None:
         check_bgbb_summary(summary)
 
     @staticmethod
-    def _grid(params, data):
+    def _grid(params, data: Rows):
         """The likelihood's terms as a (rows, 1 + max(n − t_x)) grid, −inf where absent.
 
         Column 0 is 'alive after n opportunities': B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ);
@@ -74,7 +73,7 @@ class BetaGeoBetaBinom(Model):
         alpha, beta, gamma, delta = params
         log_terms, x, y, g, z = self._grid(params, data)
         loglik = logsumexp(log_terms, axis=1, keepdims=True)
-        share = np.exp(log_terms - loglik) * data["weight"][:, None]  # each term's share of L, weighted
+        share = np.exp(log_terms - loglik) * data.weight[:, None]  # each term's share of L, weighted
         p_all = digamma(alpha + beta + x + y)
         t_all = digamma(gamma + delta + g + z)
         return np.array([
@@ -86,15 +85,11 @@ class BetaGeoBetaBinom(Model):
 
     # ----------------------------------------------------------------- predictions
 
-    def _arrays(self, summary):
-        check_bgbb_summary(summary)
-        return {c: summary[c].to_numpy(float) for c in self.columns}
-
     def p_alive(self, summary: pd.DataFrame) -> np.ndarray:
         """P(still active at opportunity n + 1 | x, t_x, n)."""
         params = self._fitted()
         alpha, beta, gamma, delta = params
-        data = self._arrays(summary)
+        data = self._rows(summary)
         x, n = data["frequency"], data["n_periods"]
         log_alive = (betaln(alpha + x, beta + n - x) - betaln(alpha, beta)
                      + betaln(gamma, delta + n + 1) - betaln(gamma, delta))  # fmt: skip
@@ -105,7 +100,7 @@ class BetaGeoBetaBinom(Model):
         B(α+x+1, β+n−x)/B(α,β) · Σ_{k=1..n*} B(γ, δ+n+k)/B(γ,δ) / L."""
         params = self._fitted()
         alpha, beta, gamma, delta = params
-        data = self._arrays(summary)
+        data = self._rows(summary)
         x, n = data["frequency"], data["n_periods"]
         distinct, where = np.unique(n, return_inverse=True)
         log_survive = np.array([_log_survival_sum(gamma, delta, m, _whole(n_star, "n_star")) for m in distinct])

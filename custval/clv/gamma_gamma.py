@@ -9,24 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaincinv, gammaln, polygamma
 
-from custval.clv.base import WARM_START_ROWS, FitError, Model, _codes, _dot, _floats, column, compress, log_mean
-from custval.errors import DataError, examples
-
-
-def _prepared(data) -> dict:
-    """Parameter-free pieces of the Gamma-Gamma likelihood, computed once per data set (and kept
-    in it): per-x weight totals, m x, w x and the sums of w ln m and w x ln m."""
-    prep = data.get("_gamma_gamma")
-    if prep is None:
-        ux = np.asarray(data.get("frequency_values", data["frequency"]), dtype=float)
-        x_idx = data["frequency_index"] if "frequency_index" in data else np.arange(len(ux))
-        x, m, w = ux[x_idx], column(data, "monetary"), np.asarray(data["weight"], dtype=float)
-        log_m = np.log(m)
-        wx = w * x
-        prep = {"ux": ux, "w_x": np.bincount(x_idx, weights=w, minlength=len(ux)), "n": float(w.sum()),
-                "w": w, "wx": wx, "mx": m * x, "s_log_m": _dot(w, log_m), "sx_log_m": _dot(wx, log_m)}  # fmt: skip
-        data["_gamma_gamma"] = prep
-    return prep
+from custval.clv.base import WARM_START_ROWS, Model, Rows, _codes, _dot, _floats, compress, log_mean
+from custval.errors import DataError, FitError, examples
 
 
 class GammaGamma(Model):
@@ -39,7 +23,7 @@ class GammaGamma(Model):
     names = ("p", "q", "gamma")
     columns = ("frequency", "monetary")
     initial = (1.0, 1.0, 1.0)
-    gradient = True
+    derivatives = 2
 
     def fit(self, summary: pd.DataFrame, weights=None, initial=None):
         """Fit on customers with frequency > 0 and monetary > 0; ``excluded_`` counts the others."""
@@ -58,11 +42,11 @@ class GammaGamma(Model):
         self._record_unit(summary)
         return self
 
-    def _log_scale(self, data: dict) -> np.ndarray:
+    def _log_scale(self, data: Rows) -> np.ndarray:
         """γ is measured in units of the mean monetary value of the fitted customers."""
         return np.array([0.0, 0.0, log_mean(data, "monetary")])
 
-    def _spend_data(self, x: np.ndarray, m: np.ndarray, weights=None) -> dict:
+    def _spend_data(self, x: np.ndarray, m: np.ndarray, weights=None) -> Rows:
         """Distinct (frequency, monetary) rows, except for large summaries whose monetary values
         are not whole numbers: a continuous mean spend hardly repeats, so sorting out the distinct
         pairs would cost more than it saves; those keep one row per customer, coded by frequency."""
@@ -70,16 +54,26 @@ class GammaGamma(Model):
         if len(m) <= 2 * WARM_START_ROWS or (m.max() < 2**30 and whole(m[:1000]) and whole(m)):
             return compress(pd.DataFrame({"frequency": x, "monetary": m}), self.columns, weights)
         code, values = _codes(x)
-        return {"weight": np.ones(len(m)) if weights is None else np.asarray(weights, dtype=float),
-                "frequency_index": code, "frequency_values": values, "frequency": x, "monetary": m}  # fmt: skip
+        weight = np.ones(len(m)) if weights is None else np.asarray(weights, dtype=float)
+        return Rows(weight=weight, columns={"frequency": x, "monetary": m}, values={"frequency": values},
+                    index={"frequency": code})
+
+    def _prepare(self, data: Rows) -> dict:
+        """Parameter-free pieces of the likelihood: per-x weight totals, m x, w x and the sums of
+        w ln m and w x ln m."""
+        ux, x_idx = data.distinct("frequency"), data.positions("frequency")
+        x, m, w = ux[x_idx], data["monetary"], np.asarray(data.weight, dtype=float)
+        log_m = np.log(m)
+        wx = w * x
+        return {"ux": ux, "w_x": np.bincount(x_idx, weights=w, minlength=len(ux)), "n": float(w.sum()),
+                "w": w, "wx": wx, "mx": m * x, "s_log_m": _dot(w, log_m), "sx_log_m": _dot(wx, log_m)}  # fmt: skip
 
     @staticmethod
     def _parts(params, data):
         """Per distinct x: the gamma-function terms; per row: x, m and log(γ + m x)."""
         p, q, g = params
-        ux = np.asarray(data.get("frequency_values", data["frequency"]), dtype=float)
-        x_idx = data["frequency_index"] if "frequency_index" in data else np.arange(len(ux))
-        x, m = ux[x_idx], column(data, "monetary")
+        ux, x_idx = data.distinct("frequency"), data.positions("frequency")
+        x, m = ux[x_idx], data["monetary"]
         per_x = gammaln(p * ux + q) - gammaln(p * ux) - gammaln(q) + q * np.log(g) + p * ux * np.log(ux)
         return ux, x_idx, x, m, per_x, np.log(g + m * x)
 
@@ -99,7 +93,7 @@ class GammaGamma(Model):
         − p S_x(ln) − q S(ln): only γ meets the rows, through ln(γ + m x) and its derivatives.
         """
         p, q, g = params
-        prep = _prepared(data)
+        prep = self._prepared(data)
         ux, W_x = prep["ux"], prep["w_x"]
         u = prep["mx"] + g
         log_u = np.log(u)

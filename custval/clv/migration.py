@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custval.clv.base import FitError
-from custval.errors import DataError
+from custval.errors import DataError, FitError, NotFittedError, examples
 
 STATE = ["recency", "frequency", "value_band"]
 
@@ -136,7 +135,7 @@ class RecencyMigration:
 
     def _fitted(self) -> None:
         if not hasattr(self, "rates_"):
-            raise ValueError("RecencyMigration is not fitted yet; call fit(activity) first")
+            raise NotFittedError("RecencyMigration is not fitted yet; call fit(activity) first")
 
 
 def _activity(activity: pd.DataFrame) -> pd.DataFrame:
@@ -144,6 +143,9 @@ def _activity(activity: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise DataError(f"RecencyMigration needs the column(s) {', '.join(missing)} "
                         "(one row per customer and period with a purchase, with its margin)")  # fmt: skip
-    if activity.duplicated(["customer_id", "period"]).any():
-        raise DataError("RecencyMigration: one row per customer and period, please (some pairs repeat)")
+    twice = activity.duplicated(["customer_id", "period"])
+    if twice.any():
+        shown = examples(activity.loc[twice, "customer_id"])
+        raise DataError(f"RecencyMigration: one row per customer and period, please; {int(twice.sum())} "
+                        f"pair(s) repeat, e.g. customer(s) {shown}")
     return activity[["customer_id", "period", "value"]]

@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from custval.clv.base import Model, check_repeat_buyers, check_summary, log_mean
-from custval.clv.beta_geo import _index, _values
+from custval.clv.base import Model, Rows, check_repeat_buyers, check_summary, log_mean
 
 
 def _hyp2f1_neg(b, c, w):
@@ -102,29 +101,30 @@ class ParetoNBD(Model):
     names = ("r", "alpha", "s", "beta")
     columns = ("frequency", "recency", "T")
     initial = (1.0, 1.0, 1.0, 1.0)
-    gradient = False
+    derivatives = 0
     records_unit = True
 
-    def _log_scale(self, data: dict) -> np.ndarray:
+    def _log_scale(self, data: Rows) -> np.ndarray:
         """α (r/α is the mean purchase rate) is measured in units of the mean time between repeat
         purchases, total recency / total frequency; β (s/β is the mean dropout rate) in units of
         the mean T."""
         return np.array([0.0, log_mean(data, "recency", per="frequency"), 0.0, log_mean(data, "T")])
 
+    def _check_rows(self, summary: pd.DataFrame) -> None:
+        check_summary(type(self).__name__, summary)
+
     def _check(self, summary: pd.DataFrame) -> None:
         super()._check(summary)
-        check_summary(type(self).__name__, summary)
         check_repeat_buyers(type(self).__name__, summary)
 
     @staticmethod
     def _terms(params, data):
         """log of the constant, of the 'alive at T' term and of the 'died after t_x' term."""
         r, alpha, s, beta = params
-        ux = _values(data, "frequency")
-        x = ux[_index(data, "frequency")]
-        T = np.asarray(data["T"], dtype=float)
-        tx = np.asarray(data["recency"], dtype=float)
-        const = (gammaln(r + ux) - gammaln(r))[_index(data, "frequency")] + r * np.log(alpha) + s * np.log(beta)
+        ux = data.distinct("frequency")
+        x = ux[data.positions("frequency")]
+        T, tx = data["T"], data["recency"]
+        const = (gammaln(r + ux) - gammaln(r))[data.positions("frequency")] + r * np.log(alpha) + s * np.log(beta)
         alive = np.log(r + x) + _log_tail(alpha, beta, T, r + x + 1, s)
         dead = np.log(s) + _log_tail(alpha, beta, tx, r + x, s + 1)
         return const, alive, dead
@@ -135,15 +135,11 @@ class ParetoNBD(Model):
 
     # ----------------------------------------------------------------- predictions
 
-    def _arrays(self, summary):
-        check_summary(type(self).__name__, summary)
-        return {c: summary[c].to_numpy(float) for c in self.columns}
-
     def p_alive(self, summary: pd.DataFrame) -> np.ndarray:
         """P(still alive at T | x, t_x, T)."""
         params = self._fitted()
         r, alpha, s, beta = params
-        data = self._arrays(summary)
+        data = self._rows(summary)
         x, T = data["frequency"], data["T"]
         _, alive, dead = self._terms(params, data)
         # the 'alive at T' part of the likelihood, Γ(r+x)α^r β^s/Γ(r) (α+T)^−(r+x) (β+T)^−s
@@ -154,7 +150,7 @@ class ParetoNBD(Model):
     def expected_purchases(self, t, summary: pd.DataFrame) -> np.ndarray:
         """E[purchases in (T, T + t] | x, t_x, T], per customer (t in the summary's unit)."""
         r, alpha, s, beta = self._fitted()
-        data = self._arrays(summary)
+        data = self._rows(summary)
         x, T = data["frequency"], data["T"]
         # E[Y(t) | alive] = (r+x)/(α+T) · (β+T)/(s−1) · [1 − ((β+T)/(β+T+t))^(s−1)]
         horizon = np.log1p(np.asarray(t, dtype=float) / (beta + T))

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma
 
-from custval.clv.base import FitError, Model
+from custval.clv.base import Model, Rows
 from custval.clv.pareto import _hyp2f1_neg
-from custval.errors import DataError
+from custval.errors import DataError, FitError
 
 
 class ShiftedBetaGeometric(Model):
@@ -25,7 +25,7 @@ class ShiftedBetaGeometric(Model):
     names = ("alpha", "beta")
     columns = ("period", "censored")
     initial = (1.0, 1.0)
-    gradient = True
+    derivatives = 1
 
     def fit(self, survivors, initial=None):
         """Maximum-likelihood fit on survivor counts at the start of periods 1, 2, …; returns ``self``.
@@ -54,10 +54,10 @@ class ShiftedBetaGeometric(Model):
         return self
 
     @staticmethod
-    def _terms(params, data):
+    def _terms(params, data: Rows):
         """Per row: the arguments of the beta functions in P(T = t) (churned) or S(t) (censored)."""
         alpha, beta = params
-        t, censored = np.asarray(data["period"], float), np.asarray(data["censored"], float) > 0
+        t, censored = data["period"], data["censored"] > 0
         # P(T = t) = B(α + 1, β + t − 1)/B(α, β); S(t) = B(α, β + t)/B(α, β)
         a = np.where(censored, alpha, alpha + 1)
         b = np.where(censored, beta + t, beta + t - 1)
@@ -71,7 +71,7 @@ class ShiftedBetaGeometric(Model):
     def _gradient(self, params, data):
         alpha, beta = params
         a, b = self._terms(params, data)
-        w = data["weight"]
+        w = data.weight
         common = digamma(alpha + beta) - digamma(a + b)
         d_alpha = w @ (digamma(a) - digamma(alpha) + common)
         d_beta = w @ (digamma(b) - digamma(beta) + common)

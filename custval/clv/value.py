@@ -5,13 +5,16 @@ values, and the calibration / holdout check.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
-from custval.errors import DataError, MissingColumnError, examples
-from custval.summary import UNITS
-
-STEPS = {**UNITS, "Y": 365.25}  # clv() steps: the summary units and a year
+from custval import units
+from custval.clv.base import _one_blas_thread
+from custval.clv.beta_geo import BetaGeo
+from custval.clv.gamma_gamma import GammaGamma
+from custval.errors import DataError, FitError, MissingColumnError, examples
 
 
 def fit_value_models(summary: pd.DataFrame, weights=None):
@@ -22,12 +25,6 @@ def fit_value_models(summary: pd.DataFrame, weights=None):
     Gamma-Gamma raised (too few repeat buyers is common in small data; the caller decides what
     stands in). A BG/NBD failure is raised. Each fit is the same as on its own.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from custval.clv.base import FitError, _one_blas_thread
-    from custval.clv.beta_geo import BetaGeo
-    from custval.clv.gamma_gamma import GammaGamma
-
     def spend_model():
         try:
             return GammaGamma().fit(summary, weights=weights)
@@ -64,15 +61,13 @@ def period_purchases(bgnbd, summary: pd.DataFrame, periods: int, unit: str = "M"
     if own is None:
         raise ValueError("the summary's time unit is unknown: pass summary_unit='D', 'W' or 'M' "
                          "(summaries from custval.summarize carry it in .attrs['unit'])")  # fmt: skip
-    if unit not in STEPS:
-        raise ValueError(f"unit must be one of {', '.join(STEPS)}, got {unit!r}")
-    if own not in UNITS:
-        raise ValueError(f"summary unit must be one of {', '.join(UNITS)}, got {own!r}")
+    units.check_unit(unit, units.STEPS)
+    units.check_unit(own, name="summary_unit")
     fitted = getattr(bgnbd, "unit_", None)
     if fitted is not None and fitted != own:
         raise ValueError(f"the purchase model was fitted on a summary in unit {fitted!r} but this summary's unit "
                          f"is {own!r}: refit the model on this summary or summarize with unit={fitted!r}")  # fmt: skip
-    length = STEPS[unit] / UNITS[own]  # one period in the summary's unit
+    length = units.unit_ratio(unit, own)  # one period in the summary's unit
     cumulative = np.column_stack([bgnbd.expected_purchases(k * length, summary) for k in range(1, int(periods) + 1)])
     return np.diff(cumulative.reshape(len(summary), -1), axis=1, prepend=0.0)
 
@@ -170,7 +165,7 @@ def dwyer_inputs(tx: pd.DataFrame, by: str = "cohort", customers: pd.DataFrame |
     people = _first_purchases(lines, end)
     people["group"] = _customer_groups(people, lines, by, customers)
     lines = lines.join(people.set_index("customer_id")[["first", "group"]].add_prefix("_"), on="customer_id")
-    lines["_tenure"] = np.maximum(_whole_years(lines["_first"], lines["_day"]) + 1, 1)
+    lines["_tenure"] = np.maximum(units.whole_years(lines["_first"], lines["_day"]) + 1, 1)
     last = int(people["completed"].max())
     if last < 1:
         raise DataError(f"DWYER: no customer has a complete first tenure year by {end.date()} (first purchases from "
@@ -228,14 +223,8 @@ def _first_purchases(lines: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Per customer: the first purchase day and the number of tenure years complete by ``end``."""
     first = lines[lines["_purchase"]].groupby("customer_id", sort=True)["_day"].min()
     people = first.rename("first").reset_index()
-    people["completed"] = _whole_years(people["first"], pd.Series(end + pd.Timedelta(days=1), index=people.index))
+    people["completed"] = units.whole_years(people["first"], pd.Series(end + pd.Timedelta(days=1), index=people.index))
     return people
-
-
-def _whole_years(start: pd.Series, end: pd.Series) -> np.ndarray:
-    """Whole years from ``start`` to ``end``: a year is complete on its anniversary (month and day)."""
-    early = (end.dt.month * 100 + end.dt.day).to_numpy() < (start.dt.month * 100 + start.dt.day).to_numpy()
-    return (end.dt.year - start.dt.year).to_numpy() - early
 
 
 def _customer_groups(people: pd.DataFrame, lines: pd.DataFrame, by: str, customers: pd.DataFrame | None) -> pd.Series:
@@ -395,7 +384,8 @@ def _group_column(groups: pd.DataFrame, group: str | None) -> str:
     """The group column: ``group``, ``groups.attrs["group"]``, else the first column that is not an input."""
     missing = [c for c in DWYER_INPUTS if c not in groups.columns]
     if missing:
-        raise ValueError(f"DWYER groups need the column(s) {', '.join(missing)}; columns: {', '.join(map(str, groups.columns))}")
+        shown = ", ".join(map(str, groups.columns))
+        raise MissingColumnError(f"DWYER groups need the column(s) {', '.join(missing)}; columns: {shown}")
     candidates = [c for c in groups.columns if c not in DWYER_INPUTS and c not in DWYER_EXTRAS]
     group = group or (groups.attrs.get("group") if groups.attrs.get("group") in groups.columns else None)
     group = group or (candidates[0] if candidates else None)
@@ -480,11 +470,13 @@ def event_value(events: pd.DataFrame, discount: float) -> pd.DataFrame:
     """Customer event prediction: value = probability × value / (1 + d)^periods_ahead per event,
     summed per customer. ``events`` has customer_id, probability, value, periods_ahead.
     """
-    needed = {"customer_id", "probability", "value", "periods_ahead"}
-    if not needed <= set(events.columns):
-        raise ValueError(f"events need the columns {', '.join(sorted(needed))}")
-    if not events["probability"].between(0, 1).all():
-        raise DataError("event probabilities must be between 0 and 1")
+    missing = [c for c in ("customer_id", "probability", "value", "periods_ahead") if c not in events.columns]
+    if missing:
+        raise MissingColumnError(f"events: no column(s) {', '.join(missing)}; columns: {', '.join(map(str, events.columns))}")
+    wrong = ~events["probability"].between(0, 1)
+    if wrong.any():
+        raise DataError(f"events: probability must be between 0 and 1; {int(wrong.sum())} row(s) have "
+                        f"{examples(events.loc[wrong, 'probability'])}, e.g. row(s) {examples(events.index[wrong])}")
     worth = events["probability"] * events["value"] / (1 + discount) ** events["periods_ahead"]
     out = events.assign(expected_value=worth).groupby("customer_id", sort=True)["expected_value"].sum()
     return out.reset_index()
@@ -517,7 +509,7 @@ def cumulative_tracking(model, tx: pd.DataFrame, unit: str | None = None, step_d
     actual = [(repeats <= g).sum() for g in grid]
     predicted = []
     for g in grid:
-        age = (g - births[births <= g]).dt.days.to_numpy() / UNITS[unit]
+        age = units.from_days((g - births[births <= g]).dt.days.to_numpy(), unit)
         predicted.append(float(model.expected_purchases_population(age).sum()))
     return pd.DataFrame({"date": grid, "actual": actual, "predicted": predicted})
 
@@ -529,10 +521,7 @@ def _model_unit(model, unit: str | None) -> str:
         raise ValueError("the model's time unit is unknown: pass unit='D', 'W' or 'M', the unit of the summary it was fitted on")
     if unit is not None and fitted is not None and unit != fitted:
         raise ValueError(f"unit={unit!r} but the model was fitted in unit {fitted!r}: predictions would be off by the ratio")
-    unit = unit or fitted
-    if unit not in UNITS:
-        raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
-    return unit
+    return units.check_unit(unit or fitted)
 
 
 def frequency_recency_matrix(model, T: float, max_frequency: int = 20, t: float = 1.0, steps: int = 20) -> pd.DataFrame:
