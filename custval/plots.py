@@ -1,43 +1,31 @@
-"""One look for every chart, with Chinese text that renders on any machine.
+"""Charts in one look, called like seaborn: ``f(data, *, x, y, hue, …, ax, title, xlabel, ylabel)``.
 
-``theme()`` sets the seaborn style and a font list of DejaVu Sans (Latin letters, digits, the
-minus sign) followed by a CJK family; matplotlib falls back glyph by glyph along ``font.family``,
-so mixed text needs no special handling. The CJK family is a system font when there is one, else
-the WenQuanYi Micro Hei font shipped in ``custval/fonts/``. Plot functions take ``data=`` and
-column names, draw on ``ax`` (a new figure when None) and return the Axes; they compute nothing.
+Every chart takes a table as ``data`` and its column names as keyword arguments, draws on ``ax`` (a
+new figure when None) and returns the Axes. Charts draw what they are given and aggregate nothing:
+the caller passes one row per bar, cell, line or step, and a table that repeats one raises
+ValueError naming the columns (sum or average in a tested analysis function instead). ``hist``
+alone takes raw values, since binning them is what a histogram shows; ``heatmap`` and
+``stacked_bar`` reshape their long table to wide to draw it, and leave out rows whose key is
+missing, as seaborn does. ``theme()`` sets the seaborn style and a font list of DejaVu Sans (Latin
+letters, digits, the minus sign) followed by the CJK family from ``custval.fonts``; matplotlib
+falls back glyph by glyph along ``font.family``, so mixed text needs no special handling.
 """
 
 from __future__ import annotations
 
-import os
-import warnings
-from functools import lru_cache
-from pathlib import Path
-
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import matplotlib.ticker as mticker
 import seaborn as sns
-from matplotlib import font_manager
 
-FONT_ENV = "CUSTVAL_CJK_FONT"
-VENDORED_FONT = Path(__file__).parent / "fonts" / "wqy-microhei.ttc"
-VENDORED_FAMILY = "WenQuanYi Micro Hei"
-CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-    "Microsoft YaHei", "PingFang SC", "Heiti SC", "SimHei",
-)  # fmt: skip
-# Where Debian/Ubuntu put the packaged CJK fonts: added directly, so a font installed after
-# matplotlib built its font cache is still found.
-SYSTEM_FONT_FILES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
+from custval.fonts import cjk_font
+
 PALETTE = ["#2f6f9f", "#e07b39", "#3a9e6f", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 FIGSIZE = (8.0, 4.2)
+IE_LEVELS = ["3.0–4.0", "2.0–2.99", "1.0–1.99"]
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
 
 
 def theme(lang: str | None = None) -> str:
@@ -50,57 +38,23 @@ def theme(lang: str | None = None) -> str:
     sns.set_theme(style="whitegrid", palette=PALETTE, rc={"figure.figsize": FIGSIZE})
     # After set_theme, which would otherwise reset the font list to its own.
     plt.rcParams["font.family"] = ["DejaVu Sans", family] if family else ["DejaVu Sans"]
-    plt.rcParams.update({
-        "axes.unicode_minus": True,  # DejaVu Sans has U+2212 and comes first
-        "axes.titlesize": 14, "axes.titleweight": "normal",  # the CJK fallback may have no bold face
-        "axes.labelsize": 11,
-        "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
-        "figure.dpi": 100, "savefig.dpi": 110, "savefig.bbox": "tight",
-        "axes.spines.top": False, "axes.spines.right": False,
-    })  # fmt: skip
-    return family
-
-
-@lru_cache(maxsize=1)
-def cjk_font() -> str:
-    """The CJK font family for charts: ``$CUSTVAL_CJK_FONT``, a system font, or the vendored one."""
-    override = os.environ.get(FONT_ENV, "").strip()
-    if override:
-        found = _family_from_file(Path(override)) if Path(override).is_file() else _installed(override)
-        if found:
-            return found
-        warnings.warn(f"{FONT_ENV}={override!r} is neither a font file nor an installed font family; ignoring it",
-                      stacklevel=2)  # fmt: skip
-    for path in SYSTEM_FONT_FILES:
-        if Path(path).is_file():
-            _family_from_file(Path(path))
-    for family in CJK_FAMILIES:
-        if _installed(family):
-            return family
-    if VENDORED_FONT.is_file():
-        return _family_from_file(VENDORED_FONT) or VENDORED_FAMILY
-    warnings.warn(
-        "没有找到中文字体,图中的中文会显示为方框。请安装 fonts-wqy-microhei 或 fonts-noto-cjk。 / "
-        "No Chinese font found; Chinese text in charts will show as boxes. Install fonts-wqy-microhei "
-        "or fonts-noto-cjk, or set CUSTVAL_CJK_FONT to a font file.",
-        stacklevel=2,
+    plt.rcParams.update(
+        {
+            "axes.unicode_minus": True,  # DejaVu Sans has U+2212 and comes first
+            "axes.titlesize": 14,
+            "axes.titleweight": "normal",  # the CJK fallback may have no bold face
+            "axes.labelsize": 11,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "legend.fontsize": 10,
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
     )
-    return ""
-
-
-def _installed(family: str) -> str:
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return family if family in names else ""
-
-
-def _family_from_file(path: Path) -> str:
-    """Register a font file (every face of a .ttc) and return its main family name."""
-    try:
-        font_manager.fontManager.addfont(str(path))
-    except (OSError, RuntimeError, ValueError):
-        return ""
-    names = [f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == path]
-    return min(names, key=len) if names else ""  # "WenQuanYi Micro Hei", not its "… Mono" face
+    return family
 
 
 def _axes(ax):
@@ -111,8 +65,30 @@ def _axes(ax):
 
 def _label(ax, title, xlabel, ylabel, x, y):
     ax.set_title(title or "")
-    ax.set_xlabel(x if xlabel is None else xlabel)
+    ax.set_xlabel((x or "") if xlabel is None else xlabel)
     ax.set_ylabel((y or "") if ylabel is None else ylabel)
+
+
+def _one_row_per(data, keys, chart: str) -> None:
+    """Raise when two rows of ``data`` would be drawn as one cell: plots draw, callers aggregate."""
+    keys = [k for k in keys if k is not None]
+    repeated = data[data.duplicated(keys, keep=False)]
+    if len(repeated):
+        examples = list(dict.fromkeys(repeated[keys].itertuples(index=False, name=None)))[:3]
+        shown = ", ".join(str(e[0] if len(keys) == 1 else e) for e in examples)
+        raise ValueError(
+            f"plots.{chart} draws one row per ({', '.join(keys)}), but {len(repeated)} rows repeat one, e.g. "
+            f"{shown}; aggregate them before plotting"
+        )
+
+
+def _wide(data, index, columns, values):
+    """A long table (one row per cell) as a grid sorted both ways; rows with a missing key are left out."""
+    if columns is None:
+        grid = data.dropna(subset=[index]).set_index(index)[[values]]
+    else:
+        grid = data.dropna(subset=[index, columns]).pivot(index=index, columns=columns, values=values)
+    return grid.sort_index().sort_index(axis=1)
 
 
 def _cuts(ax, x_cut, y_cut) -> None:
@@ -126,23 +102,44 @@ def _cuts(ax, x_cut, y_cut) -> None:
 def _quadrant_labels(ax, labels) -> None:
     """Names in the corners: (top-left, top-right, bottom-left, bottom-right) as drawn."""
     for text, (px, py) in zip(labels or (), ((0.02, 0.98), (0.98, 0.98), (0.02, 0.02), (0.98, 0.02))):
-        ax.text(px, py, text, transform=ax.transAxes, ha="left" if px < 0.5 else "right",
-                va="top" if py > 0.5 else "bottom", color="#555")  # fmt: skip
+        side, height = "left" if px < 0.5 else "right", "top" if py > 0.5 else "bottom"
+        ax.text(px, py, text, transform=ax.transAxes, ha=side, va=height, color="#555")
 
 
 def _thousands(axis) -> None:
     axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"))
 
 
-def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None, ylabel=None, legend=None,
-        hue_order=None, percent=False, reference=None):  # fmt: skip
-    """Bars of ``y`` per value of ``x`` (categories in the order they appear in ``data``).
+def _legend_title(ax, hue, legend) -> None:
+    if hue is not None and ax.get_legend() is not None:
+        ax.get_legend().set_title(hue if legend is None else legend)
+
+
+def bar(
+    data,
+    *,
+    x,
+    y,
+    hue=None,
+    hue_order=None,
+    horizontal=False,
+    percent=False,
+    reference=None,
+    legend=None,
+    ax=None,
+    title=None,
+    xlabel=None,
+    ylabel=None,
+):
+    """Bars of ``y`` per value of ``x`` (categories in the order they appear in ``data``), one row per bar.
 
     ``legend`` is the legend's title when ``hue`` is given (default: the hue column's name);
     ``hue_order`` fixes the colours' order, so several charts can give a group the same colour.
     ``percent`` shows the value axis as percentages of 1; ``reference`` draws a dashed line at
-    that value (e.g. 1.0 for full capacity).
+    that value (e.g. 1.0 for full capacity). ``horizontal`` puts the ``x`` categories down the side;
+    ``xlabel`` and ``ylabel`` still name the ``x`` and ``y`` columns wherever they are drawn.
     """
+    _one_row_per(data, [x, hue], "bar")
     ax = _axes(ax)
     if horizontal:
         sns.barplot(data=data, x=y, y=x, hue=hue, ax=ax, orient="h", errorbar=None, hue_order=hue_order)
@@ -158,19 +155,18 @@ def bar(data, x, y, hue=None, ax=None, horizontal=False, title=None, xlabel=None
         _thousands(axis)
     if reference is not None:
         line(reference, color="#555555", linewidth=1, linestyle="--")
-    if hue is not None and ax.get_legend() is not None:
-        ax.get_legend().set_title(hue if legend is None else legend)
+    _legend_title(ax, hue, legend)
     return ax
 
 
-def line(data, x, y, hue=None, ax=None, marker="o", title=None, xlabel=None, ylabel=None, legend=None):
-    """A line of ``y`` over ``x`` (dates, numbers or period labels), one per ``hue`` value."""
+def line(data, *, x, y, hue=None, marker="o", legend=None, ax=None, title=None, xlabel=None, ylabel=None):
+    """A line of ``y`` over ``x`` (dates, numbers or period labels), one per ``hue`` value, one row per point."""
+    _one_row_per(data, [x, hue], "line")
     ax = _axes(ax)
-    sns.lineplot(data=data, x=x, y=y, hue=hue, ax=ax, marker=marker, errorbar=None, sort=False)
+    sns.lineplot(data=data, x=x, y=y, hue=hue, ax=ax, marker=marker, estimator=None, sort=False)
     _label(ax, title, xlabel, ylabel, x, y)
     _thousands(ax.yaxis)
-    if hue is not None and ax.get_legend() is not None:
-        ax.get_legend().set_title(hue if legend is None else legend)
+    _legend_title(ax, hue, legend)
     if _is_datetime(data[x]):
         locator = mdates.AutoDateLocator(maxticks=8)
         ax.xaxis.set_major_locator(locator)
@@ -185,8 +181,8 @@ def line(data, x, y, hue=None, ax=None, marker="o", title=None, xlabel=None, yla
     return ax
 
 
-def hist(data, x, bins=30, log=False, ax=None, title=None, xlabel=None, ylabel=None):
-    """A histogram of ``x``; ``log`` puts the counts on a log scale for long-tailed measures."""
+def hist(data, *, x, bins=30, log=False, ax=None, title=None, xlabel=None, ylabel=None):
+    """A histogram of the raw values ``x``; ``log`` puts the counts on a log scale for long-tailed measures."""
     ax = _axes(ax)
     sns.histplot(data=data, x=x, bins=bins, ax=ax, color=PALETTE[0])
     if log:
@@ -207,30 +203,47 @@ def _is_numeric(values) -> bool:
 # --------------------------------------------------------------------------- market charts
 
 
-def heatmap(data, x, y, value, ax=None, fmt=".0%", title=None, xlabel=None, ylabel=None, annotate=True):
-    """A ``y`` × ``x`` grid coloured (and annotated unless ``annotate=False``) by ``value``; empty
-    cells stay blank (a grid with no value at all draws blank, without numpy's all-NaN warning)."""
+def heatmap(
+    data,
+    *,
+    x,
+    y,
+    value,
+    fmt=".0%",
+    annotate=True,
+    ax=None,
+    title=None,
+    xlabel=None,
+    ylabel=None,
+):
+    """A ``y`` × ``x`` grid coloured (and annotated unless ``annotate=False``) by ``value``, one row per cell.
+
+    Cells without a row stay blank (a grid with no value at all draws blank, without numpy's all-NaN warning).
+    """
+    _one_row_per(data, [y, x], "heatmap")
     ax = _axes(ax)
-    grid = data.groupby([y, x], observed=True, sort=True)[value].sum(min_count=1).unstack(x)
+    grid = _wide(data, y, x, value)
     limits = {"vmin": 0.0, "vmax": 1.0} if grid.isna().all().all() else {}
-    sns.heatmap(grid, **limits, annot=annotate, fmt=fmt, cmap="Blues", cbar=not annotate, ax=ax, linewidths=0.5 if annotate else 0,
-                xticklabels=True if annotate else max(1, grid.shape[1] // 8),
-                yticklabels=True if annotate else max(1, grid.shape[0] // 10))  # fmt: skip
+    ticks = {"xticklabels": max(1, grid.shape[1] // 8), "yticklabels": max(1, grid.shape[0] // 10)}
+    style = {"linewidths": 0.5, "xticklabels": True, "yticklabels": True} if annotate else {"linewidths": 0, **ticks}
+    sns.heatmap(grid, **limits, annot=annotate, fmt=fmt, cmap="Blues", cbar=not annotate, ax=ax, **style)
     _label(ax, title, xlabel, ylabel, x, y)
     ax.tick_params(axis="x", rotation=0)
     return ax
 
 
-def stacked_bar(data, x, y, hue, ax=None, title=None, xlabel=None, ylabel=None):
-    """Bars of ``y`` per ``x`` stacked by ``hue`` (e.g. sales per period by region)."""
-    grid = data.pivot_table(index=x, columns=hue, values=y, aggfunc="sum", observed=True).fillna(0)
+def stacked_bar(data, *, x, y, hue=None, ax=None, title=None, xlabel=None, ylabel=None):
+    """Bars of ``y`` per ``x`` stacked by ``hue`` (e.g. sales per period by region), one row per part."""
+    _one_row_per(data, [x, hue], "stacked_bar")
+    grid = _wide(data, x, hue, y).fillna(0)
     legend = {"title": "" if hue is None else None, "bbox_to_anchor": (1.01, 1), "loc": "upper left"}
     return _stacked(grid, _axes(ax), title, xlabel, ylabel, x, y, rotation=45, legend=legend)
 
 
-def stacked_columns(data, x, columns, labels=None, ax=None, title=None, xlabel=None, ylabel=None):
+def stacked_columns(data, *, x, columns, labels=None, ax=None, title=None, xlabel=None, ylabel=None):
     """Bars per ``x`` made of the ``columns`` of a wide table stacked (e.g. value covered and not
-    covered per grade); ``labels`` name the parts in the legend (default: the column names)."""
+    covered per grade), one row per bar; ``labels`` name the parts in the legend (default: the column names)."""
+    _one_row_per(data, [x], "stacked_columns")
     grid = data.set_index(x)[list(columns)].fillna(0)
     grid.columns = list(columns) if labels is None else list(labels)
     return _stacked(grid, _axes(ax), title, xlabel, ylabel, x, None, rotation=0, legend={})
@@ -246,8 +259,9 @@ def _stacked(grid, ax, title, xlabel, ylabel, x, y, rotation, legend):
     return ax
 
 
-def waterfall(data, x, y, ax=None, total_label="Σ", title=None, xlabel=None, ylabel=None):
-    """Each ``x``'s change ``y`` as a floating bar from the running total, then the total."""
+def waterfall(data, *, x, y, total_label="Σ", ax=None, title=None, xlabel=None, ylabel=None):
+    """Each ``x``'s change ``y`` (one row per step) as a floating bar from the running total, then the total."""
+    _one_row_per(data, [x], "waterfall")
     ax = _axes(ax)
     steps = data[y].astype(float).to_numpy()
     starts = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
@@ -262,18 +276,18 @@ def waterfall(data, x, y, ax=None, total_label="Σ", title=None, xlabel=None, yl
     return ax
 
 
-def pareto(data, x="cum_items", y="cum_share", hue="class", cuts=(0.8, 0.95), ax=None, title=None,
-           xlabel=None, ylabel=None):  # fmt: skip
-    """The Pareto curve (cumulative value share over cumulative item share) with ABC bands."""
+def pareto(data, *, x="cum_items", y="cum_share", cuts=(0.8, 0.95), ax=None, title=None, xlabel=None, ylabel=None):
+    """The Pareto curve (cumulative value share ``y`` over cumulative item share ``x``) with ABC bands."""
     ax = _axes(ax)
     xs = np.concatenate([[0.0], data[x].to_numpy(float)])
     ys = np.concatenate([[0.0], data[y].to_numpy(float)])
-    for (low, high), colour in zip(((0, cuts[0]), cuts, (cuts[1], 1.0)), PALETTE[:3]):
+    bands = ((0, cuts[0]), cuts, (cuts[1], 1.0))
+    for (low, high), colour in zip(bands, PALETTE[:3]):
         ax.axhspan(low, high, color=colour, alpha=0.08)
     ax.plot(xs, ys, color=PALETTE[0], marker="o" if len(data) <= 40 else None, markersize=3)
     for share in cuts:
         ax.axhline(share, color="#888", linestyle="--", linewidth=0.8)
-    for grade, (low, high) in zip("ABC", ((0, cuts[0]), cuts, (cuts[1], 1.0))):
+    for grade, (low, high) in zip("ABC", bands):
         ax.text(1.01, (low + high) / 2, grade, transform=ax.get_yaxis_transform(), va="center", fontsize=12)
     ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
@@ -283,12 +297,25 @@ def pareto(data, x="cum_items", y="cum_share", hue="class", cuts=(0.8, 0.95), ax
     return ax
 
 
-def bubbles(data, x, y, size, label, x_cut=None, y_cut=None, log_x=False, invert_x=False, ax=None,
-            quadrant_labels=None, title=None, xlabel=None, ylabel=None):  # fmt: skip
-    """A bubble chart with optional cut lines and quadrant names (used for the BCG matrix).
-
-    ``quadrant_labels`` = (top-left, top-right, bottom-left, bottom-right) as drawn.
-    """
+def bubbles(
+    data,
+    *,
+    x,
+    y,
+    size,
+    label,
+    x_cut=None,
+    y_cut=None,
+    log_x=False,
+    invert_x=False,
+    quadrant_labels=None,
+    ax=None,
+    title=None,
+    xlabel=None,
+    ylabel=None,
+):
+    """A bubble per row sized by ``size`` and named by ``label``, with optional cut lines and quadrant
+    names (the BCG matrix); ``quadrant_labels`` = (top-left, top-right, bottom-left, bottom-right) as drawn."""
     ax = _axes(ax)
     sizes = data[size].astype(float).clip(lower=0)
     area = 2000 * sizes / sizes.max() if sizes.max() > 0 else 200
@@ -305,31 +332,35 @@ def bubbles(data, x, y, size, label, x_cut=None, y_cut=None, log_x=False, invert
     return ax
 
 
-def ie_matrix(cell: int, strategies, ax=None, title=None, xlabel=None, ylabel=None):
-    """The 3 × 3 IE matrix (I top-left … IX bottom-right) with ``cell`` (1–9) highlighted.
-
-    ``strategies`` maps cell number → text shown in the cell.
-    """
+def ie_matrix(data, *, cell="cell", label="strategy", highlight=None, ax=None, title=None, xlabel=None, ylabel=None):
+    """The 3 × 3 IE matrix (I top-left … IX bottom-right): each row writes ``label`` in its ``cell`` (1–9),
+    one row per cell; the ``highlight`` cell is coloured."""
+    _one_row_per(data, [cell], "ie_matrix")
+    outside = sorted(set(data[cell]) - set(range(1, 10)), key=str)
+    if outside:
+        raise ValueError(f"plots.ie_matrix: column {cell!r} must hold cell numbers 1–9, got {outside[:5]}")
+    texts = dict(zip(data[cell], data[label]))
     ax = _axes(ax)
     for number in range(1, 10):
         row, column = divmod(number - 1, 3)
-        marked = number == cell
-        ax.add_patch(plt.Rectangle((column, 2 - row), 1, 1, facecolor=PALETTE[1] if marked else "#f3f4f6",
-                                   edgecolor="white", linewidth=2))  # fmt: skip
-        roman = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[number - 1]
-        ax.text(column + 0.5, 2 - row + 0.6, roman, ha="center", fontsize=15)
-        ax.text(column + 0.5, 2 - row + 0.3, strategies[number], ha="center", fontsize=9)
+        colour = PALETTE[1] if number == highlight else "#f3f4f6"
+        ax.add_patch(plt.Rectangle((column, 2 - row), 1, 1, facecolor=colour, edgecolor="white", linewidth=2))
+        ax.text(column + 0.5, 2 - row + 0.6, ROMAN[number - 1], ha="center", fontsize=15)
+        ax.text(column + 0.5, 2 - row + 0.3, str(texts.get(number, "")), ha="center", fontsize=9)
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3)
-    ax.set_xticks([0.5, 1.5, 2.5], ["3.0–4.0", "2.0–2.99", "1.0–1.99"])
-    ax.set_yticks([2.5, 1.5, 0.5], ["3.0–4.0", "2.0–2.99", "1.0–1.99"])
+    ax.set_xticks([0.5, 1.5, 2.5], IE_LEVELS)
+    ax.set_yticks([2.5, 1.5, 0.5], IE_LEVELS)
     ax.grid(False)
     _label(ax, title, xlabel, ylabel, "IFE", "EFE")
     return ax
 
 
-def biplot(data, ax=None, explained=None, title=None, xlabel=None, ylabel=None):
-    """Brands as points and attributes as arrows, from ``market.positioning_map``."""
+def biplot(data, *, explained=None, ax=None, title=None, xlabel=None, ylabel=None):
+    """Brands as points and attributes as arrows, from ``market.positioning_map`` (columns kind, name, x, y).
+
+    ``explained`` (the two components' shares of variance) is appended to the axis labels.
+    """
     ax = _axes(ax)
     brands = data[data["kind"] == "brand"]
     attributes = data[data["kind"] == "attribute"]
@@ -338,9 +369,9 @@ def biplot(data, ax=None, explained=None, title=None, xlabel=None, ylabel=None):
     ax.scatter(brands["x"], brands["y"], s=80, color=PALETTE[0], zorder=3)
     for _, row in brands.iterrows():
         ax.annotate(row["name"], (row["x"], row["y"]), xytext=(6, 6), textcoords="offset points", fontsize=11)
+    arrow = {"arrowstyle": "->", "color": PALETTE[1]}
     for _, row in attributes.iterrows():
-        ax.annotate("", xy=(row["x"] * stretch, row["y"] * stretch), xytext=(0, 0),
-                    arrowprops={"arrowstyle": "->", "color": PALETTE[1]})  # fmt: skip
+        ax.annotate("", xy=(row["x"] * stretch, row["y"] * stretch), xytext=(0, 0), arrowprops=arrow)
         ax.text(row["x"] * stretch * 1.08, row["y"] * stretch * 1.08, row["name"], color=PALETTE[1], ha="center")
     ax.axhline(0, color="#bbb", linewidth=0.8)
     ax.axvline(0, color="#bbb", linewidth=0.8)
@@ -354,17 +385,16 @@ def biplot(data, ax=None, explained=None, title=None, xlabel=None, ylabel=None):
     return ax
 
 
-def parallel(data, columns, hue, ax=None, title=None, xlabel=None, ylabel=None, labels=None, legend=None):
-    """One line per row across ``columns``, each column scaled to its largest value (cluster profiles).
-
-    ``labels`` optionally renames the columns on the x axis; ``legend`` titles the legend.
-    """
+def parallel(data, *, hue, columns, labels=None, legend=None, ax=None, title=None, xlabel=None, ylabel=None):
+    """One line per row (one row per ``hue`` value) across ``columns``, each column scaled to its largest
+    value (cluster profiles); ``labels`` optionally renames the columns on the x axis, ``legend`` titles the legend."""
+    _one_row_per(data, [hue], "parallel")
     ax = _axes(ax)
     scaled = data[list(columns)].astype(float)
     scaled = scaled / scaled.abs().max().replace(0, 1)
     for i, (_, row) in enumerate(scaled.iterrows()):
-        ax.plot(range(len(columns)), row.to_numpy(), marker="o", color=PALETTE[i % len(PALETTE)],
-                label=str(data[hue].iloc[i]))  # fmt: skip
+        name = str(data[hue].iloc[i])
+        ax.plot(range(len(columns)), row.to_numpy(), marker="o", color=PALETTE[i % len(PALETTE)], label=name)
     ax.set_xticks(range(len(columns)), [labels.get(c, c) for c in columns] if labels else list(columns))
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
     ax.legend(title=hue if legend is None else legend, frameon=False)
@@ -372,8 +402,23 @@ def parallel(data, columns, hue, ax=None, title=None, xlabel=None, ylabel=None, 
     return ax
 
 
-def labelled_scatter(data, x, y, label, x_cut=None, y_cut=None, diagonal=False, quadrant_labels=None, ax=None,
-                     title=None, xlabel=None, ylabel=None, hue=None, legend=None):  # fmt: skip
+def labelled_scatter(
+    data,
+    *,
+    x,
+    y,
+    hue=None,
+    label,
+    x_cut=None,
+    y_cut=None,
+    diagonal=False,
+    quadrant_labels=None,
+    legend=None,
+    ax=None,
+    title=None,
+    xlabel=None,
+    ylabel=None,
+):
     """Points named by ``label`` with optional cut lines, the diagonal x = y and quadrant names.
 
     Used for importance–performance maps and the Kano Better/Worse chart. ``quadrant_labels`` =
@@ -399,29 +444,48 @@ def labelled_scatter(data, x, y, label, x_cut=None, y_cut=None, diagonal=False, 
     return ax
 
 
-def slope(data, label, before, after, ax=None, title=None, xlabel=None, ylabel=None, highlight=None):
-    """A slope chart: each row's value at ``before`` and ``after``; ``highlight`` rows drawn in colour."""
+def slope(
+    data,
+    *,
+    label,
+    before,
+    after,
+    before_label=None,
+    after_label=None,
+    highlight=None,
+    ax=None,
+    title=None,
+    xlabel=None,
+    ylabel=None,
+):
+    """A slope chart: each row's (one row per ``label``) value at ``before`` and at ``after``.
+
+    ``before_label`` and ``after_label`` name the two ends on the x axis (default: the column names);
+    ``highlight`` rows are drawn in colour and named at the right.
+    """
+    _one_row_per(data, [label], "slope")
     ax = _axes(ax)
     marked = set(highlight or [])
     for _, row in data.iterrows():
-        colour = PALETTE[1] if row[label] in marked else "#bbbbbb"
-        ax.plot([0, 1], [row[before], row[after]], marker="o", color=colour, linewidth=1.5 if row[label] in marked else 0.8)
+        colour, width = (PALETTE[1], 1.5) if row[label] in marked else ("#bbbbbb", 0.8)
+        ax.plot([0, 1], [row[before], row[after]], marker="o", color=colour, linewidth=width)
         if row[label] in marked:
             ax.text(1.03, row[after], str(row[label]), va="center", fontsize=9, color=colour)
-    ax.set_xticks([0, 1], [before if xlabel is None else xlabel[0], after if xlabel is None else xlabel[1]])
+    ends = [before if before_label is None else before_label, after if after_label is None else after_label]
+    ax.set_xticks([0, 1], ends)
     ax.set_xlim(-0.2, 1.6)
-    ax.set_title(title or "")
-    ax.set_ylabel(ylabel or "")
+    _label(ax, title, xlabel, ylabel, "", "")
     return ax
 
 
-def grade_grid(data, layout, levels, ax=None, title=None, xlabel=None, ylabel=None):
+def grade_grid(data, *, layout, levels, ax=None, title=None, xlabel=None, ylabel=None):
     """The A–F grid: future value rows (high on top) × current value columns (high on the left),
     each cell with its grade, customers and share of value.
 
-    ``data`` has grade, customers, share_value; ``layout`` maps (future, current) → grade;
-    ``levels`` maps high/medium/low to display names.
+    ``data`` has one row per grade with columns grade, customers, share_value (``grading.grade_table``);
+    ``layout`` maps (future, current) → grade; ``levels`` maps high/medium/low to display names.
     """
+    _one_row_per(data, ["grade"], "grade_grid")
     ax = _axes(ax)
     counts = data.set_index("grade")
     for row, future in enumerate(("high", "low")):
@@ -429,11 +493,12 @@ def grade_grid(data, layout, levels, ax=None, title=None, xlabel=None, ylabel=No
             grade = layout[(future, current)]
             customers = int(counts["customers"].get(grade, 0))
             share = float(counts["share_value"].get(grade, 0.0))
-            ax.add_patch(plt.Rectangle((column, 1 - row), 1, 1, facecolor=plt.cm.Blues(0.15 + 0.8 * share),
-                                       edgecolor="white", linewidth=2))  # fmt: skip
+            face = plt.cm.Blues(0.15 + 0.8 * share)
+            ax.add_patch(plt.Rectangle((column, 1 - row), 1, 1, facecolor=face, edgecolor="white", linewidth=2))
             colour = "white" if share > 0.5 else "#222"
             ax.text(column + 0.5, 1 - row + 0.62, grade, ha="center", fontsize=18, color=colour)
-            ax.text(column + 0.5, 1 - row + 0.3, f"{customers:,} · {share:.0%}", ha="center", fontsize=10, color=colour)
+            text = f"{customers:,} · {share:.0%}"
+            ax.text(column + 0.5, 1 - row + 0.3, text, ha="center", fontsize=10, color=colour)
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 2)
     ax.set_xticks([0.5, 1.5, 2.5], [levels["high"], levels["medium"], levels["low"]])
