@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from custval.outputs import write_csv, write_xlsx
-from custval.sample import FIRM_RANKING, KANO_FEATURES, SERVICE_NEEDS, VALUE_ITEMS
+from custval.sample.constants import FIRM_RANKING, KANO_FEATURES, SERVICE_NEEDS, VALUE_ITEMS
 
 SURVEY_KEYS = ["受访者编号", "客户编号", "调查批次", "品牌", "总体满意度", "转换意向"]
 MEASURES = ("重要性", "表现", "期望")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from custval import sample
+from custval.sample import constants, csv_export
 from custval.schema import TABLES
 
 DEFAULT_BYTES_LIMIT = 5 * 1024 * 1024
@@ -39,7 +40,7 @@ def read_csv(path) -> pd.DataFrame:
 
 def english(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Map the Chinese CSV headers back to contract names."""
-    headers = sample.CSV_HEADERS.get(table, {})
+    headers = csv_export.CSV_HEADERS.get(table, {})
     return frame.rename(columns={zh: en for en, zh in headers.items()})
 
 
@@ -71,7 +72,7 @@ def test_csv_encoding_and_line_ends(default_files):
     raw = default_files["transactions"].read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" not in raw
-    assert raw.decode("utf-8").splitlines()[0].split(",") == list(sample.CSV_HEADERS["transactions"].values())
+    assert raw.decode("utf-8").splitlines()[0].split(",") == list(csv_export.CSV_HEADERS["transactions"].values())
 
 
 def test_default_sample_is_small_with_about_six_orders_per_customer(default_files, default_sample):
@@ -122,10 +123,10 @@ def test_tables_have_the_contract_columns(default_sample, default_files, table):
     assert list(written.columns) == EXPECTED_COLUMNS[table]
 
 
-@pytest.mark.parametrize("table", sorted(sample.CSV_HEADERS))
+@pytest.mark.parametrize("table", sorted(csv_export.CSV_HEADERS))
 def test_chinese_headers_are_known_aliases(table):
     spec = TABLES[table]
-    for column, header in sample.CSV_HEADERS[table].items():
+    for column, header in csv_export.CSV_HEADERS[table].items():
         assert header in spec.aliases[column], (column, header)
 
 
@@ -141,17 +142,17 @@ def test_parquet_uses_contract_names_and_types(default_sample):
 
 
 def test_module_lists(default_sample):
-    assert len(sample.SERVICE_NEEDS) == 26
-    assert sample.SERVICE_NEEDS[0][0] == "合理的价格"
-    assert sample.SERVICE_NEEDS[-1][0] == "理解顾客期望的层次"
-    assert [zh for zh, _ in sample.VALUE_ITEMS][:4] == ["产品价值", "服务价值", "人员价值", "形象价值"]
-    assert sorted(sample.VALUE_ITEM_KIND.values()).count("cost") == 4
-    assert len(sample.REGIONS) == 7 and len(sample.CATEGORIES) == 5 and len(sample.CHANNELS) == 3
-    assert sample.BRANDS[0] == "本公司" and len(sample.BRANDS) == 3
+    assert len(constants.SERVICE_NEEDS) == 26
+    assert constants.SERVICE_NEEDS[0][0] == "合理的价格"
+    assert constants.SERVICE_NEEDS[-1][0] == "理解顾客期望的层次"
+    assert [zh for zh, _ in constants.VALUE_ITEMS][:4] == ["产品价值", "服务价值", "人员价值", "形象价值"]
+    assert sorted(constants.VALUE_ITEM_KIND.values()).count("cost") == 4
+    assert len(constants.REGIONS) == 7 and len(constants.CATEGORIES) == 5 and len(constants.CHANNELS) == 3
+    assert constants.BRANDS[0] == "本公司" and len(constants.BRANDS) == 3
     tx = default_sample.tables["transactions"]
-    assert set(tx["region"]) == set(sample.REGIONS)
-    assert set(tx["product_category"]) == set(sample.CATEGORIES)
-    assert set(tx["channel"]) == set(sample.CHANNELS)
+    assert set(tx["region"]) == set(constants.REGIONS)
+    assert set(tx["product_category"]) == set(constants.CATEGORIES)
+    assert set(tx["channel"]) == set(constants.CHANNELS)
 
 
 # --- integrity -----------------------------------------------------------------------------------
@@ -240,7 +241,7 @@ def test_individuals_pay_on_the_day_and_some_enterprises_pay_late(default_sample
 
 def test_planted_problems_appear_exactly_as_counted(default_files, default_sample):
     planted = default_sample.truth["planted_problems"]
-    assert set(planted) == set(sample.PLANTED_PROBLEM_KINDS)
+    assert set(planted) == set(csv_export.PLANTED_PROBLEM_KINDS)
     tx = english(read_csv(default_files["transactions"]), "transactions")
     amount = tx["amount"].astype(float)
     returns = tx[amount < 0]
@@ -403,7 +404,7 @@ def test_market_holds_own_and_competitor_sales(default_sample):
     tx = default_sample.tables["transactions"]
     market = default_sample.tables["market"]
     assert len(market) == 12 * 7 * 5 * 2
-    assert set(market["competitor"]) == set(sample.BRANDS[1:])
+    assert set(market["competitor"]) == set(constants.BRANDS[1:])
     period = tx["order_date"].dt.year.astype(str) + "Q" + tx["order_date"].dt.quarter.astype(str)
     own = tx.groupby([period.rename("period"), "region", "product_category"])["amount"].sum()
     cell = market.groupby(["period", "region", "product_category"]).agg(
@@ -445,7 +446,7 @@ def test_survey_drivers_explain_satisfaction(default_sample):
 def test_survey_importance_changes_between_waves(default_sample):
     survey = default_sample.tables["survey"]
     assert survey.groupby("wave")["respondent_id"].nunique().between(250, 350).all()
-    assert set(survey["dimension"]) == {zh for zh, _ in sample.SERVICE_NEEDS + sample.VALUE_ITEMS}
+    assert set(survey["dimension"]) == {zh for zh, _ in constants.SERVICE_NEEDS + constants.VALUE_ITEMS}
     importance = survey.pivot_table(index="dimension", columns="wave", values="importance")
     change = (importance[2] - importance[1]).sort_values()
     truth = default_sample.truth["survey"]
@@ -459,7 +460,7 @@ def test_some_respondents_skip_the_importance_of_cost_items(default_sample):
     survey = default_sample.tables["survey"]
     skipped = default_sample.truth["survey"]["skipped_cost_importance"]
     blank = survey[survey["importance"].isna()]
-    assert set(blank["dimension"]) <= {zh for zh, kind in sample.VALUE_ITEM_KIND.items() if kind == "cost"}
+    assert set(blank["dimension"]) <= {zh for zh, kind in constants.VALUE_ITEM_KIND.items() if kind == "cost"}
     per_respondent = blank.groupby("respondent_id")["dimension"].apply(sorted).to_dict()
     assert per_respondent == {**{r: sorted(["货币成本", "时间成本", "体力成本", "精神成本"]) for r in skipped["all"]},
                               **{r: sorted(items) for r, items in skipped["some"].items()}}  # fmt: skip
@@ -469,7 +470,7 @@ def test_some_respondents_skip_the_importance_of_cost_items(default_sample):
 
 def test_the_firm_ranks_every_need_once(default_sample):
     firm = default_sample.tables["firm_ranking"]
-    assert sorted(firm["dimension"]) == sorted(zh for zh, _ in sample.SERVICE_NEEDS)
+    assert sorted(firm["dimension"]) == sorted(zh for zh, _ in constants.SERVICE_NEEDS)
     assert firm["rank"].tolist() == list(range(1, 27))
     assert set(default_sample.truth["firm_ranking"]["disagreements"]) <= set(firm["dimension"])
 
@@ -498,7 +499,7 @@ def test_kano_answers_reveal_the_planted_categories(default_sample):
 
 def test_positioning_profiles_are_distinct(default_sample):
     positioning = default_sample.tables["positioning"]
-    assert set(positioning["brand"]) == set(sample.POSITIONING_BRANDS)
+    assert set(positioning["brand"]) == set(constants.POSITIONING_BRANDS)
     assert positioning["attribute"].nunique() == 6
     assert positioning["rating"].between(1, 7).all()
     means = positioning.groupby(["brand", "attribute"])["rating"].mean().unstack()
