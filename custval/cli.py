@@ -13,8 +13,16 @@ import unicodedata
 from pathlib import Path
 
 from custval import i18n
+from custval.config import parse_param, read_config
+from custval.dataset import load
 from custval.errors import DataError
 from custval.i18n import t
+from custval.outputs import write_csv
+from custval.report import RunInterrupted
+from custval.report import run_report as make_report
+from custval.report.execute import DEFAULT_TIMEOUT
+from custval.report.workers import MAX_JOBS
+from custval.sample import write_sample
 
 EXIT_USER_ERROR = 2
 
@@ -43,8 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=i18n.LANGS, help="report language (overrides the config's lang)")
     report.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="set a parameter (overrides the config); repeatable")
-    report.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="per-cell time limit")
-    report.add_argument("--jobs", type=int, metavar="N", help="notebooks run at a time (default: one per core, at most 4)")
+    report.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help="per-cell time limit")
+    report.add_argument(
+        "--jobs", type=int, metavar="N", help=f"notebooks run at a time (default: one per core, at most {MAX_JOBS})"
+    )
     report.add_argument("--clean", action="store_true",
                         help="first remove the .partial folders interrupted runs left in --out (unchanged for a day, "
                              "no runner alive), then run as usual")  # fmt: skip
@@ -75,16 +85,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_report(args) -> int:
-    from custval.config import parse_param
-    from custval.report import RunInterrupted
-    from custval.report import run_report as run
-
     params = dict(parse_param(p) for p in args.param)
     if args.lang:
         params["lang"] = args.lang
     try:
-        result = run(args.config, out=args.out, name=args.name, only=args.only, params=params, timeout=args.timeout,
-                     jobs=args.jobs, clean=args.clean)  # fmt: skip
+        result = make_report(
+            args.config,
+            out=args.out,
+            name=args.name,
+            only=args.only,
+            params=params,
+            timeout=args.timeout,
+            jobs=args.jobs,
+            clean=args.clean,
+        )
     except RunInterrupted as stop:  # the runner has stopped everything and said so in one line
         return stop.exit_code
     index = result.index.resolve()
@@ -98,9 +112,6 @@ def run_report(args) -> int:
 
 
 def run_validate(args) -> int:
-    from custval.config import read_config
-    from custval.dataset import load
-
     config = read_config(args.config)
     if not args.lang:
         i18n.set_lang(config.parameters["lang"])
@@ -126,8 +137,6 @@ def run_validate(args) -> int:
     print()
     print(t("validate_flags", returns=tx.returns, zero=tx.zero_amounts, duplicates=tx.duplicates))
     if args.out:
-        from custval.outputs import write_csv
-
         write_csv(dataset.rejected, args.out / "rejected_rows.csv")
         write_csv(dataset.quality, args.out / "quality.csv")
         print(t("validate_rejected_written", path=args.out / "rejected_rows.csv"))
@@ -151,6 +160,8 @@ def _quality_rows(dataset) -> list[dict]:
 
 
 def run_class_check(args) -> int:
+    # Imported here, not at the top: the report's spawned workers re-import this module, and
+    # classcheck brings SciPy and Matplotlib (about a second per worker) that no report needs.
     from custval.exercises import classcheck
 
     out = args.out or classcheck.default_out(args.answers_dir)
@@ -161,8 +172,6 @@ def run_class_check(args) -> int:
 
 
 def run_sample(args) -> int:
-    from custval.sample import write_sample
-
     paths = write_sample(args.out, customers=args.customers, years=args.years, seed=args.seed, fmt=args.format)
     print(t("sample_written", out=args.out, files=", ".join(sorted(p.name for p in paths.values()))))
     return 0

@@ -15,8 +15,13 @@ import pytest
 
 from custval import i18n, sample
 from custval.cli import main
+from custval.config import DEFAULT_PARAMETERS
+from custval.dataset import load
+from custval.datasets import read_cdnow
 from custval.io import read_grades
 from custval.report import run_report
+from custval.report.kernels import kernel_manager_class
+from custval.report.manifest import input_record, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -172,8 +177,6 @@ def test_manifest_records_versions_parameters_inputs_and_status(english_run, pro
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "ok" and manifest["run_id"] == "en-run"
     assert set(manifest["versions"]) >= {"custval", "python", "pandas"}
-    from custval.config import DEFAULT_PARAMETERS
-
     assert manifest["parameters"] == {**DEFAULT_PARAMETERS, "lang": "en", "as_of": "2024-06-30", "period": "Y"}
     inputs = {i["table"]: i for i in manifest["inputs"]}
     path = project / "data" / "sample" / "transactions.csv"
@@ -315,8 +318,6 @@ def test_notebook_without_parameters_cell_is_a_user_error(project, tmp_path, cap
 
 def test_cdnow_shaped_data_runs_every_notebook_and_says_what_it_skipped(project, tmp_path):
     """Only customer, date and amount: no region, product, cost, market, factors or positioning."""
-    from custval.datasets import read_cdnow
-
     read_cdnow().head(3000).to_csv(tmp_path / "cdnow.csv", index=False)
     (tmp_path / "custval.yml").write_text(
         f"inputs:\n  transactions: cdnow.csv\nnotebooks: {project / 'notebooks'}\nparameters:\n  lang: en\n",
@@ -374,24 +375,19 @@ def test_notebooks_in_parallel_or_one_by_one_give_the_same_run(project, tmp_path
 
 
 def test_a_parquet_folder_input_is_fingerprinted_by_its_files(tmp_path):
-    from custval.dataset import load
-    from custval.report import _input_record, sha256
-
     tx = pd.read_csv(ROOT / "data/sample/transactions.csv", dtype=str, keep_default_na=False)
     (tmp_path / "tx").mkdir()
     parts = [tmp_path / "tx" / "part-0.parquet", tmp_path / "tx" / "part-1.parquet"]
     tx.iloc[:100].to_parquet(parts[0]), tx.iloc[100:].to_parquet(parts[1])
     (tmp_path / "custval.yml").write_text("inputs:\n  transactions: tx\n", encoding="utf-8")
     dataset = load(tmp_path / "custval.yml")
-    record = _input_record(dataset.config.inputs["transactions"], dataset)
+    record = input_record(dataset.config.inputs["transactions"], dataset)
     assert record["bytes"] == sum(p.stat().st_size for p in parts) and record["sha256"] == sha256(*parts)
     assert record["rows_read"] == len(tx) and record["rows_used"] + record["rows_rejected"] == len(tx)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="Unix sockets only")
 def test_kernels_side_by_side_never_share_sockets():
-    from custval.report import _kernel_manager
-
-    managers = [_kernel_manager()["kernel_manager_class"](kernel_name="python3") for _ in range(2)]
+    managers = [kernel_manager_class()(kernel_name="python3") for _ in range(2)]
     assert {m.transport for m in managers} == {"ipc"} and managers[0].ip != managers[1].ip
     assert all(len(f"{m.ip}-65535") < 100 for m in managers)  # the limit of a Unix socket path

@@ -7,7 +7,9 @@ import pytest
 
 import custval as cv
 from custval import anonymize, i18n
+from custval.config import RUN_PARAMETERS_ENV
 from custval.display import table
+from custval.notebook import start
 
 PAYLOAD = "<script>alert(1)</script>"
 
@@ -74,9 +76,6 @@ def test_environment_key_wins(project, monkeypatch):
 
 
 def test_a_notebook_opened_by_hand_cannot_undo_the_files_anonymize(project, monkeypatch):
-    from custval.config import RUN_PARAMETERS_ENV
-    from custval.notebook import start
-
     monkeypatch.delenv(RUN_PARAMETERS_ENV, raising=False)
     config = project / "custval.yml"
     config.write_text(config.read_text(encoding="utf-8") + "parameters: {anonymize: true}\n", encoding="utf-8")
