@@ -10,6 +10,8 @@ from custval import anonymize, io, schema
 from custval.config import Config, read_config
 from custval.errors import ColumnError, ConfigError
 from custval.i18n import t
+from custval.engines import connect
+from custval.scans import table as engine_table
 
 
 @dataclass
@@ -109,8 +111,6 @@ def _engine_for_inputs(config: Config):
     """One engine connection for every input given as a table or remote path (None if there are none)."""
     if not any(spec.on_engine for spec in config.inputs.values()):
         return None
-    from custval.engines import connect
-
     return connect(config.engine, config.spark)
 
 
@@ -119,8 +119,6 @@ def _read(spec, engine) -> io.ReadResult:
     into memory and then checked like a file."""
     if not spec.on_engine:
         return io.read_table(spec.table, spec.path, **spec.read_options())
-    from custval.scans import table as engine_table
-
     source, con, _ = engine_table(spec.source, engine)
     return io.read_table(spec.table, spec.source, **spec.read_options(), frame=con.to_pyarrow(source).to_pandas())
 

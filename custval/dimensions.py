@@ -23,6 +23,8 @@ QUADRANTS = {(True, False): "concentrate_here", (True, True): "keep_up", (False,
              (False, True): "possible_overkill"}  # fmt: skip
 SHAPLEY_MAX = 15
 METHODS = ("auto", "shapley", "johnson", "forest")
+IPA_CENTERS = ("data", "median", "scale")
+TARGETS = ("overall_satisfaction", "switch_intent")  # outcomes derived importance can explain
 # Customer delivered value: the four value and four cost components, by their Chinese or English
 # survey names. A survey may name others: pass ``items=`` to :func:`delivered_value`.
 DELIVERED_VALUE_ITEMS = {
@@ -41,11 +43,45 @@ KANO_TABLE = (
     ("R", "R", "R", "R", "Q"),
 )
 KANO_PRIORITY = ("M", "O", "A", "I", "R", "Q")  # tie rule: the first of the tied categories wins
+# The charts' quadrant names as drawn: top-left, top-right, bottom-left, bottom-right (IPA: performance
+# across, importance up; Kano: |Worse| across, Better up, both cut at KANO_CUT).
+IPA_CORNERS = ("concentrate_here", "keep_up", "low_priority", "possible_overkill")
+KANO_CORNERS = ("A", "O", "I", "M")
+KANO_CUT = 0.5
+TOP_IMPROVEMENTS = 5  # improvement priorities the conclusion names
 
 
 def service_dimensions(survey: pd.DataFrame) -> pd.DataFrame:
     """The survey without the delivered-value items (those are analysed by :func:`delivered_value`)."""
     return survey[~survey["dimension"].isin(DELIVERED_VALUE_ITEMS)]
+
+
+def has_ratings(survey: pd.DataFrame | None) -> bool:
+    """Whether there is a survey with importance and some performance ratings: what every step needs."""
+    if survey is None or not {"importance", "performance"} <= set(survey.columns):
+        return False
+    return bool(survey["performance"].notna().any())
+
+
+def own_brand(survey: pd.DataFrame):
+    """The brand most rows rate (the company's own, which every respondent rates; ties: the first in
+    sort order), or None when the survey has no brand column."""
+    return survey["brand"].mode().iloc[0] if "brand" in survey.columns else None
+
+
+def service_ratings(survey: pd.DataFrame, brand=None) -> pd.DataFrame:
+    """The ratings of ``brand`` (every row when None) on the service dimensions (:func:`service_dimensions`)."""
+    return service_dimensions(survey if brand is None else survey[survey["brand"] == brand])
+
+
+def has_expectations(survey: pd.DataFrame) -> bool:
+    """Whether the survey asked for expectations (some row has one): the SERVQUAL gaps need them."""
+    return "expectation" in survey.columns and bool(survey["expectation"].notna().any())
+
+
+def has_delivered_items(survey: pd.DataFrame) -> bool:
+    """Whether the survey rates some delivered-value item (:data:`DELIVERED_VALUE_ITEMS`)."""
+    return bool(survey["dimension"].isin(DELIVERED_VALUE_ITEMS).any())
 
 
 # --------------------------------------------------------------------------- IPA
@@ -82,6 +118,18 @@ def ipa(survey: pd.DataFrame, center="data", scale=(1, 7), by=None) -> pd.DataFr
     return means
 
 
+def ipa_notes(table: pd.DataFrame, survey: pd.DataFrame, center="data") -> list[tuple[str, dict]]:
+    """Step 1's sentence: the dimensions of an :func:`ipa` table, the respondents of ``survey`` and where
+    the crosshair is (``center`` as in :func:`ipa`)."""
+    where = t(f"vd_center_{center}", value=table["center_importance"].iloc[0])
+    return [("vd_step1", {"n": len(table), "respondents": survey["respondent_id"].nunique(), "center": where})]
+
+
+def ipa_by_priority(table: pd.DataFrame) -> pd.DataFrame:
+    """An :func:`ipa` table with the largest importance − performance first, as the report lists it."""
+    return table.sort_values("priority", ascending=False)
+
+
 # --------------------------------------------------------------------------- derived importance
 
 
@@ -111,8 +159,9 @@ def derived_importance(survey, target="overall_satisfaction", method="auto", ran
         raise DataError(f"derived importance needs more complete respondents ({len(x)}) than dimensions ({x.shape[1]})")
     chosen = ("shapley" if x.shape[1] <= SHAPLEY_MAX else "johnson") if method == "auto" else method
     if chosen == "shapley" and x.shape[1] > SHAPLEY_MAX:
-        raise ValueError(f"exact Shapley needs 2^p regressions; {x.shape[1]} dimensions is too many "
-                         f"(at most {SHAPLEY_MAX}); use method='johnson'")  # fmt: skip
+        raise DataError(f"exact Shapley needs 2^p regressions; the survey's {x.shape[1]} dimensions "
+                        f"({examples(x.columns)} …) are too many (at most {SHAPLEY_MAX}); use method "
+                        f"(parameter importance_method) 'johnson' or 'auto'")
     compute = {"shapley": shapley_r2, "johnson": johnson_weights, "forest": _forest}[chosen]
     values = compute(x, y, random_state) if chosen == "forest" else compute(x, y)
     out = pd.DataFrame({"dimension": x.columns, "importance": values})
@@ -185,18 +234,30 @@ def strategic_dimensions(stated: pd.DataFrame, derived: pd.DataFrame) -> pd.Data
     derived shares concentrate on a few drivers. Rule: high on both → ``strategic``;
     high stated, low derived → ``hygiene`` (expected, no longer differentiates); low stated,
     high derived → ``hidden_driver``; low on both → ``secondary``. Ranked by category in that
-    order, then by derived share.
+    order, then by derived share. ``.attrs``: the two cuts, ``stated_cut`` and ``derived_cut``.
     """
     table = stated[["dimension", "importance", "performance"]].rename(columns={"importance": "stated"})
     table = table.merge(derived[["dimension", "share"]].rename(columns={"share": "derived"}), on="dimension")
-    high_stated = table["stated"] >= table["stated"].median()
-    high_derived = table["derived"] >= 1 / len(table)
+    cuts = {"stated_cut": table["stated"].median(), "derived_cut": 1 / len(table)}
+    high_stated = table["stated"] >= cuts["stated_cut"]
+    high_derived = table["derived"] >= cuts["derived_cut"]
     table["category"] = np.select([high_stated & high_derived, high_stated, high_derived],
                                   ["strategic", "hygiene", "hidden_driver"], default="secondary")  # fmt: skip
     order = {"strategic": 0, "hidden_driver": 1, "hygiene": 2, "secondary": 3}
     table = table.assign(_order=table["category"].map(order))
     table = table.sort_values(["_order", "derived", "dimension"], ascending=[True, False, True], kind="stable")
-    return table.drop(columns="_order").reset_index(drop=True).assign(rank=lambda d: np.arange(1, len(d) + 1))
+    table = table.drop(columns="_order").reset_index(drop=True).assign(rank=lambda d: np.arange(1, len(d) + 1))
+    table.attrs.update(cuts)
+    return table
+
+
+def strategic_notes(derived: pd.DataFrame, strategic: pd.DataFrame, target="overall_satisfaction") -> list:
+    """Step 2's sentence: what importance was derived from and how (:func:`derived_importance`), its R²
+    and the strategic dimensions of :func:`strategic_dimensions`."""
+    picked = strategic.loc[strategic["category"] == "strategic", "dimension"].tolist()
+    method = t(f"vd_method_{derived['method'].iloc[0]}")
+    values = {"target_name": t(f"vd_target_{target}"), "method": method, "r2": derived.attrs["r2"]}
+    return [("vd_step2", {**values, "strategic": _listed(picked)})]
 
 
 # --------------------------------------------------------------------------- change between waves
@@ -302,6 +363,32 @@ def latest_wave(survey: pd.DataFrame, by: str = "wave", order=None) -> tuple[pd.
     return survey[survey[by] == waves[-1]], waves[-1]
 
 
+def changed_dimensions(change: pd.DataFrame) -> list:
+    """The dimensions of a :func:`value_change` table whose importance rose significantly, then those
+    whose importance fell."""
+    return change.loc[change["rising"], "dimension"].tolist() + change.loc[change["fading"], "dimension"].tolist()
+
+
+def value_change_notes(change: pd.DataFrame) -> list[tuple[str, dict]]:
+    """Step 3's sentence: how many waves, how they were ordered, the two compared and the dimensions
+    rising and fading (:func:`value_change`)."""
+    rising, fading = change.loc[change["rising"], "dimension"], change.loc[change["fading"], "dimension"]
+    waves = {"n": len(change.attrs["waves"]), "basis": t(f"vd_order_{change.attrs['wave_basis']}"),
+             "first": change["from"].iloc[0], "last": change["to"].iloc[0]}
+    return [("vd_step3", {**waves, "rising": _listed(rising), "fading": _listed(fading)})]
+
+
+def one_wave_notes(waves: list) -> list[tuple[str, dict]]:
+    """Why step 3 is skipped when the survey has one wave (``waves`` from :func:`survey_waves`) or none."""
+    return [("vd_step3_one_wave", {"wave": waves[0] if waves else t("vd_none")})]
+
+
+def unused_wave_notes(survey: pd.DataFrame, order=None, by: str = "wave") -> list[tuple[str, dict]]:
+    """A note naming the labels of ``order`` no survey row holds (:func:`absent_waves`), when there are any."""
+    absent = absent_waves(survey, order, by)
+    return [("vd_wave_order_unused", {"labels": _listed(absent)})] if absent else []
+
+
 # --------------------------------------------------------------------------- firm versus customer
 
 
@@ -344,9 +431,23 @@ def firm_vs_customer(survey: pd.DataFrame, firm: pd.DataFrame) -> pd.DataFrame:
 def rank_disagreements(table: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     """The ``top`` needs of :func:`firm_vs_customer` whose two ranks differ most (|difference|,
     then the customers' rank); needs on which the two agree are left out."""
-    apart = table[table["view"] != "agree"].assign(_size=table["difference"].abs())
+    apart = table[table["view"] != "agree"]
+    apart = apart.assign(_size=apart["difference"].abs())
     apart = apart.sort_values(["_size", "customer_rank", "dimension"], ascending=[False, True, True], kind="stable")
     return apart.drop(columns="_size").head(top).reset_index(drop=True)
+
+
+def firm_ranking_notes(table: pd.DataFrame, wave=None) -> list[tuple[str, dict]]:
+    """The sentence on a :func:`firm_vs_customer` table: who ranked (the mean of several rankers), which
+    respondents (of survey ``wave`` when given), Spearman's ρ and the largest disagreements."""
+    apart = rank_disagreements(table)
+    items = [t("vd_firm_item", need=row.dimension, firm=row.firm_rank, customer=row.customer_rank)
+             for row in apart.itertuples()]
+    rankers, attrs = table.attrs["rankers"], table.attrs
+    values = {"averaged": t("vd_firm_averaged", n=rankers) if rankers > 1 else "",
+              "wave": "" if wave is None else t("vd_firm_wave", wave=wave), "respondents": attrs["respondents"],
+              "n": len(table), "rho": attrs["spearman"], "p": attrs["p_value"]}
+    return [("vd_firm", {**values, "items": _listed(items)})]
 
 
 def _firm_rank(firm: pd.DataFrame, needs: set) -> tuple[pd.Series, int]:
@@ -406,6 +507,11 @@ def kano(answers: pd.DataFrame) -> pd.DataFrame:
     table["better"] = (table["A"] + table["O"]) / core
     table["worse"] = -(table["O"] + table["M"]) / core
     return table.sort_values("feature", kind="stable").reset_index(drop=True)
+
+
+def kano_map(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`kano` table with |Worse| (−Worse) in ``worse``, as the Better–Worse chart plots it."""
+    return table.assign(worse=-table["worse"])
 
 
 # --------------------------------------------------------------------------- gaps and delivered value
@@ -498,6 +604,28 @@ def delivered_value_summary(values: pd.DataFrame, by="brand") -> pd.DataFrame:
     return table[[by, "respondents", "tcv", "tcc", "cdv", "ratio", "no_value_rating", "no_cost_rating"]]
 
 
+def delivered_value_notes(values: pd.DataFrame, summary: pd.DataFrame, brand, by="brand") -> list:
+    """The sentences on delivered value: ``brand``'s means in a :func:`delivered_value_summary`, the
+    ``by`` value delivering most, and the respondents left out or partly rated (``values.attrs`` of
+    :func:`delivered_value`)."""
+    mine = summary.set_index(by).loc[brand]
+    best = summary.sort_values("cdv").iloc[-1][by]
+    means = {key: mine[key] for key in ("tcv", "tcc", "cdv", "ratio")}
+    notes = [("vd_delivered", {**means, "best": best})]
+    return notes + [(f"vd_delivered_{key}", {"n": n}) for key, n in values.attrs.items() if n]
+
+
+def delivered_value_steps(summary: pd.DataFrame, brand, by="brand") -> pd.DataFrame:
+    """``brand``'s way from total value to delivered value: the steps ``tcv`` (+TCV) and ``tcc`` (−TCC)."""
+    mine = summary.set_index(by).loc[brand]
+    return pd.DataFrame({"step": ["tcv", "tcc"], "value": [mine["tcv"], -mine["tcc"]]})
+
+
+def delivered_value_long(summary: pd.DataFrame, by="brand") -> pd.DataFrame:
+    """A :func:`delivered_value_summary` with one row per ``by`` value and measure (tcv, tcc, cdv): ``score``."""
+    return summary.melt(id_vars=by, value_vars=["tcv", "tcc", "cdv"], var_name="measure", value_name="score")
+
+
 def component_means(survey: pd.DataFrame, items: dict | None = None, by: str = "brand") -> pd.DataFrame:
     """Mean rating of each value and cost component per ``by``; costs as negative values for charts."""
     items = items or DELIVERED_VALUE_ITEMS
@@ -528,6 +656,19 @@ def delivery_problems(stated: pd.DataFrame, derived: pd.DataFrame, gaps: pd.Data
     table = table.sort_values(["priority", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
     return table
+
+
+def improvement_notes(problems: pd.DataFrame, top: int = TOP_IMPROVEMENTS) -> list[tuple[str, dict]]:
+    """The numbered list of the first ``top`` :func:`delivery_problems` with a priority above 0."""
+    first = problems[problems["priority"] > 0].head(top)
+    items = [t("vd_improvement_item", i=i, need=row.dimension, shortfall=row.shortfall)
+             for i, row in enumerate(first.itertuples(), start=1)]
+    return [("vd_improvements", {"items": "\n".join(items) or t("vd_none")})]
+
+
+def _listed(names) -> str:
+    """Names joined for a sentence, or the word for none."""
+    return t("vd_sep").join(map(str, names)) or t("vd_none")
 
 
 def _require(frame: pd.DataFrame, columns: list, what: str) -> None:

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from custval import parsing, scans
-from custval.errors import DataError, examples
+from custval.errors import DataError, MissingColumnError, examples
+from custval.i18n import t
 
 PERIODS = {"M": "M", "Q": "Q", "Y": "Y"}
+MEASURES = ("amount", "profit")  # what ranking and ABC can measure
 WEIGHT_TOLERANCE = 1e-9
 EXTERNAL_KINDS = ("opportunity", "threat")
 INTERNAL_KINDS = ("strength", "weakness")
@@ -22,6 +24,16 @@ IE_STRATEGY = {1: "grow_build", 2: "grow_build", 4: "grow_build", 3: "hold_maint
                7: "hold_maintain", 6: "harvest_divest", 8: "harvest_divest", 9: "harvest_divest"}  # fmt: skip
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
 SPACE_SIGNS = {"FP": 1, "IP": 1, "SP": -1, "CP": -1}
+CUBE_KEYS = ("region", "period", "product_category")  # the sales cube's keys, those the data have
+CUBE_VALUES = ("amount", "profit", "quantity")  # what the sales cube totals, those the data have
+GROWTH_KEYS = ("region", "product_category", "channel")  # the groups whose contribution to growth is shown
+# BCG quadrants as the chart draws them (relative share falls to the right): top-left, top-right,
+# bottom-left, bottom-right.
+BCG_CORNERS = ("star", "question_mark", "cash_cow", "dog")
+# Columns of the market tables that hold shares or rates (shown as percentages).
+PERCENT_COLUMNS = ("share_amount", "share_profit", "share_quantity", "margin", "growth", "contribution_to_growth",
+                   "share", "cum_share", "cum_items", "market_share", "market_growth")
+LIST_SEPARATOR = "、"  # between the names the conclusion lists
 
 
 # --------------------------------------------------------------------------- sales scanning
@@ -60,8 +72,10 @@ def sales_cube(tx, by=("region", "period", "product_category"), period="Q", valu
     missing = [c for c in by if c != "period" and c not in table.columns]
     missing += [v for v in values if v not in table.columns and not (v == "profit" and "cost" in table.columns)]
     if missing:
-        raise ValueError(f"{name} has no column {', '.join(missing)} (profit needs a profit or cost column); "
-                         f"columns available: {', '.join(table.columns)}")  # fmt: skip
+        raise MissingColumnError(
+            f"{name} has no column {', '.join(missing)} (profit needs a profit or cost column); "
+            f"columns available: {', '.join(table.columns)}"
+        )
     keys = {c: scans.period_number(table.order_date, period) if c == "period" else table[c] for c in by}
     sums = {v: scans.scaled(scans.margin(table)[0] if v == "profit" else table[v]) for v in values}
     count_customers = customers and "customer_id" in table.columns and "customer_id" not in by
@@ -142,7 +156,8 @@ def abc(values: pd.DataFrame, cuts=(0.8, 0.95), by="profit", item=None) -> pd.Da
     frame = values.reset_index() if item is None else values
     item = item or frame.columns[0]
     if by not in frame.columns:
-        raise ValueError(f"no column {by!r} to rank by; columns: {', '.join(map(str, frame.columns))}")
+        columns = ", ".join(map(str, frame.columns))
+        raise MissingColumnError(f"ABC: the table to class has no column {by!r} to rank by; columns: {columns}")
     table = pd.DataFrame({"item": frame[item].astype("string"), "value": frame[by].astype("float64")})
     table = table.sort_values(["value", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
     positive = table["value"].clip(lower=0)
@@ -173,7 +188,8 @@ def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0,
     by = list(by)
     missing = [c for c in ("period", "market_sales", "competitor", "competitor_sales", *by) if c not in market.columns]
     if missing:
-        raise ValueError(f"the market table has no column {', '.join(missing)}")
+        raise MissingColumnError(f"the market table has no column {', '.join(missing)} (the BCG matrix needs them); "
+                                 f"columns available: {', '.join(map(str, market.columns))}")
     market = market.assign(year=market_years(market["period"]))
     complete, market_complete = full_years(market, own), full_years(market)
     if year is None:
@@ -227,6 +243,114 @@ def leaders(table: pd.DataFrame, key: str, column: str, n: int = 2) -> list:
     """The ``n`` values of ``key`` with the largest ``column`` (ties by name)."""
     ordered = table.sort_values([column, key], ascending=[False, True], kind="stable")
     return ordered[key].head(n).astype(str).tolist()
+
+
+def value_columns(tx, candidates=MEASURES) -> list[str]:
+    """The ``candidates`` the transactions have (after :func:`with_profit`), in that order."""
+    return [c for c in candidates if c in tx.columns]
+
+
+def cube_keys(tx) -> list[str]:
+    """The keys of the sales cube the transactions allow: region, period, product category (period always)."""
+    return [c for c in CUBE_KEYS if c == "period" or c in tx.columns]
+
+
+def cube_totals(cube: pd.DataFrame, value: str, by) -> pd.DataFrame:
+    """``value`` of a :func:`sales_cube` summed over its other keys: one row per combination of the ``by``
+    columns the cube has (per period and region for a stacked chart; per period when there is no
+    region). Rows with an empty key are left out; a combination whose values are all empty stays empty."""
+    keys = [k for k in by if k in cube.columns]
+    return cube.groupby(keys, sort=True, observed=True)[value].sum(min_count=1).reset_index()
+
+
+def last_day(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
+    """The last day the analysis covers: ``as_of`` when set, else the last order date."""
+    return pd.Timestamp(as_of or tx["order_date"].max())
+
+
+def latest_contributions(tx, last, keys=GROWTH_KEYS, values=None, engine=None) -> dict[str, pd.DataFrame]:
+    """:func:`contribution` in the year of the day ``last``, per each of ``keys`` the data have (in that
+    order), without the period column. A year not over yet is compared over the same span of each year
+    (:func:`year_in_progress`). ``values``: default the amount and profit the data have."""
+    day = pd.Timestamp(last)
+    through, values = year_in_progress(day), values or value_columns(tx)
+    tables = {}
+    for key in [k for k in keys if k in tx.columns]:
+        table = contribution(tx, by=key, period="Y", values=values, engine=engine, through=through)
+        tables[key] = table[table["period"] == str(day.year)].drop(columns="period")
+    return tables
+
+
+def contribution_notes(last) -> list[tuple[str, dict]]:
+    """The sentences before the contribution tables: the latest year, and the span compared when it is not over."""
+    day = pd.Timestamp(last)
+    notes = [("ms_contribution", {"year": day.year})]
+    through = year_in_progress(day)
+    if through is not None:
+        notes.append(("ms_contribution_partial", {"year": day.year, "month": through.month, "day": through.day}))
+    return notes
+
+
+def product_key(tx) -> str:
+    """The column that tells products apart: ``product`` when the data have it, else ``product_category``."""
+    return "product" if "product" in tx.columns else "product_category"
+
+
+def abc_tables(tx, cuts=(0.8, 0.95), by="profit", engine=None) -> dict[str, pd.DataFrame]:
+    """:func:`abc` of the customers and, when the data have a :func:`product_key` column, of the products."""
+    tables = {"customers": abc(customer_values(tx, engine=engine), cuts=cuts, by=by)}
+    key = product_key(tx)
+    if key in tx.columns:
+        products = sales_cube(tx, by=(key,), values=value_columns(tx), engine=engine)
+        tables["products"] = abc(products, cuts=cuts, by=by, item=key)
+    return tables
+
+
+def abc_counts(table: pd.DataFrame) -> dict:
+    """Items per class of an :func:`abc` table (``a``, ``b``, ``c``), all items (``n``) and class A's share
+    of the value (``a_share``)."""
+    counts = table["class"].value_counts().reindex(["A", "B", "C"], fill_value=0)
+    a_share = table.loc[table["class"] == "A", "share"].sum()
+    return {"a": int(counts["A"]), "b": int(counts["B"]), "c": int(counts["C"]), "n": len(table), "a_share": a_share}
+
+
+def latest_bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0) -> pd.DataFrame | None:
+    """:func:`bcg` of the latest complete year, or None when the market table and the transactions share
+    no complete calendar year (:func:`full_years`)."""
+    if not full_years(market, own):
+        return None
+    return bcg(own, market, growth_cut=growth_cut, share_cut=share_cut)
+
+
+def bcg_notes(table: pd.DataFrame | None, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0) -> list:
+    """The sentences about the BCG matrix: its year and cut-offs, and a missing previous year (growth
+    unknown); without a ``table``, the market periods that give no complete year."""
+    if table is None:
+        return [("ms_bcg_no_year", {"periods": ", ".join(sorted(market["period"].astype(str).unique()))})]
+    year = int(table["year"].iloc[0])
+    notes = [("ms_bcg", {"year": year, "growth": growth_cut, "share": share_cut})]
+    if table["quadrant"].eq("unknown").all():
+        notes.append(("ms_bcg_no_growth", {"previous": year - 1}))
+    return notes
+
+
+def conclusion_notes(measure: str, by_region: pd.DataFrame | None, classes: dict, ie: dict | None) -> list:
+    """The conclusion: the two regions with most ``measure`` (by amount when the table has no share of it),
+    the region contributing most to growth, the class-A products and the IE advice; "—" where the data
+    give none. ``by_region``: the region table of :func:`latest_contributions`; ``classes``: :func:`abc_tables`."""
+    share = f"share_{measure}"
+    if by_region is None:
+        top = growth = "—"
+    else:
+        top = LIST_SEPARATOR.join(leaders(by_region, "region", share if share in by_region else "share_amount"))
+        growth = LIST_SEPARATOR.join(leaders(by_region, "region", "contribution_to_growth", n=1))
+    products = classes.get("products")
+    core = "—" if products is None else LIST_SEPARATOR.join(products.loc[products["class"] == "A", "item"])
+    advice = t("ms_conclusion_no_ie")
+    if ie:
+        advice = t("ms_conclusion_ie", cell=ie["cell"], strategy=t(f"strategy_{ie['strategy']}"))
+    values = {"measure_name": t(f"measure_{measure}"), "top_regions": top, "growth_region": growth, "core": core}
+    return [("ms_conclusion", {**values, "strategy_line": advice})]
 
 
 # --------------------------------------------------------------------------- factor matrices
@@ -301,6 +425,38 @@ def pest_scores(factors: pd.DataFrame) -> pd.DataFrame:
     columns = ["factor", "kind", "impact", "probability", "direction", "weight", "score"]
     table = table.reindex(columns=columns)
     return table.sort_values(["score", "factor"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def has_kinds(factors: pd.DataFrame, kinds) -> bool:
+    """Whether some row of the factors table is of one of ``kinds`` (e.g. ``PEST_KINDS``)."""
+    return bool(factors["kind"].isin(kinds).any())
+
+
+def ie_position(external: pd.DataFrame, internal: pd.DataFrame) -> dict:
+    """:func:`ie_cell` of the total scores of an :func:`efe` and an :func:`ife` table, with the totals
+    (``efe``, ``ife``)."""
+    efe_score, ife_score = external["score"].sum(), internal["score"].sum()
+    return {**ie_cell(ife_score, efe_score), "efe": efe_score, "ife": ife_score}
+
+
+def ie_notes(ie: dict) -> list[tuple[str, dict]]:
+    """The sentence on the factor evaluation: both totals, the IE cell and its strategy (:func:`ie_position`)."""
+    strategy = t(f"strategy_{ie['strategy']}")
+    return [("ms_efe_ife", {"efe": ie["efe"], "ife": ie["ife"], "cell": ie["cell"], "strategy": strategy})]
+
+
+def ie_strategies() -> pd.DataFrame:
+    """The strategy code of each IE matrix cell, one row per cell 1–9 (columns cell, strategy)."""
+    cells = sorted(IE_STRATEGY)
+    return pd.DataFrame({"cell": cells, "strategy": [IE_STRATEGY[c] for c in cells]})
+
+
+def factor_scores(external: pd.DataFrame, internal: pd.DataFrame, pest: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The :func:`efe`, :func:`ife` and (when given) :func:`pest_scores` rows in one table, ``matrix``
+    naming the source (EFE, IFE, PEST)."""
+    parts = [external.assign(matrix="EFE"), internal.assign(matrix="IFE")]
+    parts += [] if pest is None else [pest.assign(matrix="PEST")]
+    return pd.concat(parts, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- positioning

@@ -21,6 +21,7 @@ from custval.config import RUN_PARAMETERS_ENV
 from custval.dataset import Dataset, load
 from custval.display import table
 from custval.engines import connect
+from custval.grading import ValueChain, chain_parameters
 from custval.outputs import save_json, save_table, save_workbook
 from custval.summary import summarize
 
@@ -37,6 +38,11 @@ class Presenter:
         from IPython.display import Markdown, display
 
         display(Markdown(i18n.t(key, **values)))
+
+    def say_all(self, notes) -> None:
+        """Show each ``(key, values)`` note in turn: the sentences a package function chose to say."""
+        for key, values in notes:
+            self.say(key, **values)
 
     def show(self, data: pd.DataFrame, **options) -> None:
         """Show a table with translated headers and escaped text."""
@@ -92,8 +98,6 @@ class NotebookRun(Presenter):
     def value_chain(self):
         """This run's customer valuation and A–F grades (``custval.grading.ValueChain``) with the
         run's parameters: every notebook that grades customers gets the same grades."""
-        from custval.grading import ValueChain, chain_parameters
-
         chain = ValueChain(**chain_parameters(self.data.parameters))
         return chain.fit(self.transactions, self.summary(), as_of=self.as_of, engine=self.engine)
 

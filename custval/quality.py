@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custval.errors import MissingColumnError
+
 COVERAGE_KEYS = ("month", "region", "product_category", "channel", "salesperson_id")
 # A line's amount is extreme when its log10 is this many robust standard deviations (1.4826 × MAD)
 # away from the median log10 amount of all non-zero lines of the same sign.
@@ -29,7 +31,7 @@ def coverage(tx: pd.DataFrame, by: str = "month") -> pd.DataFrame:
     elif by in tx.columns:
         key = tx[by].astype("string").fillna("")
     else:
-        raise ValueError(f"the transactions have no column {by!r}; columns: {', '.join(tx.columns)}")
+        raise MissingColumnError(f"the transactions have no column {by!r}; columns: {', '.join(map(str, tx.columns))}")
     grouped = tx.assign(_key=key).groupby("_key", sort=True, dropna=False)
     table = grouped.agg(lines=("amount", "size"), customers=("customer_id", "nunique"), amount=("amount", "sum"))
     table = table.rename_axis(by).reset_index()
@@ -116,3 +118,20 @@ def anomaly_counts(found: pd.DataFrame) -> pd.DataFrame:
     kinds = ["future_date", "extreme_amount", "returns_exceed_purchases"]
     counts = found["kind"].value_counts().reindex(kinds, fill_value=0)
     return counts.rename_axis("kind").reset_index(name="count")
+
+
+def rejection_examples(by_reason: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows per table, reason and column as the report lists them: the reason in words and the
+    first line numbers as ``examples`` (from ``Dataset.rejections_by_reason``; empty when nothing was rejected)."""
+    shown = by_reason.reindex(columns=["table", "reason_text", "column", "rows", "lines"])
+    return shown.rename(columns={"lines": "examples"})
+
+
+def summary_day(summary: pd.DataFrame, as_of=None):
+    """The day the customer summary counts to: ``as_of`` when set, else the summary's last purchase."""
+    return summary["last_purchase"].max().date() if as_of is None else as_of
+
+
+def repeat_buyers(summary: pd.DataFrame) -> pd.DataFrame:
+    """The customers who bought again (frequency above 0): their mean repeat value is defined, the others' is not."""
+    return summary[summary["frequency"] > 0]

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import custval as cv
-from custval import dimensions, parsing, questionnaires, sample
+from custval import dimensions, i18n, parsing, questionnaires, sample
+from custval.sample.constants import KANO_FEATURES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +97,7 @@ def test_auto_uses_exact_shapley_for_few_dimensions_and_refuses_too_many(sample_
     assert table["method"].iloc[0] == "shapley" and set(table["dimension"].head(4)) == set(drivers)
     assert table["importance"].sum() == pytest.approx(table.attrs["r2"], abs=1e-9)
     assert dimensions.derived_importance(service)["method"].iloc[0] == "johnson"  # 26 dimensions
-    with pytest.raises(ValueError, match="too many"):
+    with pytest.raises(cv.DataError, match=r"the survey's 26 dimensions \('.*\) are too many .*importance_method"):
         dimensions.derived_importance(service, method="shapley")
 
 
@@ -133,7 +134,7 @@ def test_kano_table_tie_rule_and_coefficients():
 def test_kano_recovers_the_planted_categories():
     ds = cv.load(ROOT / "custval.yml")
     table = dimensions.kano(ds.kano).set_index("feature")["category"]
-    assert table.to_dict() == dict(sample.KANO_FEATURES)
+    assert table.to_dict() == dict(KANO_FEATURES)
 
 
 def test_gaps_weighted_and_by_group():
@@ -178,7 +179,7 @@ def test_templates_are_what_the_code_writes_and_read_back(tmp_path):
     assert survey["dimension"].nunique() == 34 and survey["respondent_id"].nunique() == 6
     assert len(survey) == 6 * 34 and survey[["importance", "performance", "expectation"]].notna().all().all()
     kano = cv.read_kano(written["kano_example.csv"])
-    assert len(kano) == 6 * len(sample.KANO_FEATURES)
+    assert len(kano) == 6 * len(KANO_FEATURES)
     for table in ("survey", "kano", "firm_ranking"):
         committed = pd.read_excel(ROOT / "data" / "templates" / f"{table}_template.xlsx", sheet_name=None)
         first, *_, notes = list(committed.values())
@@ -416,3 +417,135 @@ def test_the_sample_firm_ranking_shows_the_planted_disagreements(sample_survey):
     assert wave == "2" and len(table) == 26
     assert set(dimensions.rank_disagreements(table, top=4)["dimension"]) == set(truth["disagreements"])
     assert 0 < table.attrs["spearman"] < 0.8
+
+
+# --------------------------------------------------------------------------- what the report says
+
+
+@pytest.fixture
+def zh():
+    i18n.set_lang("zh")
+    yield
+    i18n.set_lang("zh")
+
+
+def brands_survey() -> pd.DataFrame:
+    rows = [
+        ("r1", "own", "price", 6, 3, 5.0), ("r1", "own", "产品价值", 5, 6, None), ("r1", "rival", "price", 6, 5, None),
+        ("r2", "own", "price", 4, 4, None), ("r2", "own", "产品价值", 3, 5, None),
+    ]
+    columns = ["respondent_id", "brand", "dimension", "importance", "performance", "expectation"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_the_survey_parts_every_step_needs():
+    survey = brands_survey()
+    assert dimensions.has_ratings(survey) and not dimensions.has_ratings(None)
+    assert not dimensions.has_ratings(survey.drop(columns="importance"))
+    assert not dimensions.has_ratings(survey.assign(performance=np.nan))
+    assert dimensions.own_brand(survey) == "own" and dimensions.own_brand(survey.drop(columns="brand")) is None
+    own = dimensions.service_ratings(survey, "own")
+    assert own["respondent_id"].tolist() == ["r1", "r2"] and set(own["dimension"]) == {"price"}
+    assert dimensions.service_ratings(survey)["brand"].tolist() == ["own", "rival", "own"]
+    assert dimensions.has_expectations(survey) and not dimensions.has_expectations(survey.iloc[1:])
+    assert not dimensions.has_expectations(survey.drop(columns="expectation"))
+    assert dimensions.has_delivered_items(survey) and not dimensions.has_delivered_items(own)
+
+
+def test_step_1_names_the_dimensions_respondents_and_crosshair_and_lists_by_priority(zh):
+    survey = long_survey([("r1", "price", 7, 3), ("r2", "price", 5, 3), ("r1", "gifts", 2, 7), ("r3", "gifts", 2, 5),
+                          ("r1", "decor", 3, 2), ("r2", "decor", 3, 2)])
+    table = dimensions.ipa(survey)
+    assert dimensions.ipa_notes(table, survey) == [("vd_step1", {"n": 3, "respondents": 3, "center": "各维度均值"})]
+    scale = dimensions.ipa(survey, center="scale")
+    assert dimensions.ipa_notes(scale, survey, center="scale")[0][1]["center"] == "量表中点 4"
+    assert dimensions.ipa_by_priority(table)["dimension"].tolist() == ["price", "decor", "gifts"]  # 3, 1, −4
+
+
+def test_strategic_cuts_and_the_step_2_sentence(zh):
+    stated = pd.DataFrame({"dimension": list("wxyz"), "importance": [6.0, 6.0, 3.0, 2.0], "performance": [4.0] * 4})
+    derived = pd.DataFrame({"dimension": list("wxyz"), "share": [0.5, 0.05, 0.4, 0.05], "method": "johnson"})
+    derived.attrs["r2"] = 0.42
+    table = dimensions.strategic_dimensions(stated, derived)
+    assert table.attrs == {"stated_cut": 4.5, "derived_cut": 0.25}
+    [(key, values)] = dimensions.strategic_notes(derived, table, target="switch_intent")
+    assert key == "vd_step2"
+    assert values == {"target_name": "转换意向", "method": "Johnson 相对权重", "r2": 0.42, "strategic": "w"}
+    none = dimensions.strategic_dimensions(stated, derived.assign(share=[0.05, 0.05, 0.45, 0.45]))
+    assert dimensions.strategic_notes(derived, none)[0][1]["strategic"] == "无"
+
+
+def test_step_3_names_the_waves_and_the_dimensions_rising_and_fading(zh):
+    rows = [(f"{wave}-{i}", wave, dimension, level + i % 2, 3 + i % 3)
+            for wave, levels in ((1, {"up": 2, "down": 6, "flat": 4}), (2, {"up": 6, "down": 2, "flat": 4}))
+            for dimension, level in levels.items() for i in range(10)]
+    survey = pd.DataFrame(rows, columns=["respondent_id", "wave", "dimension", "importance", "performance"])
+    change = dimensions.value_change(survey)
+    assert dimensions.changed_dimensions(change) == ["up", "down"]
+    expected = {"n": 2, "basis": "按批次编号排序", "first": 1, "last": 2, "rising": "up", "fading": "down"}
+    assert dimensions.value_change_notes(change) == [("vd_step3", expected)]
+    flat = dimensions.value_change(survey[survey["dimension"] == "flat"])
+    assert dimensions.changed_dimensions(flat) == []
+    assert dimensions.value_change_notes(flat)[0][1]["rising"] == "无"
+    assert dimensions.one_wave_notes(["2023春"]) == [("vd_step3_one_wave", {"wave": "2023春"})]
+    assert dimensions.one_wave_notes([]) == [("vd_step3_one_wave", {"wave": "无"})]
+    assert dimensions.unused_wave_notes(survey, [0, 1, 2, 3]) == [("vd_wave_order_unused", {"labels": "0、3"})]
+    assert dimensions.unused_wave_notes(survey, [1, 2]) == [] and dimensions.unused_wave_notes(survey) == []
+
+
+def test_the_firm_ranking_sentence_names_rankers_wave_and_disagreements(zh):
+    survey = needs_survey({"价格": 6.0, "等待": 6.5, "环境": 4.0, "倾听": 5.0, "礼貌": 3.0})
+    table = dimensions.firm_vs_customer(survey, firm_sheet({"价格": 1, "等待": 2, "环境": 3, "倾听": 4, "礼貌": 5}))
+    [(key, values)] = dimensions.firm_ranking_notes(table)
+    assert key == "vd_firm" and values["averaged"] == "" and values["wave"] == ""
+    assert (values["respondents"], values["n"], values["rho"]) == (2, 5, pytest.approx(0.8))
+    assert values["p"] == table.attrs["p_value"]
+    assert values["items"].split("、") == ["等待(企业第 2,顾客第 1)", "价格(企业第 1,顾客第 2)",
+                                          "倾听(企业第 4,顾客第 3)", "环境(企业第 3,顾客第 4)"]
+    sheet = pd.concat([firm_sheet({"a": 1, "b": 2}, "张"), firm_sheet({"a": 1, "b": 2}, "李")])
+    same = dimensions.firm_vs_customer(needs_survey({"a": 6.0, "b": 5.0}), sheet)
+    assert dimensions.rank_disagreements(same).empty  # no row made up from the agreeing needs
+    agreed = dimensions.firm_ranking_notes(same, "2")
+    assert agreed[0][1]["averaged"] == "(2 人排序的平均名次)" and agreed[0][1]["wave"] == "(调查批次 2)"
+    assert agreed[0][1]["items"] == "无"
+
+
+def test_the_kano_map_plots_minus_worse():
+    table = pd.DataFrame({"feature": ["f", "g"], "better": [0.6, 0.2], "worse": [-0.8, 0.0]})
+    mapped = dimensions.kano_map(table)
+    assert mapped["worse"].tolist() == [0.8, 0.0] and mapped["better"].tolist() == [0.6, 0.2]
+    assert table["worse"].tolist() == [-0.8, 0.0]
+
+
+def test_delivered_value_sentences_steps_and_long_table():
+    survey = delivered_rows([
+        ("all", "own", "产品价值", 4, 6), ("all", "own", "货币成本", 2, 5), ("all", "own", "时间成本", 2, 3),
+        ("none", "own", "产品价值", 4, 5), ("none", "own", "货币成本", None, 5), ("none", "own", "时间成本", None, 4),
+        ("some", "own", "产品价值", 4, 7), ("some", "own", "货币成本", 3, 6), ("some", "own", "时间成本", None, 1),
+        ("r4", "rival", "产品价值", 4, 7), ("r4", "rival", "货币成本", 2, 1), ("r4", "rival", "时间成本", 2, 1),
+    ])
+    values = dimensions.delivered_value(survey)
+    summary = dimensions.delivered_value_summary(values)
+    notes = dimensions.delivered_value_notes(values, summary, "own")
+    # own: TCV (6 + 7) / 2, TCC (4 + 6) / 2 over the two respondents with both; the rival delivers 7 − 1
+    assert notes == [("vd_delivered", {"tcv": 6.5, "tcc": 5.0, "cdv": 1.5, "ratio": pytest.approx((6 / 4 + 7 / 6) / 2),
+                                       "best": "rival"}),
+                     ("vd_delivered_no_cost", {"n": 1}), ("vd_delivered_partial_cost", {"n": 1})]
+    steps = dimensions.delivered_value_steps(summary, "own")
+    assert steps["step"].tolist() == ["tcv", "tcc"] and steps["value"].tolist() == [6.5, -5.0]
+    long = dimensions.delivered_value_long(summary)
+    assert list(long.columns) == ["brand", "measure", "score"]
+    assert list(long.itertuples(index=False, name=None)) == [
+        ("own", "tcv", 6.5), ("rival", "tcv", 7.0), ("own", "tcc", 5.0), ("rival", "tcc", 1.0), ("own", "cdv", 1.5),
+        ("rival", "cdv", 6.0)]
+
+
+def test_the_improvement_list_numbers_the_first_positive_priorities(zh):
+    stated = pd.DataFrame({"dimension": ["a", "b", "c"], "importance": [6.0, 6.0, 6.0], "performance": [3.0, 5.0, 7.0],
+                           "quadrant": ["concentrate_here"] * 3})
+    derived = pd.DataFrame({"dimension": ["a", "b", "c"], "share": [0.2, 0.7, 0.1]})
+    problems = dimensions.delivery_problems(stated, derived)
+    assert dimensions.improvement_notes(problems) == [
+        ("vd_improvements", {"items": "1. b(未达差距 1.00)\n2. a(未达差距 3.00)"})]  # c has no shortfall
+    assert dimensions.improvement_notes(problems, top=1)[0][1]["items"] == "1. b(未达差距 1.00)"
+    assert dimensions.improvement_notes(problems.iloc[2:])[0][1]["items"] == "无"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custval import market
-from custval.errors import DataError
+from custval import i18n, market
+from custval.errors import DataError, MissingColumnError
 
 
 def tx_frame() -> pd.DataFrame:
@@ -38,8 +38,11 @@ def test_sales_cube_periods():
 
 
 def test_sales_cube_without_cost_names_the_missing_column():
-    with pytest.raises(ValueError, match="profit"):
+    with pytest.raises(MissingColumnError, match=r"no column profit \(profit needs a profit or cost column\); "
+                       r"columns available: region, order_date, product_category, amount, customer_id"):
         market.sales_cube(tx_frame().drop(columns="cost"), by=("region",))
+    with pytest.raises(MissingColumnError, match="has no column channel"):
+        market.sales_cube(tx_frame(), by=("channel",), values=("amount",))
 
 
 def test_contribution_growth_and_zero_previous_period():
@@ -88,6 +91,8 @@ def test_abc_covers_every_item_once_and_puts_losses_in_c():
     assert (table.loc[table["value"] <= 0, "class"] == "C").all()
     with pytest.raises(ValueError, match="cuts"):
         market.abc(values, item="id", cuts=(0.9, 0.8))
+    with pytest.raises(MissingColumnError, match="no column 'amount' to rank by; columns: id, profit"):
+        market.abc(values, item="id", by="amount")
 
 
 def factors() -> pd.DataFrame:
@@ -234,6 +239,9 @@ def test_bcg_needs_own_sales_for_the_whole_year_and_says_when_growth_is_unknown(
         market.bcg(own_orders("2023-01-01", "2024-10-01"), monthly_market("2024-12"), year=2024)
     with pytest.raises(DataError, match="no complete calendar year"):
         market.bcg(own_orders("2023-01-01", "2023-06-01"), monthly_market("2023-06"))
+    without = monthly_market("2024-12").drop(columns="competitor_sales")
+    with pytest.raises(MissingColumnError, match="market table has no column competitor_sales .*columns available: "):
+        market.bcg(own_orders("2023-01-01", "2024-12-01"), without)
 
 
 def test_market_period_labels_years_quarters_and_months():
@@ -263,3 +271,118 @@ def test_the_reader_rejects_market_rows_whose_period_is_not_a_calendar_period(tm
     assert result.data["period"].tolist() == ["2024Q1", "2024年第2季度"]
     assert result.rejected["line"].tolist() == [4, 5] and set(result.rejected["reason"]) == {"bad_value"}
     assert result.rows_read == result.rows_used + result.rows_rejected
+
+
+# --------------------------------------------------------------------------- what the report shows
+
+
+@pytest.fixture
+def zh():
+    i18n.set_lang("zh")
+    yield
+    i18n.set_lang("zh")
+
+
+def test_value_columns_and_cube_keys_are_those_the_data_have():
+    tx = market.with_profit(tx_frame())
+    assert market.value_columns(tx) == ["amount", "profit"]
+    assert market.value_columns(tx.assign(quantity=1.0), market.CUBE_VALUES) == ["amount", "profit", "quantity"]
+    assert market.value_columns(tx_frame(), market.CUBE_VALUES) == ["amount"]
+    assert market.cube_keys(tx) == ["region", "period", "product_category"]
+    assert market.cube_keys(tx.drop(columns="region")) == ["period", "product_category"]
+    assert market.cube_keys(tx[["order_date", "amount"]]) == ["period"]
+
+
+def test_cube_totals_sum_the_other_keys_one_row_per_cell():
+    cube = market.sales_cube(tx_frame(), by=("region", "period", "product_category"), period="Y")
+    totals = market.cube_totals(cube, "amount", by=("period", "region"))
+    assert list(totals.columns) == ["period", "region", "amount"]
+    assert list(totals.itertuples(index=False, name=None)) == [
+        ("2023", "华东", 100.0), ("2023", "华南", 50.0), ("2024", "华东", 150.0), ("2024", "华南", 100.0),
+        ("2024", "西北", 30.0)]
+    no_region = market.sales_cube(tx_frame().drop(columns="region"), by=("period", "product_category"), period="Y")
+    assert market.cube_totals(no_region, "amount", by=("period", "region"))["amount"].tolist() == [150.0, 280.0]
+    holes = pd.DataFrame({"region": ["a", "a", "b", None], "x": [np.nan, np.nan, 1.0, 5.0]})
+    shares = market.cube_totals(holes, "x", by=("region",))
+    assert shares["region"].tolist() == ["a", "b"] and np.isnan(shares["x"].iloc[0]) and shares["x"].iloc[1] == 1.0
+
+
+def test_latest_contributions_of_a_whole_and_of_a_partial_year():
+    tx = market.with_profit(tx_frame())
+    assert market.last_day(tx) == pd.Timestamp("2024-08-01")
+    assert market.last_day(tx, "2024-12-31") == pd.Timestamp("2024-12-31")
+    tables = market.latest_contributions(tx, "2024-12-31")
+    assert list(tables) == ["region", "product_category"] and "period" not in tables["region"]
+    region = tables["region"].set_index("region")
+    assert region.loc["华东", "growth"] == pytest.approx(0.5) and region.loc["西北", "amount"] == 30.0
+    assert region.loc["华南", "profit"] == 80.0
+    assert market.contribution_notes("2024-12-31") == [("ms_contribution", {"year": 2024})]
+    partial = market.latest_contributions(tx, "2024-05-01", values=["amount"])["region"].set_index("region")
+    assert partial["amount"].to_dict() == {"华东": 150.0, "华南": 100.0}  # 西北 sold in August only
+    assert "profit" not in partial
+    assert market.contribution_notes("2024-05-01") == [
+        ("ms_contribution", {"year": 2024}), ("ms_contribution_partial", {"year": 2024, "month": 5, "day": 1})]
+
+
+def test_abc_tables_of_customers_and_products_and_their_counts():
+    tx = market.with_profit(tx_frame().assign(customer_id=["a", "b", "a", "b", "c"]))
+    tables = market.abc_tables(tx, by="profit")
+    # profit per customer: a 40 + 40 = 80, b 60 + 80 = 140, c 15 (of 235); per category: A 115, B 120
+    assert list(tables) == ["customers", "products"] and market.product_key(tx) == "product_category"
+    assert tables["customers"]["item"].tolist() == ["b", "a", "c"]
+    assert tables["products"]["item"].tolist() == ["B", "A"]
+    counts = market.abc_counts(tables["customers"])
+    assert counts == {"a": 2, "b": 1, "c": 0, "n": 3, "a_share": pytest.approx(220 / 235)}
+    products = tx.assign(product=["p1", "p2", "p3", "p4", "p1"])
+    assert market.product_key(products) == "product"
+    assert sorted(market.abc_tables(products, by="amount")["products"]["item"]) == ["p1", "p2", "p3", "p4"]
+    assert list(market.abc_tables(tx.drop(columns="product_category"))) == ["customers"]
+
+
+def test_bcg_notes_say_the_year_a_missing_previous_year_or_why_there_is_no_matrix():
+    whole = market.latest_bcg(own_orders("2023-01-01", "2025-01-01"), monthly_market("2025-01"), growth_cut=0.2)
+    assert whole["quadrant"].tolist() == ["dog"]  # growth 0.15 under the 0.2 cut, share 10 / 40
+    assert market.bcg_notes(whole, monthly_market("2025-01"), growth_cut=0.2) == [
+        ("ms_bcg", {"year": 2024, "growth": 0.2, "share": 1.0})]
+    unknown = market.latest_bcg(own_orders("2023-01-01", "2024-10-01"), monthly_market("2024-12"))
+    assert market.bcg_notes(unknown, monthly_market("2024-12"))[1] == ("ms_bcg_no_growth", {"previous": 2022})
+    partial = monthly_market("2023-02").iloc[::-1]
+    assert market.latest_bcg(own_orders("2023-01-01", "2023-02-01"), partial) is None
+    assert market.bcg_notes(None, partial) == [("ms_bcg_no_year", {"periods": "2023-01, 2023-02"})]
+
+
+def test_ie_position_notes_strategies_and_factor_scores(zh):
+    efe, ife = market.efe(factors()), market.ife(factors())
+    ie = market.ie_position(efe, ife)
+    assert (ie["cell"], ie["number"], ie["strategy"]) == ("II", 2, "grow_build")
+    assert ie["efe"] == pytest.approx(3.1) and ie["ife"] == pytest.approx(2.8)
+    assert market.ie_notes(ie) == [("ms_efe_ife", {"efe": ie["efe"], "ife": ie["ife"], "cell": "II",
+                                                   "strategy": "增长与建立(加大投入)"})]
+    cells = market.ie_strategies()
+    assert cells["cell"].tolist() == list(range(1, 10))
+    assert cells["strategy"].tolist()[:4] == ["grow_build", "grow_build", "hold_maintain", "grow_build"]
+    assert cells["strategy"].tolist()[-1] == "harvest_divest"
+    assert i18n.named(cells, strategy="ie_strategy", lang="en")["strategy"].tolist()[:3] == [
+        "grow and build", "grow and build", "hold and maintain"]
+    scores = market.factor_scores(efe, ife, market.pest_scores(factors()))
+    assert scores["matrix"].tolist() == ["EFE"] * 3 + ["IFE"] * 2 + ["PEST"] * 2
+    assert scores["factor"].tolist() == ["o1", "o2", "t1", "s1", "w1", "p1", "e1"]
+    assert market.factor_scores(efe, ife)["matrix"].tolist() == ["EFE"] * 3 + ["IFE"] * 2
+    assert market.has_kinds(factors(), market.PEST_KINDS)
+    assert not market.has_kinds(factors().iloc[:5], market.PEST_KINDS)
+
+
+def test_conclusion_names_leaders_core_products_and_the_ie_advice(zh):
+    by_region = pd.DataFrame({"region": ["x", "y", "z"], "share_amount": [0.6, 0.3, 0.1],
+                              "share_profit": [0.2, 0.5, 0.3], "contribution_to_growth": [0.1, 0.2, 0.7]})
+    products = pd.DataFrame({"item": ["p1", "p2", "p3"], "class": ["A", "A", "B"]})
+    ie = {"cell": "II", "strategy": "grow_build"}
+    [(key, values)] = market.conclusion_notes("profit", by_region, {"products": products}, ie)
+    assert key == "ms_conclusion"
+    assert values == {"measure_name": "利润", "top_regions": "y、z", "growth_region": "z", "core": "p1、p2",
+                      "strategy_line": "外部与内部因素评价显示公司处于 IE 矩阵第 II 格,建议:增长与建立(加大投入)。"}
+    by_amount = market.conclusion_notes("profit", by_region.drop(columns="share_profit"), {}, None)[0][1]
+    assert by_amount["top_regions"] == "x、y" and by_amount["core"] == "—"
+    assert market.conclusion_notes("amount", None, {}, None)[0][1] == {
+        "measure_name": "销售额", "top_regions": "—", "growth_region": "—", "core": "—",
+        "strategy_line": "没有因素评价表,无法给出 IE 矩阵建议。"}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from custval import quality
+from custval.errors import DataError, MissingColumnError
+from custval.i18n import t
 
 
 def tx_frame() -> pd.DataFrame:
@@ -37,9 +41,11 @@ def test_coverage_keeps_empty_values_as_their_own_row():
 
 
 def test_coverage_rejects_unknown_or_missing_columns():
-    with pytest.raises(ValueError, match="by must be one of"):
+    with pytest.raises(ValueError, match="by must be one of") as bad_argument:
         quality.coverage(tx_frame(), by="colour")
-    with pytest.raises(ValueError, match="no column 'channel'"):
+    assert not isinstance(bad_argument.value, DataError)  # a caller's mistake, not the user's data
+    columns = ", ".join(tx_frame().columns)
+    with pytest.raises(MissingColumnError, match=f"the transactions have no column 'channel'; columns: {columns}$"):
         quality.coverage(tx_frame(), by="channel")
 
 
@@ -70,3 +76,24 @@ def test_summary_distribution_has_one_row_per_measure():
     table = quality.summary_distribution(summary)
     assert table["measure"].tolist() == list(quality.SUMMARY_MEASURES)
     assert (table["count"] == 10).all() and (table["median"] == 4.5).all() and (table["max"] == 9).all()
+
+
+def test_rejection_examples_show_the_reason_in_words_and_the_first_lines():
+    from custval.dataset import rejections_by_reason
+
+    rejected = pd.DataFrame({"table": ["transactions"] * 3, "reason": ["bad_date", "bad_date", "missing_value"],
+                             "column": ["order_date", "order_date", "amount"], "line": [7, 3, 9]})
+    shown = quality.rejection_examples(rejections_by_reason(rejected))
+    assert list(shown.columns) == ["table", "reason_text", "column", "rows", "examples"]
+    assert shown["rows"].tolist() == [2, 1] and shown["examples"].tolist() == ["7, 3", "9"]
+    assert shown["reason_text"].tolist() == [t("reason_bad_date"), t("reason_missing_value")]
+    nothing = quality.rejection_examples(rejections_by_reason(rejected.iloc[:0]))
+    assert nothing.empty and list(nothing.columns) == list(shown.columns)
+
+
+def test_the_summary_day_is_as_of_or_the_last_purchase_and_repeat_buyers_bought_twice():
+    summary = pd.DataFrame({"customer_id": ["a", "b", "c"], "frequency": [0, 2, 1], "monetary": [0.0, 30.0, 12.5],
+                            "last_purchase": pd.to_datetime(["2024-03-01", "2024-05-17", "2024-04-02"])})
+    assert quality.summary_day(summary) == date(2024, 5, 17)
+    assert quality.summary_day(summary, "2024-06-30") == "2024-06-30"
+    assert quality.repeat_buyers(summary)["customer_id"].tolist() == ["b", "c"]
