@@ -15,7 +15,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from custval.errors import DataError, examples
+from custval.errors import DataError, MissingColumnError, examples
+from custval.i18n import name, t
 from custval.segment import LEVELS
 
 # Weights of the four fit terms; they are normalised to sum to 1.
@@ -66,7 +67,7 @@ def unused_fit_criteria(customers: pd.DataFrame, salespeople: pd.DataFrame, weig
     ``experience_years`` and the customers' ``grade``; performance: a ``perf_<segment>`` column for
     a segment of the customers' ``customer_type``; region: ``region`` in both tables."""
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
-    has = lambda frame, column: column in frame.columns and frame[column].notna().any()
+    has = _has_values
     perf = {col[5:] for col in salespeople.columns if col.startswith("perf_") and has(salespeople, col)}
     segments = set(customers["customer_type"].dropna().map(lambda v: SEGMENT_KEYS.get(v, v))) if "customer_type" in customers else set()
     data = {"industry": has(customers, "industry") and has(salespeople, "industries"),
@@ -74,6 +75,11 @@ def unused_fit_criteria(customers: pd.DataFrame, salespeople: pd.DataFrame, weig
             "performance": bool(perf & segments),
             "region": has(customers, "region") and has(salespeople, "region")}  # fmt: skip
     return [k for k in DEFAULT_WEIGHTS if w.get(k, 0) > 0 and not data[k]]
+
+
+def _has_values(frame: pd.DataFrame, column: str) -> bool:
+    """Whether ``frame`` has ``column`` with at least one value."""
+    return column in frame.columns and bool(frame[column].notna().any())
 
 
 def _industry_term(c, s) -> np.ndarray:
@@ -143,9 +149,10 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capac
         raise ValueError(f"when_short must be 'cover' or 'raise', got {when_short!r}")
     c = customers.reset_index(drop=True)
     s = salespeople.reset_index(drop=True)
-    for column in ("customer_id", value, hours):
-        if column not in c:
-            raise ValueError(f"customers need a {column!r} column")
+    missing = [column for column in ("customer_id", value, hours) if column not in c]
+    if missing:
+        raise MissingColumnError(f"the customers table has no column {', '.join(map(repr, missing))} (allocate needs "
+                                 f"customer_id, {value!r}, {hours!r}); columns: {', '.join(map(str, c.columns))}")
     s = s.assign(capacity=_capacity(s, capacity))
     h = c[hours].to_numpy(float)
     if not np.isfinite(h).all() or (h < 0).any():
@@ -329,7 +336,8 @@ def _capacity(salespeople: pd.DataFrame, capacity) -> np.ndarray:
     """Hours per salesperson: a column of ``salespeople`` or one number for everybody."""
     if isinstance(capacity, str):
         if capacity not in salespeople:
-            raise ValueError(f"salespeople need a {capacity!r} column (hours per period), or pass capacity=<hours>")
+            raise MissingColumnError(f"the salespeople table has no column {capacity!r} (hours per period; or pass "
+                                     f"capacity=<hours>); columns: {', '.join(map(str, salespeople.columns))}")
         hours = pd.to_numeric(salespeople[capacity], errors="coerce").to_numpy(float)
     else:
         hours = np.full(len(salespeople), float(capacity))
@@ -406,15 +414,20 @@ def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson
     recent = _owned(last_12_months(tx, as_of), assignment).assign(month=lambda d: d["order_date"].dt.month)
     missing = [c for c in by if c not in recent.columns]
     if missing:
-        raise ValueError(f"the transactions have no column {', '.join(missing)}")
+        raise MissingColumnError(f"the transactions have no column {', '.join(missing)} to split the target by; "
+                                 f"columns: {', '.join(map(str, tx.columns))}")
     cells = recent.groupby(by, sort=True, dropna=False)["amount"].sum().clip(lower=0).rename("history").reset_index()
     if cells["history"].sum() <= 0:
         raise DataError("no sales in the last 12 months to split the target by")
     if method == "history":
         cells["share"] = cells["history"] / cells["history"].sum()
     elif method == "potential":
-        if market is None or "region" not in by or "market_sales" not in market:
-            raise ValueError("method='potential' needs region in `by` and a market table with market_sales")
+        if market is None or "region" not in by:
+            raise ValueError(f"method='potential' needs region in `by` and a market table, got by={by!r} and "
+                             f"market={'None' if market is None else 'a table'}")
+        if "market_sales" not in market:
+            raise MissingColumnError(f"the market table has no column market_sales (method='potential' splits the "
+                                     f"target by it); columns: {', '.join(map(str, market.columns))}")
         year = market["period"].astype(str).str[:4].max()
         sizes = market[market["period"].astype(str).str.startswith(year)].drop_duplicates(
             [c for c in ("period", "region", "product_category") if c in market]).groupby("region")["market_sales"].sum()  # fmt: skip
@@ -534,3 +547,102 @@ def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, sales
     table["rank"] = np.arange(1, len(table) + 1)
     table.attrs["cost_basis"] = basis
     return table
+
+
+# --------------------------------------------------------------------------- what notebook 05 says
+# Sentences as (i18n key, values) notes for ``run.say_all`` and tables as the page shows them, in the
+# report language (``lang=None``: the current one).
+
+Notes = list[tuple[str, dict]]
+
+
+def current_notes(customers: pd.DataFrame, load: pd.DataFrame, summary: dict, hours_per_grade: dict) -> Notes:
+    """The present allocation: hours the ``customers`` (``workload``) need against the capacity in
+    ``load`` and the balance ``summary`` (:func:`allocation_report` of :func:`current_assignment`)."""
+    hours = {"A": hours_per_grade["A"], "F": hours_per_grade["F"], "need": customers["hours"].sum()}
+    people = {"m": len(load), "capacity": load["capacity"].sum()}
+    balance = {"cv": summary["cv_utilisation"], "ratio": summary["max_min_utilisation"]}
+    return [("rr_current", {"n": len(customers), **hours, **people, **balance})]
+
+
+def allocation_notes(
+    customers: pd.DataFrame,
+    salespeople: pd.DataFrame,
+    summary: dict,
+    weights: dict | None = None,
+    balance: float = 0.3,
+    continuity: float = 0.2,
+    lang: str | None = None,
+) -> Notes:
+    """The recommended allocation: its settings and balance (``summary`` of :func:`allocation_report`),
+    and the fit terms whose weight had no data (:func:`unused_fit_criteria`)."""
+    settings = {"balance": balance, "bonus": continuity, "reassigned": summary["reassigned"]}
+    notes = [("rr_allocation", {**settings, "cv": summary["cv_utilisation"], "ratio": summary["max_min_utilisation"]})]
+    unused = unused_fit_criteria(customers, salespeople, weights)
+    if unused:
+        criteria = t("rr_levels_sep", lang).join(name("fit", c, lang) for c in unused)
+        notes.append(("rr_fit_unused", {"criteria": criteria}))
+    return notes
+
+
+def utilisation_before_after(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """The loads of the current and the recommended allocation (:func:`allocation_report`) in one
+    table, ``allocation`` saying which (``current``, ``recommended``), for a side-by-side chart."""
+    return pd.concat([before.assign(allocation="current"), after.assign(allocation="recommended")])
+
+
+def shown_load(load: pd.DataFrame, grades=("A", "B")) -> pd.DataFrame:
+    """:func:`allocation_report`'s load with the customer counts of ``grades`` only."""
+    return load.drop(columns=[c for c in load.columns if c.startswith("grade_") and c[6:] not in grades])
+
+
+def coverage_notes(assignment: pd.DataFrame, summary: dict, lang: str | None = None) -> Notes:
+    """Coverage: everybody has a salesperson, or how many do not and the contact levels they go to
+    (:func:`uncovered_contact`), with the hours missing and the share of value covered."""
+    contact = uncovered_contact(assignment)
+    levels = t("rr_levels_sep", lang).join(_level_grades(row, lang) for row in contact.itertuples())
+    key = "rr_coverage_short" if summary["uncovered"] else "rr_coverage_all"
+    figures = {"covered": summary["covered"], "uncovered": summary["uncovered"], "hours": summary["hours_uncovered"]}
+    return [(key, {"levels": levels, **figures, "share": summary["share_value_covered"]})]
+
+
+def _level_grades(row, lang: str | None = None) -> str:
+    """One row of :func:`uncovered_contact` in words: the grades, the level and its channel."""
+    grades = t("sg_sep", lang).join(row.grades)
+    level, channel = name("level", row.level, lang), name("channel", row.channel, lang)
+    return t("rr_level_grades", lang, grades=grades, level=level, channel=channel)
+
+
+def target_notes(target: float, growth: float, as_of, recommended: bool, lang: str | None = None) -> Notes:
+    """The company target and whose history each salesperson's part follows: the customers the
+    ``recommended`` allocation gives them, else the sales they made."""
+    key = "rr_owners_recommended" if recommended else "rr_owners_history"
+    owners = t(key, lang, none=t("alloc_no_salesperson", lang))
+    return [("rr_targets", {"target": target, "as_of": as_of, "growth": growth, "owners": owners})]
+
+
+def owners_named(table: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """``table`` with the rows of customers without a salesperson named so (``alloc_no_salesperson``)."""
+    return table.fillna({"salesperson_id": t("alloc_no_salesperson", lang)})
+
+
+def target_by_salesperson(targets: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """:func:`decompose_target`'s targets summed per salesperson, the customers without one on a
+    line of their own (:func:`owners_named`)."""
+    return owners_named(targets.groupby("salesperson_id", dropna=False, as_index=False)["target"].sum(), lang)
+
+
+def tracking_notes(tracking: pd.DataFrame | None, growth: float, as_of, lang: str | None = None) -> Notes:
+    """Progress on this year's target (:func:`year_to_date`), with how the current month counts; or
+    that no target could be set for ``as_of``'s year."""
+    if tracking is None:
+        return [("rr_tracking_none", {"year": pd.Timestamp(as_of).year})]
+    share = tracking.attrs["month_share"]
+    month = tracking.attrs["as_of"].month
+    prorate = t("rr_prorated", lang, month=month, share=share) if share < 1 else t("rr_whole_months", lang)
+    return [("rr_tracking", {"growth": growth, "prorate": prorate, **tracking.attrs})]
+
+
+def efficiency_notes(efficiency: pd.DataFrame) -> Notes:
+    """What :func:`sales_efficiency` measured the cost of selling by: selling expense, cost of goods or nothing."""
+    return [(f"rr_efficiency_{efficiency.attrs['cost_basis'] or 'none'}", {})]

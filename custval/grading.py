@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custval import valuation
-from custval.clv.base import FitError
-from custval.errors import DataError
+from custval import clv, segment, units, valuation
+from custval.errors import DataError, FitError, MissingColumnError, NotFittedError
+from custval.i18n import label, name, t
+from custval.summary import summarize
 
 # (future, current) → grade. Future value has two levels, current value three.
 DEFAULT_LAYOUT = {("high", "high"): "A", ("high", "medium"): "C", ("high", "low"): "B",
@@ -24,7 +25,10 @@ DEFAULT_SHARE_CUTS = {"current": (0.8, 0.95), "future": (0.8,)}
 GRADES = ("A", "B", "C", "D", "E", "F")
 LEVELS = {"current": ("high", "medium", "low"), "future": ("high", "low")}
 FUTURE_METHODS = ("auto", "models", "migration")
+CUT_METHODS = ("quantile", "share")  # how level cuts are read: see bands
 HORIZONS = (1, 3, 5)  # years compared on the page (METHODS §1.4's sensitivity check)
+CURRENT_MONTHS = 12  # current value: the margin of the last 12 months
+DWYER_MIN_MONTHS = 24  # DWYER estimates retention from two complete tenure years at least
 CUT_SHIFT = 0.10  # ±10 percentiles
 
 
@@ -38,7 +42,7 @@ def current_value(tx, window: str = "12M", as_of=None, engine=None) -> pd.DataFr
     in the window). ``tx`` and ``engine`` as in ``summarize``: the sums run on DuckDB or Spark,
     exact to 0.0001.
     """
-    windows = valuation.customer_windows(tx, as_of=as_of, months=valuation.window_months(window), engine=engine)
+    windows = valuation.customer_windows(tx, as_of=as_of, months=units.window_months(window), engine=engine)
     values = valuation.window_value(windows)
     values["basis"] = windows.attrs["basis"]
     return values
@@ -92,7 +96,8 @@ def grade(customers: pd.DataFrame, current: str = "current_value", future: str =
     cuts = level_cuts(cuts, method)
     for column in (current, future):
         if column not in customers.columns:
-            raise ValueError(f"no column {column!r} to grade by")
+            raise MissingColumnError(f"the customers table has no column {column!r} to grade by; "
+                                     f"columns: {', '.join(map(str, customers.columns))}")
         if customers[column].isna().any():
             raise DataError(f"{column} is empty for {int(customers[column].isna().sum())} customer(s); grade needs a value for each")
     out = customers.copy()
@@ -155,8 +160,6 @@ def strategies(lang: str | None = None, layout: dict | str | None = None) -> pd.
     """Service strategy and investment stance per grade, in the report language. The character
     names the grade's levels in ``layout`` (so it stays right when the layout changes) and the
     textbook's description of the letter."""
-    from custval.i18n import name, t
-
     cells = {grade: cell for cell, grade in _layout(layout).items()}
     rows = []
     for g in GRADES:
@@ -226,8 +229,6 @@ def grade_migration(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFra
 def migration_cells(migration: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """``grade_migration``'s table as one row per (previous, current) cell with grade names in the
     report language, ordered as the table is, for the migration heatmap."""
-    from custval.i18n import name
-
     cells = migration.stack().rename("customers").reset_index()
     rows = [name("grade", g, lang=lang) for g in migration.index]
     columns = [name("grade", g, lang=lang) for g in migration.columns]
@@ -290,17 +291,15 @@ class ValueChain:
         at ``as_of`` (default: the latest order date); ``summary`` is ``summarize``'s table of the
         same lines, computed when not given. Returns ``self``."""
         self._check()
-        self.windows_ = windows = valuation.customer_windows(tx, as_of=as_of, engine=engine)
+        self.windows_ = windows = valuation.customer_windows(tx, as_of=as_of, months=CURRENT_MONTHS, engine=engine)
         if summary is None:
-            from custval.summary import summarize
-
             summary = summarize(tx, as_of=windows.attrs["as_of"], engine=engine)
         values = valuation.window_value(windows).set_index("customer_id")
         customers = values.index.union(pd.Index(summary["customer_id"], dtype="string")).sort_values()
         table = pd.DataFrame(index=customers.rename("customer_id"))
         table["current_value"] = values["current_value"].reindex(customers).fillna(0.0)
         table["active_value"] = valuation.active_value(windows).reindex(customers).fillna(0.0)
-        unit = summary.attrs.get("unit", "D")
+        unit = units.summary_unit(summary, "D")
         summary = summary.set_index(summary["customer_id"].astype("string")).reindex(customers)
         summary.attrs = {"unit": unit}
         self.margin_rate_ = self.margin_rate or valuation.summary_margin_rate(summary) or 1.0
@@ -388,7 +387,7 @@ class ValueChain:
 
     def _fitted(self) -> None:
         if not hasattr(self, "method_"):
-            raise ValueError("ValueChain is not fitted yet; call fit(tx) first")
+            raise NotFittedError("ValueChain is not fitted yet; call fit(tx) first")
 
     def record(self) -> dict:
         """The settings and fitted parameters, for ``tables/model_params.json``."""
@@ -424,8 +423,6 @@ class ValueChain:
     def sensitivity(self, horizons=HORIZONS, shift: float = CUT_SHIFT) -> pd.DataFrame:
         """Both checks of METHODS §1.4 in one table: ``change`` (in words, the report language),
         ``changed`` customers and ``share_changed``."""
-        from custval.i18n import t
-
         horizon = self.horizon_sensitivity(horizons)
         cuts = self.cut_sensitivity(shift)
         rows = [{"change": t("vg_sens_horizon", lang=self.lang, years=r.horizon_years), "changed": r.changed,
@@ -456,3 +453,126 @@ def chain_parameters(parameters: dict) -> dict:
         "layout": parameters["grade_layout"], "cuts": parameters["grade_cuts"] or None,
         "grade_method": parameters["grade_method"], "lang": parameters["lang"],
     }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- what notebook 04 says
+# Sentences as (i18n key, values) notes for ``run.say_all``, in the report language (``lang=None``: the current one).
+
+Notes = list[tuple[str, dict]]
+
+
+def current_notes(chain: ValueChain, lang: str | None = None) -> Notes:
+    """Current value: the window, its basis (margin, or revenue without costs) and its last day."""
+    basis, note = t(f"vg_basis_{chain.basis_}", lang), t(f"vg_basis_note_{chain.basis_}", lang)
+    day = chain.as_of_.date()
+    return [("vg_current", {"months": CURRENT_MONTHS, "basis": basis, "as_of": day, "basis_note": note})]
+
+
+def future_notes(chain: ValueChain, lang: str | None = None) -> Notes:
+    """Future value: the method, horizon and discount rate, why the migration model was used and
+    a margin rate it ignored (shown before the fitted parameters, ``future_.parameters()``)."""
+    basis = t(f"vg_basis_{chain.basis_}", lang)
+    values = {"years": chain.horizon_years, "discount": chain.discount_rate, "basis": basis}
+    if chain.method_ == "models":
+        margin = t("vg_margin_note", lang, margin=chain.margin_rate_) if chain.margin_rate_ < 1 else ""
+        return [("vg_future_models", {**values, "margin_note": margin, "ll": chain.future_.purchases.log_likelihood_})]
+    if chain.reason_:
+        why = t("vg_future_why", lang, reason=chain.reason_)
+    else:
+        why = t("vg_future_chosen", lang) if chain.future_method == "migration" else ""
+    notes = [("vg_future_migration", {**values, "months": chain.future_.period_months, "why": why})]
+    if chain.ignored_margin_rate() is not None:
+        notes.append(("vg_margin_unused", {"margin": chain.ignored_margin_rate()}))
+    return notes
+
+
+def spend_notes(chain: ValueChain) -> Notes:
+    """That each customer's mean order value stood in for Gamma-Gamma (too few repeat buyers)."""
+    fallback = chain.method_ == "models" and chain.future_.spend_model != "gamma_gamma"
+    return [("vg_spend_fallback", {})] if fallback else []
+
+
+def only_returns_notes(chain: ValueChain) -> Notes:
+    """The customers with only returns, valued 0 and left out of the fits."""
+    return [("vg_only_returns", {"n": chain.n_only_returns_})] if chain.n_only_returns_ else []
+
+
+def dwyer_tables(
+    tx,
+    chain: ValueChain,
+    by: str = "cohort",
+    customers: pd.DataFrame | None = None,
+    service_cost: float = 0.0,
+    acquisition_cost: float = 0.0,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """DWYER's inputs and table (``clv.dwyer_inputs``, ``clv.dwyer_table``) by ``by`` at the chain's
+    date, horizon and discount rate; (None, None) when the history is shorter than ``DWYER_MIN_MONTHS``."""
+    if chain.history_months_ < DWYER_MIN_MONTHS:
+        return None, None
+    inputs = clv.dwyer_inputs(
+        tx, by=by, customers=customers, as_of=chain.as_of_, service_cost=service_cost, acquisition_cost=acquisition_cost
+    )
+    return inputs, clv.dwyer_table(inputs, years=chain.horizon_years, discount=chain.discount_rate, group=by)
+
+
+def dwyer_notes(
+    inputs: pd.DataFrame | None,
+    table: pd.DataFrame | None,
+    chain: ValueChain,
+    by: str = "cohort",
+    service_cost: float = 0.0,
+    acquisition_cost: float = 0.0,
+    lang: str | None = None,
+) -> Notes:
+    """The DWYER section (``dwyer_tables``' results): the groups and figures, the groups that took
+    the ``acquisition_cost`` argument, an argument the customers table overrode, the pooled years;
+    or why there is no table."""
+    if table is None:
+        return [("vg_dwyer_short", {"months": chain.history_months_})]
+    attrs = inputs.attrs
+    from_table = attrs["acquisition_cost_source"] == "customers table"
+    acquisition = t("vg_dwyer_acq_table", lang) if from_table else t("vg_dwyer_acq_param", lang, cost=acquisition_cost)
+    group_name, observed = label(by, lang), int(inputs["year"].max())
+    costs = {"service": service_cost, "acquisition": acquisition}
+    horizon = {"discount": chain.discount_rate, "observed": observed, "years": chain.horizon_years}
+    notes = [("vg_dwyer", {"group_name": group_name, "groups": table[by].nunique(), **costs, **horizon})]
+    if attrs["acquisition_cost_fallback"]:
+        groups = t("sg_sep", lang).join(map(str, attrs["acquisition_cost_fallback"]))
+        notes.append(("vg_dwyer_acq_fallback", {"group_name": group_name, "groups": groups, "cost": acquisition_cost}))
+    if attrs["acquisition_cost_unused"]:
+        notes.append(("acq_cost_unused", {"cost": acquisition_cost}))
+    pooled = int((inputs["source"] != "group").sum())
+    if pooled:
+        notes.append(("vg_dwyer_pooled", {"n": pooled, "min": attrs["min_customers"]}))
+    return notes
+
+
+def dwyer_groups(table: pd.DataFrame | None, by: str = "cohort") -> list[tuple[object, pd.DataFrame]]:
+    """Each group of a DWYER table with its rows (without the group column), in the table's order;
+    none without a table."""
+    if table is None:
+        return []
+    return [(group, part.drop(columns=by)) for group, part in table.groupby(by, sort=False)]
+
+
+def grid_notes(chain: ValueChain) -> Notes:
+    """The A–F grid: what each level holds under the chain's cuts and cut method."""
+    key = "vg_grid_share" if chain.grade_method == "share" else "vg_grid"
+    return [(key, cut_shares(chain.cuts, chain.grade_method))]
+
+
+def level_names(lang: str | None = None) -> dict:
+    """The current-value levels (high, medium, low) by display name."""
+    return {level: name("level", level, lang) for level in LEVELS["current"]}
+
+
+def strategy_table(table: pd.DataFrame, lang: str | None = None, layout: dict | str | None = None) -> pd.DataFrame:
+    """``grade_table``'s rows with each grade's character, service, marketing and investment (``strategies``)."""
+    return table.merge(strategies(lang, layout), on="grade")
+
+
+def key_lists(people: pd.DataFrame, graded: pd.DataFrame, keep=("A", "B", "C"), by: str = "region") -> dict:
+    """``segment.keep_lists`` of the graded customers of ``people`` (``segment.customer_table``) with
+    the ``keep`` grades as the segments to keep: one list per ``by`` value, by revenue."""
+    values = people.merge(graded[["customer_id", "grade", "current_value", "future_value"]], on="customer_id")
+    return segment.keep_lists(values, graded.set_index("customer_id")["grade"], keep=list(keep), by=by)

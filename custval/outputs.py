@@ -19,8 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from custval.i18n import t
+
 TABLES_DIR = "tables"
 CHECK_SUFFIX = "_check"  # tables/<exercise>_check.json: an exercise's verdict, listed in the run's index
+EMPTY_SHEET = "-"  # the one sheet of a workbook with nothing to list
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -106,12 +109,14 @@ def write_csv(frame: pd.DataFrame, path, *, encoding: str = "utf-8-sig", **optio
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path) -> Path:
-    """Write one sheet per entry (sheet names made Excel-safe); no cell is ever a formula."""
+    """Write one sheet per entry (sheet names made Excel-safe); no cell is ever a formula. With no
+    entries, one sheet says there is nothing to list (a workbook needs a visible sheet)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
+    shown = sheets or {EMPTY_SHEET: pd.DataFrame(columns=[t("xlsx_nothing_to_list")])}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for title, frame in sheets.items():
+        for title, frame in shown.items():
             name = sheet_name(title, used)
             frame.to_excel(writer, sheet_name=name, index=False)
             _as_text(writer.sheets[name], frame)

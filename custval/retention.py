@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from custval import scans
-from custval.errors import DataError
+from custval.errors import DataError, MissingColumnError, examples
+from custval.i18n import t
 
 
 def cohort_retention(tx, period: str = "Q", engine=None, measure: str = "retention") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -84,10 +85,11 @@ def simulate_base(acquired_per_period: float, retention: float, margin: float, a
     if not 0 <= retention < 1:
         raise ValueError(f"retention must be in [0, 1), got {retention}")
     rows, customers = [], initial
-    for t in range(1, periods + 1):
+    for period in range(1, periods + 1):
         customers = retention * customers + acquired_per_period
         profit = customers * margin - acquired_per_period * acquisition_cost - fixed_cost
-        rows.append({"period": t, "customers": customers, "profit": profit, "present_value": profit / (1 + discount) ** t})
+        present = profit / (1 + discount) ** period
+        rows.append({"period": period, "customers": customers, "profit": profit, "present_value": present})
     table = pd.DataFrame(rows)
     steady = acquired_per_period / (1 - retention)
     table.attrs.update(steady_customers=steady, steady_profit=steady * margin - acquired_per_period * acquisition_cost - fixed_cost)
@@ -114,7 +116,8 @@ def claims_check(acquired: float, retention: float, revenue: float, variable_cos
     rows = []
     for step in steps:
         if retention + step >= 1:
-            raise ValueError(f"retention {retention} + {step} reaches 1")
+            raise DataError(f"retention {retention:g} + {step:g} reaches 1: the retention scenarios (parameter "
+                            f"retention_steps: {examples(steps)}) must keep retention below 1; choose smaller steps")
         better = steady_profit(acquired, retention + step, revenue, variable_cost, acquisition_cost, fixed_cost)
         rows.append({"scenario": f"retention_+{round(step * 100)}pp", "profit": better, "change": better / base - 1})
     cut = steady_profit(acquired, retention, revenue, variable_cost * (1 - cost_cut), acquisition_cost * (1 - cost_cut),
@@ -180,6 +183,20 @@ class BusinessFigures:
     def inputs(self) -> dict:
         """The arguments of ``steady_profit`` and ``claims_check``."""
         return {k: getattr(self, k) for k in ("acquired", "retention", "revenue", "variable_cost", "acquisition_cost", "fixed_cost")}
+
+    def steady_profit(self) -> float:
+        """The steady-state profit of these figures (:func:`steady_profit`)."""
+        return steady_profit(**self.inputs())
+
+    def claims(self, steps=(0.02, 0.05)) -> pd.DataFrame | None:
+        """:func:`claims_check` on these figures; None when they make no steady-state profit."""
+        return claims_check(**self.inputs(), steps=tuple(steps)) if self.steady_profit() > 0 else None
+
+    def claims_grid(self) -> pd.DataFrame:
+        """:func:`claims_grid` around these figures (the grid varies retention and margin)."""
+        inputs = self.inputs()
+        del inputs["retention"]
+        return claims_grid(**inputs)
 
 
 def business_figures(windows: pd.DataFrame, customers: pd.DataFrame | None = None, margin_rate: float | None = None,
@@ -252,7 +269,8 @@ def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: fl
     confidence (``because`` names the antecedent). ``score`` is the share or the confidence.
     """
     if item not in tx.columns:
-        raise ValueError(f"the transactions have no column {item!r}")
+        raise MissingColumnError(f"the transactions have no column {item!r} to find cross-selling items in; "
+                                 f"columns: {', '.join(map(str, tx.columns))}")
     baskets = tx[tx["amount"] > 0].groupby("customer_id")[item].apply(lambda s: frozenset(s.dropna()))
     items = sorted({i for b in baskets for i in b})
     has = pd.DataFrame({i: baskets.map(lambda b, i=i: i in b) for i in items}, index=baskets.index)
@@ -382,3 +400,101 @@ def _cycles(parent: pd.Series) -> tuple[list, set]:
             cycles.append(cycle)
             cut.add(cycle[-1])  # drop the edge cycle[-1] → node
     return cycles, cut
+
+
+# --------------------------------------------------------------------------- what notebook 05 says
+# Sentences as (i18n key, values) notes for ``run.say_all`` and tables as the page shows them, in the
+# report language (``lang=None``: the current one).
+
+Notes = list[tuple[str, dict]]
+# The win-back list's columns: the grading's, the summary's and whether the customer is worth winning back.
+WIN_BACK_COLUMNS = ["customer_id", "grade", "active_value", "current_value", "revenue", "n_orders", "last_purchase"]
+WIN_BACK_COLUMNS += ["p_alive", "worth"]
+
+
+def tenure_curves(by_tenure: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cohort_retention`'s curves by tenure as one row per tenure and ``curve`` (retention,
+    activity) with its ``share``, for a line chart."""
+    return by_tenure.melt(id_vars="tenure", value_vars=["retention", "activity"], var_name="curve", value_name="share")
+
+
+def cohort_notes(by_tenure: pd.DataFrame) -> Notes:
+    """How to read the pooled curves: retention in the first period after acquisition, the pooled
+    retention after it and the activity at the last tenure (nothing before two periods of history)."""
+    later = by_tenure.iloc[2:]
+    if later["previous"].sum() <= 0:
+        return []
+    pooled = {"first": by_tenure["retention"].iloc[1], "later": later["retained"].sum() / later["previous"].sum()}
+    last = {"tenure": by_tenure["tenure"].iloc[-1], "activity": by_tenure["activity"].iloc[-1]}
+    return [("rr_cohorts_reading", {**pooled, **last})]
+
+
+def cohort_table(cohorts: pd.DataFrame, cohort: str = "acquisition_quarter") -> pd.DataFrame:
+    """:func:`cohort_retention`'s cohort × tenure table with the cohort as its first column (named
+    ``cohort``) and the tenures as text headers."""
+    return cohorts.rename_axis(cohort).reset_index().rename(columns=str)
+
+
+def claims_notes(
+    figures: BusinessFigures,
+    claims: pd.DataFrame | None,
+    steps=(0.02, 0.05),
+    fixed_cost_share: float = 0.3,
+    lang: str | None = None,
+) -> Notes:
+    """The economics of retention: the course's claims under the business's ``figures`` and whether
+    they hold (``claims``: ``figures.claims(steps)``), or why they are not checked; then the
+    figures that were assumed or capped and an ``acquisition_cost`` argument that went unused."""
+    base, source = figures.steady_profit(), t(f"rr_acq_{figures.acquisition_source}", lang)
+    if claims is not None:
+        notes = _claim_notes(figures, claims, steps, fixed_cost_share, lang)
+    elif figures.acquired > 0:
+        notes = [("rr_claims_skipped", {**figures.inputs(), "base": base, "acq_source": source})]
+    else:
+        notes = [("rr_no_acquisition", {"acquired": figures.acquired})]
+    if figures.acquisition_cost_unused is not None:
+        notes.append(("acq_cost_unused", {"cost": figures.acquisition_cost_unused}))
+    if figures.assumed:
+        notes.append(("rr_assumed", {"items": "; ".join(t(f"rr_assumed_{name}", lang) for name in figures.assumed)}))
+    if figures.retention_capped:
+        notes.append(("rr_retention_capped", {}))
+    return notes
+
+
+def _claim_notes(figures: BusinessFigures, claims: pd.DataFrame, steps, fixed_cost_share: float, lang=None) -> Notes:
+    """The claims checked: the changes of each scenario, then each claim's verdict."""
+    changes = claims.set_index("scenario")["change"]
+    verdicts = claims.attrs["claims"].set_index("claim")["holds"]
+    verdict = {claim: t("rr_holds" if holds else "rr_fails", lang) for claim, holds in verdicts.items()}
+    first, second = steps[0] * 100, steps[1] * 100
+    scenarios = {"s1": first, "s2": second, "c1": changes.iloc[0], "c2": changes.iloc[1], "cut": changes.iloc[2]}
+    source = t(f"rr_acq_{figures.acquisition_source}", lang)
+    base = {"share": fixed_cost_share, "base": figures.steady_profit(), "acq_source": source}
+    return [
+        ("rr_claims", {**figures.inputs(), **base, **scenarios}),
+        ("rr_claim_cost_cut", {"step": first, "verdict": verdict["retention_vs_cost_cut"]}),
+        ("rr_claim_profit", {"step": second, "verdict": verdict["profit_25_to_85pct"]}),
+    ]
+
+
+def win_back_list(lapsed: pd.DataFrame) -> pd.DataFrame:
+    """:func:`win_back`'s customers (with a summary) in the columns the page shows and saves."""
+    return lapsed[WIN_BACK_COLUMNS]
+
+
+def win_back_notes(lapsed: pd.DataFrame, chain, lang: str | None = None) -> Notes:
+    """How many lapsed customers :func:`win_back` found, how many are worth winning back and the
+    lapse rule of the value ``chain``'s method (``custval.grading.ValueChain``)."""
+    days = getattr(chain.future_, "lapse_days", 0)
+    rule = t(f"rr_lapsed_{chain.method_}", lang, threshold=chain.lapse_threshold, days=days)
+    worth = int(lapsed["worth"].sum())
+    return [("rr_win_back", {"n": len(lapsed), "worth": worth, "bar": lapsed.attrs["worth_bar"], "rule": rule})]
+
+
+def referral_notes(referrals: pd.DataFrame, depth: int = 3, decay: float = 0.5) -> Notes:
+    """Referral value's depth and decay, and the cycles :func:`referral_value` cut."""
+    notes = [("rr_referral", {"depth": depth, "decay": decay})]
+    cycles = referrals.attrs["cycles"]
+    if cycles:
+        notes.append(("rr_cycles", {"n": len(cycles), "cycles": "; ".join(" → ".join(c) for c in cycles)}))
+    return notes

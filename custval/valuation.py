@@ -12,22 +12,20 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from custval import scans
-from custval.clv.base import FitError
+from custval import scans, units
+from custval.clv import (
+    BetaGeo,
+    calibration_holdout_check,
+    cumulative_tracking,
+    fit_value_models,
+    frequency_recency_matrix,
+)
+from custval.clv.migration import RecencyMigration
 from custval.clv.value import discounted, period_purchases
-from custval.summary import UNITS
+from custval.errors import FitError
+from custval.summary import summarize
 
-WINDOWS = {"M": 1, "Q": 3, "Y": 12}
-YEAR_DAYS = 365.25
 LAPSE_QUANTILE = 0.9  # one-time buyers: lapsed once this share of repeat buyers would have bought again
-
-
-def window_months(window: str) -> int:
-    """``12M``, ``4Q`` or ``1Y`` as a number of months."""
-    text = str(window).strip().upper()
-    if len(text) < 2 or text[-1] not in WINDOWS or not text[:-1].isdigit() or int(text[:-1]) < 1:
-        raise ValueError(f"window must look like 12M, 4Q or 1Y, got {window!r}")
-    return int(text[:-1]) * WINDOWS[text[-1]]
 
 
 def customer_windows(tx, as_of=None, months: int = 12, engine=None) -> pd.DataFrame:
@@ -93,7 +91,7 @@ def history_months(windows: pd.DataFrame) -> int:
     first, end = windows.attrs.get("first_day"), windows.attrs.get("as_of")
     if first is None or end is None:
         return 0
-    return (end.year - first.year) * 12 + end.month - first.month - int(first.day > end.day)
+    return units.whole_months(first, end)
 
 
 def summary_margin_rate(summary: pd.DataFrame) -> float | None:
@@ -124,13 +122,15 @@ class ModelFuture:
     def values(self, horizon_years: int, discount_rate: float) -> np.ndarray:
         return discounted(self.yearly[:, :horizon_years], discount_rate) * self.per_purchase
 
+    def parameters(self) -> pd.DataFrame:
+        """The fitted models' parameters with standard errors (``parameter_table``)."""
+        return parameter_table(self)
+
 
 def model_future(summary: pd.DataFrame, margin: float, years: int, lapse_threshold: float) -> ModelFuture:
     """Fit BG/NBD and Gamma-Gamma on ``summary`` (customers with a purchase) and predict ``years``
     years ahead. Too few repeat buyers for Gamma-Gamma: each customer's mean order value stands in
     (``spend_model`` says so). A BG/NBD ``FitError`` is raised for the caller's fallback."""
-    from custval.clv import fit_value_models
-
     purchases, spend = fit_value_models(summary)
     spend_model = "gamma_gamma"
     if isinstance(spend, FitError):
@@ -153,7 +153,7 @@ def model_lapsed(summary: pd.DataFrame, p_alive: np.ndarray, threshold: float, d
     ``days`` back (``lapse_days``)."""
     x = summary["frequency"].to_numpy(float)
     since = summary["T"].to_numpy(float)
-    return np.where(x > 0, p_alive < threshold, since > days / _unit_days(summary))
+    return np.where(x > 0, p_alive < threshold, since > units.from_days(days, _unit(summary)))
 
 
 def lapse_days(summary: pd.DataFrame) -> float:
@@ -161,12 +161,13 @@ def lapse_days(summary: pd.DataFrame) -> float:
     repeat = summary[summary["frequency"] > 0]
     if repeat.empty:
         return 365.0
-    gaps = repeat["recency"].to_numpy(float) / repeat["frequency"].to_numpy(float) * _unit_days(summary)
+    gaps = units.to_days(repeat["recency"].to_numpy(float) / repeat["frequency"].to_numpy(float), _unit(summary))
     return float(np.quantile(gaps, LAPSE_QUANTILE))
 
 
-def _unit_days(summary: pd.DataFrame) -> float:
-    return UNITS[summary.attrs.get("unit", "D")]
+def _unit(summary: pd.DataFrame) -> str:
+    """The summary's time unit; days for a summary that records none."""
+    return units.summary_unit(summary, "D")
 
 
 class MeanSpend:
@@ -194,9 +195,13 @@ class MigrationFuture:
     method = "migration"
 
     def values(self, horizon_years: int, discount_rate: float) -> np.ndarray:
-        periods = max(1, round(horizon_years * 12 / self.period_months))
-        rate = (1.0 + discount_rate) ** (self.period_months / 12) - 1
+        periods = units.periods_in(horizon_years, self.period_months)
+        rate = units.per_period_rate(discount_rate, self.period_months)
         return discounted(self.buying[:, :periods], rate) * self.per_period
+
+    def parameters(self) -> pd.DataFrame:
+        """The fitted chance of buying in the next period per recency–frequency state."""
+        return self.model.rates_
 
 
 def migration_future(tx, customers: pd.Index, yearly: pd.DataFrame, years: int, lapse_threshold: float,
@@ -205,8 +210,6 @@ def migration_future(tx, customers: pd.Index, yearly: pd.DataFrame, years: int, 
     (``customer_windows`` of ``tx``; shorter windows, half the history, are read from ``tx`` when
     it covers less than two years) and value ``customers`` ``years`` years ahead.
     Lapsed: P(buying in the next period) below ``lapse_threshold``."""
-    from custval.clv.migration import RecencyMigration
-
     history = history_months(yearly)
     if history < 2:
         raise FitError("the migration model needs at least two months of history")
@@ -216,7 +219,7 @@ def migration_future(tx, customers: pd.Index, yearly: pd.DataFrame, years: int, 
     model = RecencyMigration().fit(activity)
     states = model.states(activity).set_index("customer_id").reindex(customers)
     bought = states["recency"].notna().to_numpy()
-    periods = max(1, round(years * 12 / months))
+    periods = units.periods_in(years, months)
     buying = np.zeros((len(customers), periods))
     if bought.any():
         buying[bought] = model.buy_probabilities(states[bought], periods)
@@ -237,10 +240,8 @@ def frequency_recency_grid(model, summary: pd.DataFrame, months: float = 1.0, ma
     """Expected purchases in the next ``months`` and P(alive) over frequency × recency for a customer
     observed as long as the oldest (``clv.frequency_recency_matrix``), recency in whole units of the
     summary; frequencies up to the 95th percentile (at most ``max_frequency``)."""
-    from custval.clv import frequency_recency_matrix
-
     top = int(min(summary["frequency"].quantile(0.95), max_frequency)) or 5
-    ahead = months * YEAR_DAYS / 12 / _unit_days(summary)
+    ahead = units.from_months(months, _unit(summary))
     grid = frequency_recency_matrix(model, T=float(summary["T"].max()), max_frequency=top, t=ahead)
     return grid.assign(recency=grid["recency"].round(0).astype(int))
 
@@ -258,14 +259,17 @@ class HoldoutCheck:
     by_frequency: pd.DataFrame  # calibration_holdout_check
     tracking: pd.DataFrame  # cumulative_tracking
 
+    def lines(self, which: str) -> pd.DataFrame:
+        """``by_frequency`` (x: frequency) or ``tracking`` (x: date) as one row per x and curve:
+        ``variable`` (actual or predicted) and ``value``, for a line chart."""
+        x = {"by_frequency": "frequency", "tracking": "date"}[which]
+        return getattr(self, which).melt(id_vars=x, value_vars=["actual", "predicted"])
+
 
 def holdout_check(tx, min_days: int = 365, engine=None) -> HoldoutCheck | None:
     """Split off the last third of the history (``holdout_split``), fit BG/NBD on a weekly summary
     of the rest and compare its predictions with the holdout; None when the history is shorter
     than ``min_days`` or the calibration data cannot be fitted."""
-    from custval.clv import BetaGeo, calibration_holdout_check, cumulative_tracking
-    from custval.summary import summarize
-
     split = holdout_split(tx, min_days)
     if split is None:
         return None
@@ -287,3 +291,11 @@ def holdout_split(tx: pd.DataFrame, min_days: int = 365):
     if days < min_days:
         return None
     return (last - pd.Timedelta(days=round(days / 3 / 7) * 7)).date()
+
+
+def holdout_notes(check: HoldoutCheck | None, method: str) -> list[tuple[str, dict]]:
+    """The holdout check's split and weeks (as ``(i18n key, values)`` notes for ``run.say_all``),
+    or why there is none: skipped (``holdout_check`` gave None) or a future value not from BG/NBD."""
+    if check is not None:
+        return [("vg_holdout", {"calibration_end": check.split, "weeks": check.weeks})]
+    return [("vg_holdout_skipped" if method == "models" else "vg_holdout_not_models", {})]

@@ -11,6 +11,7 @@ import pytest
 
 import custval as cv
 from custval import allocation, grading, segment
+from custval.i18n import name, t
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,8 +67,27 @@ def test_capacity_below_demand_says_by_how_much_when_asked_to_raise():
     customers["hours"] = 5.0
     with pytest.raises(cv.DataError, match=r"need 35\.0 hours but the salespeople have 16\.0: 19\.0 hours short"):
         allocation.allocate(customers, people, scores=scores, when_short="raise")
-    with pytest.raises(ValueError, match="when_short must be"):
+    with pytest.raises(ValueError, match="when_short must be") as bad_argument:
         allocation.allocate(customers, people, scores=scores, when_short="ignore")
+    assert not isinstance(bad_argument.value, cv.DataError)  # a caller's mistake, not the user's data
+
+
+def test_missing_columns_of_the_users_tables_name_the_table_and_its_columns():
+    customers, people, scores = small_instance()
+    missing = cv.errors.MissingColumnError
+    with pytest.raises(missing, match="customers table has no column 'hours' .*columns: customer_id, clv, owner_id$"):
+        allocation.allocate(customers.drop(columns="hours"), people, scores=scores)
+    with pytest.raises(missing, match="salespeople table has no column 'capacity' .*columns: salesperson_id$"):
+        allocation.allocate(customers, people.drop(columns="capacity"), scores=scores)
+    tx, _ = owners_instance()
+    with pytest.raises(missing, match="transactions have no column channel to split the target by; columns: cust"):
+        allocation.decompose_target(tx, 400.0, by=("channel", "month"))
+    market = pd.DataFrame({"period": ["2023"], "region": ["东"], "sales": [1.0]})
+    with pytest.raises(missing, match="market table has no column market_sales .*columns: period, region, sales$"):
+        allocation.decompose_target(tx, 400.0, by=("region",), method="potential", market=market)
+    with pytest.raises(ValueError, match="needs region in `by` and a market table, got by=") as bad_argument:
+        allocation.decompose_target(tx, 400.0, by=("salesperson_id",), method="potential", market=market)
+    assert not isinstance(bad_argument.value, cv.DataError)
 
 
 def short_instance(n=700, m=3, seed=3):
@@ -177,7 +197,7 @@ def test_sample_allocation_keeps_every_constraint(sample_allocation):
     assert (report["hours"] <= report["capacity"] + 1e-6).all()
     fair = customers["hours"].sum() * report["capacity"] / report["capacity"].sum()
     assert (report["hours"] >= 0.7 * fair - 1e-6).all() and (report["hours"] <= 1.3 * fair + 1e-6).all()
-    before, before_summary = allocation.allocation_report(allocation.current_assignment(customers), customers, ds.salespeople)
+    _, before_summary = allocation.allocation_report(allocation.current_assignment(customers), customers, ds.salespeople)
     assert summary["cv_utilisation"] < before_summary["cv_utilisation"]
     assert summary["reassigned"] == int(result["reassigned"].sum()) and 0 < summary["reassigned"] < len(customers)
 
@@ -354,3 +374,64 @@ def test_sales_efficiency_uses_the_selling_expense_when_there_is_one():
     assert fallback.attrs["cost_basis"] == "cost_of_goods" and "expense_ratio" not in fallback
     assert fallback.loc["s1", "cost_ratio"] == pytest.approx(750 / 1000)
     assert allocation.sales_efficiency(tx.drop(columns="cost")).attrs["cost_basis"] is None
+
+
+# --------------------------------------------------------------------------- what notebook 05 says
+
+
+def test_the_allocation_notes_say_the_load_the_settings_and_the_unused_fit_terms(sample_allocation):
+    ds, _, _, customers, result = sample_allocation
+    current = allocation.current_assignment(customers)
+    before, before_summary = allocation.allocation_report(current, customers, ds.salespeople)
+    (key, values), = allocation.current_notes(customers, before, before_summary, allocation.HOURS_PER_GRADE)
+    assert key == "rr_current" and (values["A"], values["F"]) == (2.0, 0.1) and values["n"] == len(customers)
+    assert values["m"] == len(ds.salespeople) and values["capacity"] == ds.salespeople["capacity"].sum()
+    assert values["need"] == customers["hours"].sum() and values["cv"] == before_summary["cv_utilisation"]
+    after, summary = allocation.allocation_report(result, customers, ds.salespeople)
+    notes = allocation.allocation_notes(customers, ds.salespeople, summary, balance=0.3, continuity=0.2)
+    balance = {"cv": summary["cv_utilisation"], "ratio": summary["max_min_utilisation"]}
+    assert notes == [("rr_allocation", {"balance": 0.3, "bonus": 0.2, "reassigned": summary["reassigned"], **balance})]
+    no_region = allocation.allocation_notes(customers.drop(columns="region"), ds.salespeople, summary, lang="en")
+    assert no_region[1] == ("rr_fit_unused", {"criteria": name("fit", "region", "en")})
+    both = allocation.utilisation_before_after(before, after)
+    assert both["allocation"].tolist() == ["current"] * len(before) + ["recommended"] * len(after)
+    assert [c for c in allocation.shown_load(after).columns if c.startswith("grade_")] == ["grade_A", "grade_B"]
+    assert [t(key, "en", **values) for key, values in notes + no_region]
+
+
+def test_the_coverage_notes_say_who_goes_without_a_salesperson():
+    customers, people = short_instance()
+    result = allocation.allocate(customers, people, balance=0.3)
+    _, summary = allocation.allocation_report(result, customers, people)
+    (key, values), = allocation.coverage_notes(result, summary, lang="en")
+    assert key == "rr_coverage_short" and values["uncovered"] == summary["uncovered"] > 0
+    # B customers beyond the capacity go to reactive, like A and C; the others to basic (most personal first)
+    assert values["levels"] == "grades B, C reactive (phone on request); grades D, E, F basic (SMS / e-mail)"
+    covered = allocation.allocate(*small_instance()[:2], balance=0.5)
+    _, enough = allocation.allocation_report(covered, small_instance()[0], small_instance()[1])
+    assert allocation.coverage_notes(covered, enough)[0][0] == "rr_coverage_all"
+    assert t(key, "en", **values)
+
+
+def test_the_target_notes_name_whose_history_the_targets_follow_and_how_this_month_counts():
+    tx, assignment = owners_instance()
+    (key, values), = allocation.target_notes(400.0, 0.1, as_of=pd.Timestamp("2023-12-31"), recommended=True, lang="en")
+    assert key == "rr_targets" and "no salesperson" in values["owners"]
+    history = allocation.target_notes(400.0, 0.1, as_of=pd.Timestamp("2023-12-31"), recommended=False, lang="en")
+    assert history[0][1]["owners"] == t("rr_owners_history", "en")
+    targets = allocation.decompose_target(tx, 400.0, by=("salesperson_id",), assignment=assignment)
+    per_person = allocation.target_by_salesperson(targets, lang="en").set_index("salesperson_id")["target"]
+    assert per_person.to_dict() == pytest.approx({"s1": 20.0, "s2": 320.0, t("alloc_no_salesperson", "en"): 60.0})
+    sale = {"customer_id": "a", "salesperson_id": "s1", "region": "东", "amount": 50.0}
+    sale["order_date"] = pd.Timestamp("2024-01-20")
+    tx = pd.concat([tx, pd.DataFrame([sale])], ignore_index=True)
+    tracking = allocation.year_to_date(tx, 0.5, as_of="2024-02-10", by=("salesperson_id",))
+    (key, values), = allocation.tracking_notes(tracking, 0.5, as_of="2024-02-10", lang="en")
+    assert key == "rr_tracking" and values["prorate"] == t("rr_prorated", "en", month=2, share=10 / 29)
+    assert values["year"] == 2024 and values["growth"] == 0.5 and t(key, "en", **values)
+    month_end = allocation.year_to_date(tx, 0.5, as_of="2024-01-31", by=("salesperson_id",))
+    (_, values), = allocation.tracking_notes(month_end, 0.5, as_of="2024-01-31", lang="en")
+    assert values["prorate"] == t("rr_whole_months", "en")
+    assert allocation.tracking_notes(None, 0.5, as_of="2024-02-10") == [("rr_tracking_none", {"year": 2024})]
+    efficiency = allocation.sales_efficiency(tx.drop(columns="region"))
+    assert allocation.efficiency_notes(efficiency) == [("rr_efficiency_none", {})]

@@ -53,6 +53,9 @@ def test_missing_values_are_an_error_not_a_silent_grade():
     frame.loc[3, "future_value"] = np.nan
     with pytest.raises(cv.DataError, match="future_value is empty for 1"):
         grading.grade(frame)
+    shown = "customers table has no column 'future_value' to grade by; columns: customer_id, current_value$"
+    with pytest.raises(cv.errors.MissingColumnError, match=shown):
+        grading.grade(frame.drop(columns="future_value"))
 
 
 def test_sensitivity_counts_customers_that_change_grade():

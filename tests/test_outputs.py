@@ -10,6 +10,7 @@ import pytest
 
 import custval as cv
 from custval import io, outputs
+from custval.i18n import t
 
 HOSTILE = ['=HYPERLINK("http://evil.example","点击领取")', "@SUM(1)", "+1", "-1+2", "\t=1+1", "\r=1", "=1+1"]
 
@@ -85,3 +86,12 @@ def test_equal_tables_give_byte_identical_workbooks(tmp_path, frame):
     time.sleep(1.1)  # openpyxl stamps the second of writing
     assert outputs.write_xlsx({"a": frame}, tmp_path / "2.xlsx").read_bytes() == first
     assert pd.read_excel(tmp_path / "2.xlsx")["amount"].tolist() == frame["amount"].tolist()
+
+
+def test_a_workbook_with_nothing_to_list_has_one_sheet_saying_so(tmp_path):
+    path = outputs.save_workbook({}, "keep_lists", tmp_path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["-"] and book["-"].sheet_state == "visible"
+    assert [[c.value for c in row] for row in book["-"].iter_rows()] == [[t("xlsx_nothing_to_list")]]
+    assert pd.read_excel(path).empty
+    assert outputs.write_xlsx({}, tmp_path / "again.xlsx").read_bytes() == path.read_bytes()

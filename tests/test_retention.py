@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import numpy as np
 import pandas as pd
 import pytest
 
 import custval as cv
 from custval import retention
+from custval.i18n import t
 
 
 def test_simulated_base_reaches_the_steady_state():
@@ -27,6 +31,8 @@ def test_claims_check_on_hand_made_numbers():
     claims = table.attrs["claims"].set_index("claim")
     assert not claims.loc["retention_vs_cost_cut", "holds"] and claims.loc["profit_25_to_85pct", "holds"]
     assert claims.loc["acquisition_5_to_25x", "value"] == 5 and claims.loc["acquisition_5_to_25x", "holds"]
+    with pytest.raises(cv.DataError, match=r"retention 0\.9 \+ 0\.1 reaches 1: .*retention_steps: 0\.05, 0\.1\)"):
+        retention.claims_check(1000, 0.90, 500, 300, 200, 150_000, steps=(0.05, 0.1))
 
 
 def test_claims_grid_marks_where_each_claim_holds():
@@ -84,6 +90,8 @@ def test_association_rules_on_hand_made_baskets():
     assert rule.loc[("A", "B"), "support"] == 0.5 and rule.loc[("A", "B"), "confidence"] == pytest.approx(2 / 3)
     assert rule.loc[("A", "B"), "lift"] == pytest.approx((2 / 3) / 0.5) and rule.loc[("B", "A"), "confidence"] == 1.0
     assert suggestions.to_dict("records") == [{"customer_id": "c3", "suggest": "B", "because": "A", "score": pytest.approx(2 / 3)}]
+    with pytest.raises(cv.errors.MissingColumnError, match="transactions have no column 'brand' .*customer_id, pro"):
+        retention.cross_sell(tx, item="brand")
 
 
 def test_cross_sell_suggests_what_the_customers_segment_buys():
@@ -199,3 +207,79 @@ def test_business_figures_name_the_source_of_the_acquisition_cost_and_an_unused_
     given = retention.business_figures(windows, empty, acquisition_cost=500.0)
     assert (given.acquisition_cost, given.acquisition_source, given.acquisition_cost_unused) == (500.0, "parameter", None)
     assert retention.business_figures(windows).acquisition_source == "assumed"
+
+
+# --------------------------------------------------------------------------- what notebook 05 says
+
+
+def test_the_cohort_page_reads_the_pooled_curves():
+    counts = {"previous": [None, 10.0, 5.0, 5.0], "retained": [None, 5.0, 3.0, 2.0]}
+    curves = {"retention": [None, 0.5, 0.6, 0.4], "activity": [1.0, 0.5, 0.3, 0.2]}
+    by_tenure = pd.DataFrame({"tenure": [0, 1, 2, 3], **curves, **counts})
+    (key, values), = retention.cohort_notes(by_tenure)
+    # after the first quarter: 3 + 2 retained of 5 + 5 active the quarter before
+    assert key == "rr_cohorts_reading" and values == {"first": 0.5, "later": 0.5, "tenure": 3, "activity": 0.2}
+    assert isinstance(values["tenure"], (int, np.integer)) and t(key, "en", **values)
+    assert retention.cohort_notes(by_tenure.head(2)) == []  # no tenure after the first yet
+    curves = retention.tenure_curves(by_tenure)
+    assert curves.columns.tolist() == ["tenure", "curve", "share"]
+    assert curves["curve"].tolist() == ["retention"] * 4 + ["activity"] * 4
+    assert curves["share"].tolist()[4:] == by_tenure["activity"].tolist()
+    cohorts = pd.DataFrame({1: [0.5, 0.4], 2: [0.3, None]}, index=pd.Index(["2024Q1", "2024Q2"], name="cohort"))
+    table = retention.cohort_table(cohorts)
+    assert table.columns.tolist() == ["acquisition_quarter", "1", "2"]
+    assert table["acquisition_quarter"].tolist() == ["2024Q1", "2024Q2"]
+
+
+def figures(**changes) -> retention.BusinessFigures:
+    """METHODS §8.2's example: a = 1000, r = 0.80, revenue 500, variable cost 300, CAC 200, fixed 150,000."""
+    numbers = {"acquired": 1000.0, "retention": 0.8, "revenue": 500.0, "variable_cost": 300.0}
+    return retention.BusinessFigures(**{**numbers, "acquisition_cost": 200.0, "fixed_cost": 150_000.0, **changes})
+
+
+def test_the_claims_notes_give_the_verdicts_or_say_why_there_are_none():
+    business = figures(acquisition_source="parameter")
+    claims = business.claims([0.02, 0.05])
+    assert business.steady_profit() == pytest.approx(650_000) and claims.attrs["base_profit"] == pytest.approx(650_000)
+    pd.testing.assert_frame_equal(business.claims_grid(), retention.claims_grid(1000.0, 500.0, 300.0, 200.0, 150_000.0))
+    notes = retention.claims_notes(business, claims, [0.02, 0.05], fixed_cost_share=0.3, lang="en")
+    assert [key for key, _ in notes] == ["rr_claims", "rr_claim_cost_cut", "rr_claim_profit"]
+    said = notes[0][1]
+    assert said["c1"] == pytest.approx(0.1709, abs=1e-4) and said["cut"] == pytest.approx(0.2846, abs=1e-4)
+    assert notes[0][1]["acq_source"] == t("rr_acq_parameter", "en") and notes[0][1]["share"] == 0.3
+    assert notes[1][1] == {"step": 2.0, "verdict": t("rr_fails", "en")}  # +2 points: 17 % < the cost cut's 28 %
+    assert notes[2][1] == {"step": 5.0, "verdict": t("rr_holds", "en")}  # +5 points: 51 %, within 25–85 %
+    flags = {"assumed": ("retention", "cac"), "retention_capped": True, "acquisition_cost_unused": 50.0}
+    losing = figures(fixed_cost=850_000.0, **flags)
+    assert losing.claims() is None
+    notes = retention.claims_notes(losing, None, lang="en")
+    assert [key for key, _ in notes] == ["rr_claims_skipped", "acq_cost_unused", "rr_assumed", "rr_retention_capped"]
+    assert notes[0][1]["base"] == pytest.approx(-50_000) and notes[1][1] == {"cost": 50.0}
+    assert notes[2][1]["items"] == f"{t('rr_assumed_retention', 'en')}; {t('rr_assumed_cac', 'en')}"
+    assert retention.claims_notes(figures(acquired=0.0), None) == [("rr_no_acquisition", {"acquired": 0.0})]
+    assert all(t(key, "en", **values) for key, values in notes)
+
+
+def test_the_win_back_and_referral_notes():
+    values = {"active_value": [900.0, 50.0, 10.0], "current_value": [0.0, 50.0, 0.0], "p_alive": [0.1, 0.9, 0.2]}
+    grades = pd.DataFrame({"customer_id": list("abc"), "lapsed": [True, False, True], "grade": list("FAF"), **values})
+    days = pd.to_datetime(["2022-01-01", "2024-06-01", "2023-01-01"])
+    orders = {"revenue": [9.0, 5.0, 1.0], "n_orders": [3, 1, 1], "last_purchase": days}
+    summary = pd.DataFrame({"customer_id": list("abc"), **orders})
+    lapsed = retention.win_back(grades, summary)
+    assert retention.win_back_list(lapsed).columns.tolist() == retention.WIN_BACK_COLUMNS
+    models = SimpleNamespace(method_="models", lapse_threshold=0.3, future_=SimpleNamespace(lapse_days=400.0))
+    (key, values), = retention.win_back_notes(lapsed, models, lang="en")
+    assert key == "rr_win_back" and (values["n"], values["worth"], values["bar"]) == (2, 1, 50.0)
+    assert values["rule"] == t("rr_lapsed_models", "en", threshold=0.3, days=400.0)
+    migration = SimpleNamespace(method_="migration", lapse_threshold=0.3, future_=SimpleNamespace())
+    (_, values), = retention.win_back_notes(lapsed, migration, lang="en")
+    assert values["rule"] == t("rr_lapsed_migration", "en", threshold=0.3)
+    cyclic = pd.DataFrame({"customer_id": list("xyz"), "referred_by": ["z", "x", "y"]})
+    revenue = pd.Series({"x": 1.0, "y": 1.0, "z": 1.0})
+    referrals = retention.referral_value(cyclic, revenue, depth=5)
+    notes = retention.referral_notes(referrals, depth=5, decay=0.5)
+    assert notes[0] == ("rr_referral", {"depth": 5, "decay": 0.5}) and notes[1][0] == "rr_cycles"
+    assert notes[1][1] == {"n": 1, "cycles": " → ".join(referrals.attrs["cycles"][0])}
+    tree = retention.referral_value(cyclic.assign(referred_by=[None, "x", "y"]), revenue)
+    assert retention.referral_notes(tree) == [("rr_referral", {"depth": 3, "decay": 0.5})]  # no cycle to report

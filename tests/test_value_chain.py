@@ -4,6 +4,7 @@ customers with only returns, the lapsed rule behind win-back, and the migration 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 import custval as cv
 from custval import clv, grading, retention, valuation
 from custval.clv.migration import RecencyMigration
+from custval.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,11 +133,16 @@ def test_the_margin_rate_is_used_by_the_models_and_by_the_migration_model_on_rev
     assert high.grades_["future_value"].sum() == pytest.approx(2 * low.grades_["future_value"].sum(), rel=1e-9)
 
 
+def channel_customers() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three customers acquired by web (a, with an acquisition cost) or in store (b, c, without)."""
+    days = pd.to_datetime(["2021-01-10", "2021-02-10", "2022-03-10", "2022-01-20"])
+    tx = pd.DataFrame({"customer_id": ["a", "b", "c", "a"], "amount": [100.0, 80.0, 60.0, 90.0], "order_date": days})
+    costs = {"acquisition_cost": [40.0, None, None], "channel": ["web", "store", "store"]}
+    return tx, pd.DataFrame({"customer_id": ["a", "b", "c"], **costs})
+
+
 def test_dwyer_names_the_groups_that_fell_back_to_the_acquisition_cost_parameter():
-    tx = pd.DataFrame({"customer_id": ["a", "b", "c", "a"], "amount": [100.0, 80.0, 60.0, 90.0],
-                       "order_date": pd.to_datetime(["2021-01-10", "2021-02-10", "2022-03-10", "2022-01-20"])})  # fmt: skip
-    people = pd.DataFrame({"customer_id": ["a", "b", "c"], "acquisition_cost": [40.0, None, None],
-                           "channel": ["web", "store", "store"]})  # fmt: skip
+    tx, people = channel_customers()
     inputs = clv.dwyer_inputs(tx, by="channel", customers=people, acquisition_cost=99.0, min_customers=1, as_of="2023-06-30")
     costs = inputs.drop_duplicates("channel").set_index("channel")["acquisition_cost"]
     assert costs.to_dict() == {"store": 99.0, "web": 40.0}
@@ -153,6 +160,14 @@ def test_future_method_models_raises_instead_of_falling_back():
         grading.ValueChain(future_method="models").fit(yearly_buyers())
     with pytest.raises(ValueError, match="future_method"):
         grading.ValueChain(future_method="retention").fit(yearly_buyers())
+
+
+def test_an_unfitted_value_chain_says_so_like_scikit_learn():
+    chain = grading.ValueChain()
+    for ask in (chain.settings, chain.margin_rate_used, chain.record, chain.cut_sensitivity):
+        with pytest.raises(cv.errors.NotFittedError, match="ValueChain is not fitted yet; call fit"):
+            ask()
+    assert not hasattr(chain, "method_") and isinstance(cv.errors.NotFittedError(), AttributeError)
 
 
 def repeat_buyers(n=80, seed=0) -> pd.DataFrame:
@@ -221,3 +236,105 @@ def test_customer_windows_follow_calendar_month_offsets():
             expected = [next(k for k in range(100) if end - pd.DateOffset(months=months * (k + 1)) < day <= end - pd.DateOffset(months=months * k))
                         for day in tx["order_date"]]  # fmt: skip
             assert found.reindex(tx["customer_id"]).tolist() == expected, (as_of, months)
+
+
+# --------------------------------------------------------------------------- what notebook 04 says
+
+
+def said(notes) -> list[str]:
+    """The notes as the page says them in both languages: a missing value would raise here."""
+    return [t(key, lang, **values) for key, values in notes for lang in ("zh", "en")]
+
+
+def test_the_value_notes_say_the_chains_window_basis_and_method(sample_chain):
+    (key, values), = grading.current_notes(sample_chain, lang="en")
+    assert key == "vg_current" and values["months"] == 12 and values["as_of"] == sample_chain.as_of_.date()
+    assert values["basis"] == "contribution margin (amount − cost)" and values["basis_note"] == ""
+    (key, values), = grading.future_notes(sample_chain, lang="en")
+    assert key == "vg_future_models" and (values["years"], values["discount"]) == (5, 0.10)
+    assert values["ll"] == sample_chain.future_.purchases.log_likelihood_
+    assert values["margin_note"] == t("vg_margin_note", "en", margin=sample_chain.margin_rate_)  # 21 %: the data's rate
+    assert grading.spend_notes(sample_chain) == [] and grading.only_returns_notes(sample_chain) == []
+    fallback = SimpleNamespace(method_="models", future_=SimpleNamespace(spend_model="mean_order_value"), n_only_returns_=3)
+    assert grading.spend_notes(fallback) == [("vg_spend_fallback", {})]
+    assert grading.only_returns_notes(fallback) == [("vg_only_returns", {"n": 3})]
+    assert len(said(grading.current_notes(sample_chain) + grading.future_notes(sample_chain))) == 4
+
+
+def test_the_migration_notes_say_why_it_was_used_and_which_margin_rate_it_ignored(sample_tx):
+    failed = grading.ValueChain().fit(yearly_buyers())  # BG/NBD cannot be fitted: the reason is given
+    (key, values), = grading.future_notes(failed, lang="en")
+    assert key == "vg_future_migration" and values["months"] == 12 and failed.reason_ in values["why"]
+    assert values["basis"] == "revenue" and grading.current_notes(failed, "en")[0][1]["basis_note"] != ""
+    chosen = grading.ValueChain(future_method="migration", margin_rate=0.2).fit(sample_tx)
+    notes = grading.future_notes(chosen, lang="en")
+    assert notes[0][1]["why"] == t("vg_future_chosen", "en") and notes[1] == ("vg_margin_unused", {"margin": 0.2})
+    assert chosen.future_.parameters() is chosen.future_.model.rates_
+    said(notes)
+
+
+def test_dwyer_on_the_chains_horizon_and_why_there_is_none_on_a_short_history(sample_chain, sample_tx):
+    inputs, table = grading.dwyer_tables(sample_tx, sample_chain, by="cohort", service_cost=10.0)
+    expected = clv.dwyer_inputs(sample_tx, by="cohort", as_of=sample_chain.as_of_, service_cost=10.0)
+    pd.testing.assert_frame_equal(table, clv.dwyer_table(expected, years=5, discount=0.10, group="cohort"))
+    (key, values), *rest = grading.dwyer_notes(inputs, table, sample_chain, by="cohort", service_cost=10.0)
+    assert key == "vg_dwyer" and values["groups"] == 3 and values["observed"] == int(inputs["year"].max())
+    assert values["service"] == 10.0 and values["acquisition"] == t("vg_dwyer_acq_param", cost=0.0)  # no customers table
+    groups = grading.dwyer_groups(table, "cohort")
+    assert [g for g, _ in groups] == list(table["cohort"].unique()) and sum(len(part) for _, part in groups) == len(table)
+    assert all("cohort" not in part.columns for _, part in groups)
+    short = SimpleNamespace(history_months_=grading.DWYER_MIN_MONTHS - 1)
+    assert grading.dwyer_tables(sample_tx, short) == (None, None) and grading.dwyer_groups(None) == []
+    assert grading.dwyer_notes(None, None, short) == [("vg_dwyer_short", {"months": 23})]
+    said([(key, values), *rest])
+
+
+def test_dwyer_notes_name_the_fallback_groups_an_unused_cost_and_the_pooled_years():
+    tx, people = channel_customers()
+    chain = SimpleNamespace(history_months_=30, as_of_=pd.Timestamp("2023-06-30"), horizon_years=3, discount_rate=0.1)
+    inputs, table = grading.dwyer_tables(tx, chain, by="channel", customers=people, acquisition_cost=99.0)
+    notes = dict(grading.dwyer_notes(inputs, table, chain, by="channel", acquisition_cost=99.0, lang="en"))
+    assert notes["vg_dwyer_acq_fallback"] == {"group_name": "channel", "groups": "store", "cost": 99.0}
+    assert notes["vg_dwyer_pooled"]["n"] == int((inputs["source"] != "group").sum()) > 0  # 3 customers, fewer than 30
+    assert "acq_cost_unused" not in notes and table["year"].max() == 3
+    covered = people.fillna({"acquisition_cost": 5.0})
+    inputs, table = grading.dwyer_tables(tx, chain, by="channel", customers=covered, acquisition_cost=99.0)
+    notes = dict(grading.dwyer_notes(inputs, table, chain, by="channel", acquisition_cost=99.0))
+    assert notes["acq_cost_unused"] == {"cost": 99.0} and "vg_dwyer_acq_fallback" not in notes
+
+
+def test_the_grid_notes_follow_the_cut_method_and_the_lists_hold_the_kept_grades(sample_chain):
+    assert grading.grid_notes(sample_chain) == [("vg_grid", grading.cut_shares())]
+    share = SimpleNamespace(grade_method="share", cuts={"future": (0.7,)})
+    assert grading.grid_notes(share) == [("vg_grid_share", grading.cut_shares({"future": (0.7,)}, "share"))]
+    said(grading.grid_notes(share))
+    assert list(grading.level_names("en")) == ["high", "medium", "low"]
+    table = grading.strategy_table(grading.grade_table(sample_chain.grades_), "en")
+    assert table["grade"].tolist() == list("ABCDEF") and table["investment"].notna().all()
+    people = pd.DataFrame({"customer_id": ["x", "y", "z"], "region": ["东", "西", "东"], "revenue": [5.0, 9.0, 7.0]})
+    values = {"current_value": [1.0, 2.0, 3.0], "future_value": [4.0, 5.0, 6.0]}
+    graded = pd.DataFrame({"customer_id": ["x", "y", "z"], "grade": ["A", "D", "C"], **values})
+    lists = grading.key_lists(people, graded)
+    assert list(lists) == ["东"] and lists["东"]["customer_id"].tolist() == ["z", "x"]  # by revenue; y is a D
+    assert lists["东"]["segment"].tolist() == ["C", "A"]
+
+
+def test_the_holdout_notes_and_lines(sample_tx):
+    check = valuation.holdout_check(sample_tx)
+    assert valuation.holdout_notes(check, "models") == [("vg_holdout", {"calibration_end": check.split, "weeks": check.weeks})]
+    assert valuation.holdout_notes(None, "models") == [("vg_holdout_skipped", {})]
+    assert valuation.holdout_notes(None, "migration") == [("vg_holdout_not_models", {})]
+    lines = check.lines("by_frequency")
+    assert list(lines.columns) == ["frequency", "variable", "value"] and len(lines) == 2 * len(check.by_frequency)
+    actual = lines[lines["variable"] == "actual"]
+    assert actual["value"].tolist() == check.by_frequency["actual"].tolist()
+    assert check.lines("tracking")["date"].tolist() == 2 * check.tracking["date"].tolist()
+
+
+def test_a_notebook_says_the_notes_in_order(monkeypatch):
+    from custval.notebook import Presenter
+
+    said = []
+    monkeypatch.setattr(Presenter, "say", lambda self, key, **values: said.append((key, values)))
+    Presenter().say_all([*grading.only_returns_notes(SimpleNamespace(n_only_returns_=2)), ("vg_key", {})])
+    assert said == [("vg_only_returns", {"n": 2}), ("vg_key", {})]
