@@ -50,7 +50,12 @@ def test_load_reads_every_input_and_accounts_for_rows(tmp_path, tx_file):
     assert ds.customers is None
     quality = ds.quality.set_index("table").loc["transactions"]
     assert (quality.rows_read, quality.rows_used, quality.rows_rejected) == (2, 1, 1)
-    assert list(ds.rejected[["table", "line", "column", "reason"]].iloc[0]) == ["transactions", 3, "amount", "bad_number"]
+    assert list(ds.rejected[["table", "line", "column", "reason"]].iloc[0]) == [
+        "transactions",
+        3,
+        "amount",
+        "bad_number",
+    ]
     by_reason = ds.rejections_by_reason()
     assert by_reason[["reason", "rows", "lines"]].values.tolist() == [["bad_number", 1, "3"]]
 
@@ -91,7 +96,17 @@ def test_parameter_precedence_defaults_file_overrides():
 
 def test_default_config_points_at_the_sample():
     config = read_config(ROOT / "custval.yml")
-    assert set(config.inputs) == {"transactions", "customers", "survey", "kano", "firm_ranking", "market", "positioning", "factors", "salespeople"}
+    assert set(config.inputs) == {
+        "transactions",
+        "customers",
+        "survey",
+        "kano",
+        "firm_ranking",
+        "market",
+        "positioning",
+        "factors",
+        "salespeople",
+    }
     for spec in config.inputs.values():
         assert spec.path.parent == ROOT / "data" / "sample"
 
@@ -137,9 +152,16 @@ def test_notebooks_folder_defaults_to_the_config_folder(tmp_path):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"period": "W"}, {"value": "revenue"}, {"abc_cuts": [0.95, 0.8]}, {"abc_cuts": [0.8]}, {"abc_cuts": "0.8,0.95"},
-     {"bcg_growth_cut": "ten"}, {"bcg_share_cut": 0}],
-)  # fmt: skip
+    [
+        {"period": "W"},
+        {"value": "revenue"},
+        {"abc_cuts": [0.95, 0.8]},
+        {"abc_cuts": [0.8]},
+        {"abc_cuts": "0.8,0.95"},
+        {"bcg_growth_cut": "ten"},
+        {"bcg_share_cut": 0},
+    ],
+)
 def test_market_parameters_are_validated(bad):
     from custval.config import merge_parameters
 
@@ -149,9 +171,16 @@ def test_market_parameters_are_validated(bad):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"rfm_rules": "rfm-9"}, {"rfm_bins": 1}, {"rfm_bins": 2.5}, {"rfm_center": "mode"}, {"clusters": 1},
-     {"custom_segments": [{"R": [1, 2]}]}, {"rfm_rules": "custom"}],
-)  # fmt: skip
+    [
+        {"rfm_rules": "rfm-9"},
+        {"rfm_bins": 1},
+        {"rfm_bins": 2.5},
+        {"rfm_center": "mode"},
+        {"clusters": 1},
+        {"custom_segments": [{"R": [1, 2]}]},
+        {"rfm_rules": "custom"},
+    ],
+)
 def test_segmentation_parameters_are_validated(bad):
     from custval.config import merge_parameters
 
@@ -161,9 +190,17 @@ def test_segmentation_parameters_are_validated(bad):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"horizon_years": 0}, {"horizon_years": 2.5}, {"discount_rate": 1.0}, {"discount_rate": -0.1},
-     {"future_method": "retention"}, {"dwyer_by": ""}, {"service_cost": -5}, {"acquisition_cost": "free"}],
-)  # fmt: skip
+    [
+        {"horizon_years": 0},
+        {"horizon_years": 2.5},
+        {"discount_rate": 1.0},
+        {"discount_rate": -0.1},
+        {"future_method": "retention"},
+        {"dwyer_by": ""},
+        {"service_cost": -5},
+        {"acquisition_cost": "free"},
+    ],
+)
 def test_grading_parameters_are_validated(bad):
     with pytest.raises(ConfigError, match=next(iter(bad))):
         merge_parameters(None, bad)
@@ -180,8 +217,11 @@ def test_the_old_future_value_parameters_name_their_replacements(tmp_path):
 def test_dwyer_groups_must_be_a_grouping_column_of_the_data(tmp_path):
     (tmp_path / "tx.csv").write_text("客户编号,日期,金额,地区,备注\nA,2024-01-02,5,东,\n", encoding="utf-8")
     (tmp_path / "people.csv").write_text("客户编号,行业,获客日期\nA,医疗,2023-01-01\n", encoding="utf-8")
-    text = ("inputs:\n  transactions: tx.csv\n  customers: people.csv\n"
-            "columns: {客户编号: customer_id, 日期: order_date, 金额: amount, 地区: region, 行业: industry, 获客日期: acquired_on}\n")  # fmt: skip
+    text = (
+        "inputs:\n  transactions: tx.csv\n  customers: people.csv\n"
+        "columns: {客户编号: customer_id, 日期: order_date, 金额: amount, 地区: region, 行业: industry, "
+        "获客日期: acquired_on}\n"
+    )
     path = write_config(tmp_path, text)
     for by in ("cohort", "region", "industry"):
         assert cv.load(path, dwyer_by=by).parameters["dwyer_by"] == by
@@ -202,8 +242,10 @@ def test_an_input_mapping_key_that_names_no_header_is_an_error_with_the_closest(
     from custval import i18n
     from custval.errors import DataError
 
-    text = ("inputs:\n  transactions:\n    path: tx.csv\n"
-            "    columns: {客户号: customer_id, 日期: order_date, 金额: amount, 地 区: region}\n")  # fmt: skip
+    text = (
+        "inputs:\n  transactions:\n    path: tx.csv\n"
+        "    columns: {客户号: customer_id, 日期: order_date, 金额: amount, 地 区: region}\n"
+    )
     i18n.set_lang("en")
     try:
         with pytest.raises(DataError) as info:
@@ -238,7 +280,10 @@ def test_a_global_mapping_key_must_name_a_header_of_some_input(two_inputs):
     "entry, pattern",
     [
         ("{path: tx.csv, sheet: 客户}", r"inputs.transactions.sheet: '客户' applies only to a local XLSX file.*tx.csv"),
-        ("{path: tx.parquet, encoding: gbk}", r"inputs.transactions.encoding: 'gbk' applies only to a local CSV file.*tx.parquet"),
+        (
+            "{path: tx.parquet, encoding: gbk}",
+            r"inputs.transactions.encoding: 'gbk' applies only to a local CSV file.*tx.parquet",
+        ),
         ("{path: tx.csv, dayfirst: 'false'}", r"inputs.transactions.dayfirst must be true / false"),
     ],
 )
@@ -249,7 +294,9 @@ def test_input_options_that_cannot_apply_are_errors(tmp_path, entry, pattern):
     try:
         with pytest.raises(ConfigError, match=pattern):
             read_config(write_config(tmp_path, f"inputs:\n  transactions: {entry}\n"))
-        assert read_config(write_config(tmp_path, "inputs:\n  transactions: {path: tx.csv, encoding: gbk, dayfirst: true}\n"))
+        assert read_config(
+            write_config(tmp_path, "inputs:\n  transactions: {path: tx.csv, encoding: gbk, dayfirst: true}\n")
+        )
     finally:
         i18n.set_lang("zh")
 
@@ -257,7 +304,9 @@ def test_input_options_that_cannot_apply_are_errors(tmp_path, entry, pattern):
 def test_spark_settings_without_the_spark_engine_are_an_error(tmp_path):
     with pytest.raises(ConfigError, match="spark:.*duckdb"):
         read_config(write_config(tmp_path, "spark: {master: 'local[2]'}\n"))
-    assert read_config(write_config(tmp_path, "engine: spark\nspark: {master: 'local[2]'}\n")).spark == {"master": "local[2]"}
+    assert read_config(write_config(tmp_path, "engine: spark\nspark: {master: 'local[2]'}\n")).spark == {
+        "master": "local[2]"
+    }
 
 
 def test_segment_settings_the_rule_set_would_ignore_are_errors():
