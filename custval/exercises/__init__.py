@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from custval.exercises import text  # noqa: F401  (registers the messages)
 from custval.exercises import channels, groups, macro, product, service, value_grades
 from custval.exercises.base import Exercise, Field, answer_file, check, read_answer
 from custval.exercises.notebook import ExerciseRun, start

@@ -177,25 +177,3 @@ def shown(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     return headers(out, "ex27a_", lang)
 
 
-TEXT["zh"].update({
-    "ex_problem_source_few": "「{column}」为「{value}」的客户只有 {count} 位,少于 {minimum} 位,这个渠道的结论不太可靠。可以再多找几位。",
-    "ex27a_col_source": "来源渠道", "ex27a_col_customers": "客户数", "ex27a_col_share": "占全部客户",
-    "ex27a_col_mean_spend": "平均年消费(元)", "ex27a_col_median_spend": "年消费中位数(元)",
-    "ex27a_col_top_age_band": "最常见年龄段", "ex27a_col_top_need": "最常见需求", "ex27a_col_share_female": "女性占比",
-    "ex27a_col_age_band": "年龄段",
-    "ex27a_biggest": "客户最多的渠道是 **{source}**({customers} 位,占 {share:.0%})。",
-    "ex27a_richest": "人均年消费最高的是 **{source}** 渠道的客户:平均 {mean:,.0f} 元,中位数 {median:,.0f} 元;最低的是 **{low_source}**(平均 {low_mean:,.0f} 元)。",
-    "ex27a_chart_age": "各渠道客户的年龄结构", "ex27a_chart_spend": "各渠道客户的平均年消费",
-    "ex27a_axis_share": "占本渠道客户", "ex27a_axis_spend": "平均年消费(元)",
-})
-TEXT["en"].update({
-    "ex_problem_source_few": "Only {count} customer(s) have '{value}' as '{column}', fewer than {minimum}: what you conclude about this channel is shaky. Try to find a few more.",
-    "ex27a_col_source": "source channel", "ex27a_col_customers": "customers", "ex27a_col_share": "share of all customers",
-    "ex27a_col_mean_spend": "mean yearly spend (yuan)", "ex27a_col_median_spend": "median yearly spend (yuan)",
-    "ex27a_col_top_age_band": "most common age band", "ex27a_col_top_need": "most common need", "ex27a_col_share_female": "share of women",
-    "ex27a_col_age_band": "age band",
-    "ex27a_biggest": "The channel with the most customers is **{source}** ({customers}, {share:.0%}).",
-    "ex27a_richest": "Customers from **{source}** spend the most: {mean:,.0f} yuan a year on average, median {median:,.0f}; those from **{low_source}** the least ({low_mean:,.0f} on average).",
-    "ex27a_chart_age": "Age mix of the customers per channel", "ex27a_chart_spend": "Mean yearly spend per channel",
-    "ex27a_axis_share": "share of the channel's customers", "ex27a_axis_spend": "mean yearly spend (yuan)",
-})  # fmt: skip

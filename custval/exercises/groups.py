@@ -142,29 +142,3 @@ def named(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     return headers(out, "ex24_", lang)
 
 
-TEXT["zh"].update({
-    "ex_problem_group_no_customers": "第 {row} 行「{group}」的「{column}」是 0。一个客户群体至少要占一部分客户;如果没有这样的客户,请删去这一行。",
-    "ex24_col_group": "客户群体", "ex24_col_customer_share": "客户数占比", "ex24_col_sales_share": "销售额占比",
-    "ex24_col_value_index": "价值指数", "ex24_col_buys_more": "购买多于规模", "ex24_col_channel": "主要购买渠道",
-    "ex24_col_service_focus": "服务重点", "ex24_yes": "是", "ex24_no": "否",
-    "ex24_top": "价值指数最高的群体是 **{group}**:它只占 {customers:.0%} 的客户,却贡献了 {sales:.0%} 的销售额(指数 {index:.2f})。",
-    "ex24_more": "购买多于其规模(指数大于 1)的群体:{groups}。",
-    "ex24_none_more": "没有哪个群体的销售额占比高于它的客户数占比。",
-    "ex24_abc": "按销售额占比分类:A 类 {a} 个({a_groups}),B 类 {b} 个,C 类 {c} 个;A 类群体合计贡献 {a_share:.0%} 的销售额。",
-    "ex24_chart_shares": "各客户群体的客户数占比与销售额占比", "ex24_chart_pareto": "客户群体的帕累托曲线",
-    "ex24_axis_share": "占比", "ex24_axis_cum_groups": "累计客户群体占比", "ex24_axis_cum_sales": "累计销售额占比",
-    "ex24_sep": "、", "ex24_col_item": "客户群体", "ex24_col_share": "销售额占比", "ex24_col_cum_share": "累计销售额占比",
-})
-TEXT["en"].update({
-    "ex_problem_group_no_customers": "Row {row}: '{column}' of '{group}' is 0. A customer group must hold some of the customers; if it has none, delete the row.",
-    "ex24_col_group": "customer group", "ex24_col_customer_share": "share of customers", "ex24_col_sales_share": "share of sales",
-    "ex24_col_value_index": "value index", "ex24_col_buys_more": "buys more than its size", "ex24_col_channel": "preferred channel",
-    "ex24_col_service_focus": "service focus", "ex24_yes": "yes", "ex24_no": "no",
-    "ex24_top": "The group with the highest value index is **{group}**: only {customers:.0%} of the customers but {sales:.0%} of the sales (index {index:.2f}).",
-    "ex24_more": "Groups that buy more than their size (index above 1): {groups}.",
-    "ex24_none_more": "No group's share of sales is above its share of customers.",
-    "ex24_abc": "Classes by share of sales: {a} A group(s) ({a_groups}), {b} B, {c} C; the A groups bring {a_share:.0%} of the sales.",
-    "ex24_chart_shares": "Share of customers and of sales per customer group", "ex24_chart_pareto": "Pareto curve of the customer groups",
-    "ex24_axis_share": "share", "ex24_axis_cum_groups": "cumulative share of groups", "ex24_axis_cum_sales": "cumulative share of sales",
-    "ex24_sep": ", ", "ex24_col_item": "customer group", "ex24_col_share": "share of sales", "ex24_col_cum_share": "cumulative share of sales",
-})  # fmt: skip

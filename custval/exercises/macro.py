@@ -84,22 +84,6 @@ def by_kind(answer: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-TEXT["zh"].update({
-    "ex21_total": "加权总分 **{total:.2f}**(1–4 分,2.5 为平均水平):{verdict}",
-    "ex21_above": "企业对宏观环境的应对好于平均水平。",
-    "ex21_below": "企业对宏观环境的应对低于平均水平,需要优先改进。",
-    "ex21_focus": "权重最大而评分最低的因素最值得关注:**{factor}**(权重 {weight:.2f},评分 {rating:.0f})。",
-    "ex21_chart_factors": "各因素加权得分", "ex21_chart_kinds": "按类别的权重",
-    "col_effect": "机会或风险", "col_factors": "因素数",
-})
-TEXT["en"].update({
-    "ex21_total": "Weighted total **{total:.2f}** (1–4, 2.5 is average): {verdict}",
-    "ex21_above": "the company responds to its macro environment better than average.",
-    "ex21_below": "the company responds to its macro environment worse than average and should improve first.",
-    "ex21_focus": "The factor that deserves most attention has a high weight and a low rating: **{factor}** (weight {weight:.2f}, rating {rating:.0f}).",
-    "ex21_chart_factors": "Weighted score per factor", "ex21_chart_kinds": "Weight per kind",
-    "col_effect": "opportunity or risk", "col_factors": "factors",
-})  # fmt: skip
 
 
 def named(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -131,26 +131,6 @@ def shown(frame: pd.DataFrame, exercise: Exercise = EXERCISE, prefix: str = "ex2
     return headers(frame, prefix, lang, names={f.name: f.header(lang) for f in exercise.fields})
 
 
-TEXT["zh"].update({
-    "ex_problem_no_discrimination": "「{column}」一列全部填的是 {value},看不出各项之间的高低。请根据你找到的证据拉开差距。",
-    "ex22_index": "按重要性加权的服务水平 **{index:.2f}**(1–5 分,3 为一般):{verdict}",
-    "ex22_good": "顾客看重的服务项目整体做得不错。",
-    "ex22_middle": "整体一般,还有明显的改进空间。",
-    "ex22_poor": "顾客看重的服务项目整体做得不好,需要尽快改进。",
-    "ex22_focus": "应优先改进(重要但表现低于平均):**{aspects}**。",
-    "ex22_focus_none": "没有“重要但表现低于平均”的服务项目;可以从优先级(重要性 − 表现)最大的项目入手。",
-    "ex22_chart_priority": "各服务项目的优先级(重要性 − 表现)",
-})
-TEXT["en"].update({
-    "ex_problem_no_discrimination": "Every row of '{column}' is {value}, so nothing stands out. Spread the ratings according to your evidence.",
-    "ex22_index": "Importance-weighted service level **{index:.2f}** (1–5, 3 is fair): {verdict}",
-    "ex22_good": "the aspects customers care about are done well overall.",
-    "ex22_middle": "the service is fair, with clear room to improve.",
-    "ex22_poor": "the aspects customers care about are done poorly and need attention soon.",
-    "ex22_focus": "Improve first (important, but performing below average): **{aspects}**.",
-    "ex22_focus_none": "No aspect is important and below average; start with the largest priority (importance − performance).",
-    "ex22_chart_priority": "Priority per service aspect (importance − performance)",
-})  # fmt: skip
 
 GOOD, POOR = 3.5, 2.5  # thresholds of the verdict on the weighted service level
 

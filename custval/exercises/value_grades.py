@@ -134,20 +134,6 @@ def example() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[f.zh for f in EXERCISE.fields])
 
 
-TEXT["zh"].update({
-    "ex_problem_grade_inconsistent": "第 {row} 行客户 {customer} 被评为 {grade} 类,但第 {other_row} 行的客户 {other} 目前价值和未来价值都不比它高,却被评为 {other_grade} 类。请重新考虑这两位客户的等级。",
-    "ex_problem_grade_without_advice": "{grade} 类客户都没有填写「{column}」,每个等级至少要写一条。",
-    "ex27b_grid": "下表把同样的客户放进 custval 的 A–F 网格(未来价值高/低 × 目前价值高/中/低,按分位数分档):每一行是你的价值类(A/B/C,表 2-25),每一列是网格的等级(A–F,图 2-2)。你的 A 类客户大多落在网格的哪些格子里?",
-    "ex27b_chart_values": "客户的目前价值与未来价值", "ex27b_chart_grid": "custval 的 A–F 网格",
-    "col_student_grade": "你的等级", "col_share_current_value": "目前价值占比", "col_share_future_value": "未来价值占比",
-})
-TEXT["en"].update({
-    "ex_problem_grade_inconsistent": "Row {row}: customer {customer} is graded {grade}, but customer {other} in row {other_row} has neither a higher current nor a higher future value and is graded {other_grade}. Think again about these two grades.",
-    "ex_problem_grade_without_advice": "No customer of grade {grade} has a '{column}'; write at least one per grade.",
-    "ex27b_grid": "The table puts the same customers through custval's A–F grid (future value high/low × current value high/medium/low, cut by quantiles): rows are your value classes (A/B/C, table 2-25), columns the grid's grades (A–F, figure 2-2). Which cells do your class A customers fall into?",
-    "ex27b_chart_values": "Current and future value of each customer", "ex27b_chart_grid": "custval's A–F grid",
-    "col_student_grade": "your grade", "col_share_current_value": "share of current value", "col_share_future_value": "share of future value",
-})  # fmt: skip
 
 
 COUNT_WORDS = {"zh": {2: "两", 3: "三"}, "en": {2: "two", 3: "three"}}
@@ -179,13 +165,3 @@ def versus_table(versus: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     return versus.assign(student_grade=classes).rename(columns={"student_grade": "value_class", **grid})
 
 
-TEXT["zh"].update({
-    "ex27b_summary_one": "你的 {customers} 位客户全部为 {grade} 类。",
-    "ex27b_summary_many": "你把 {customers} 位客户分成了 {classes} {count}类:{top} 类 {top_customers} 位,占目前价值的 {share:.0%}、未来价值的 {future:.0%}。",
-    "ex27b_value_class": "{grade} 类", "ex27b_grid_grade": "等级 {grade}", "col_value_class": "你的价值类",
-})
-TEXT["en"].update({
-    "ex27b_summary_one": "All {customers} of your customers are in class {grade}.",
-    "ex27b_summary_many": "You put {customers} customers into {count} classes, {classes}: {top_customers} in {top}, holding {share:.0%} of current value and {future:.0%} of future value.",
-    "ex27b_value_class": "class {grade}", "ex27b_grid_grade": "grade {grade}", "col_value_class": "your value class",
-})  # fmt: skip
