@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SPARK_STAMP := $(VENV)/.spark-stamp
 CONFIG ?= custval.yml
 
-.PHONY: report test sample templates exercises lab lab-teacher handin bench install clean
+.PHONY: report test lint sample templates exercises lab lab-teacher handin bench install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ install: $(STAMP)
 report: $(STAMP)
 	@$(BIN)/custval report --config $(CONFIG) --out reports
 
-test: $(SPARK_STAMP)
+test: $(SPARK_STAMP) lint
 	$(BIN)/python -m pytest
+
+# Formatting and lint (ruff, configured in pyproject.toml); `ruff format .` fixes the first.
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 sample: $(STAMP)
 	$(BIN)/custval sample --out data/sample

@@ -40,7 +40,13 @@ CASES = {
     "summarize_10m": ("summarize", "transactions", "DuckDB", 1.0, 3.0),
     "summarize_10m_limited": ("summarize", "transactions", f"DuckDB, memory_limit {MEMORY_LIMIT}", None, 3.0),
     "summarize_10m_spark": ("summarize", "transactions", "Spark local[*]", None, None),
-    "scans_10m_limited": ("cube, cohorts, current value", "transactions", f"DuckDB, memory_limit {MEMORY_LIMIT}", None, None),
+    "scans_10m_limited": (
+        "cube, cohorts, current value",
+        "transactions",
+        f"DuckDB, memory_limit {MEMORY_LIMIT}",
+        None,
+        None,
+    ),
     "fit_100k": ("BG/NBD + Gamma-Gamma fit", "customers", "numpy/scipy", None, None),
     "fit_1650k": ("BG/NBD + Gamma-Gamma fit", "customers", "numpy/scipy", 0.5, None),
     "grade_1m": ("A–F grading", "customers", "pandas", None, None),
@@ -82,8 +88,13 @@ def worker(case: str) -> dict:
         from custval import grading
 
         summary = _summary().head(1_000_000)
-        values = pd.DataFrame({"customer_id": summary["customer_id"], "current_value": summary["revenue"],
-                               "future_value": summary["monetary"] * summary["frequency"]})  # fmt: skip
+        values = pd.DataFrame(
+            {
+                "customer_id": summary["customer_id"],
+                "current_value": summary["revenue"],
+                "future_value": summary["monetary"] * summary["frequency"],
+            }
+        )
         start = time.perf_counter()
         graded = grading.grade(values)
         grading.grade_table(graded)
@@ -93,7 +104,9 @@ def worker(case: str) -> dict:
         from custval import segment
 
         summary = _summary()
-        people = pd.read_parquet(dataset(CUSTOMERS).with_name("customers.parquet"), columns=["customer_id", "customer_type"])
+        people = pd.read_parquet(
+            dataset(CUSTOMERS).with_name("customers.parquet"), columns=["customer_id", "customer_type"]
+        )
         start = time.perf_counter()
         found = segment.cluster(segment.features(summary, people))
         seconds = time.perf_counter() - start
@@ -109,8 +122,18 @@ def worker(case: str) -> dict:
     else:
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            subprocess.run([str(Path(sys.executable).parent / "custval"), "report", "--config", str(ROOT / "custval.yml"), "--out", out],
-                           check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [
+                    str(Path(sys.executable).parent / "custval"),
+                    "report",
+                    "--config",
+                    str(ROOT / "custval.yml"),
+                    "--out",
+                    out,
+                ],
+                check=True,
+                capture_output=True,
+            )
             seconds = time.perf_counter() - start
         tx = custval.load(ROOT / "custval.yml").transactions
         rows, customers = len(tx), tx["customer_id"].nunique()
@@ -197,11 +220,14 @@ def main(argv=None) -> int:
         print(json.dumps(worker(args.worker)))
         return 0
     dataset(SMALL), dataset(CUSTOMERS), _summary()  # write the cached data before timing anything
-    print(f"custval benchmarks — {_cores()} cores, Python {sys.version.split()[0]}, median of {args.runs} runs, "
-          "each in a fresh process")  # fmt: skip
+    print(
+        f"custval benchmarks — {_cores()} cores, Python {sys.version.split()[0]}, median of {args.runs} runs, "
+        "each in a fresh process"
+    )
     print()
-    header = (f"{'step':<30}{'rows':>12}{'customers':>11}  {'engine':<28}{'median s':>9}{'peak GB':>9}{'rows/s':>13}"
-              f"  target")  # fmt: skip
+    header = (
+        f"{'step':<30}{'rows':>12}{'customers':>11}  {'engine':<28}{'median s':>9}{'peak GB':>9}{'rows/s':>13}  target"
+    )
     print(header)
     print("-" * len(header))
     failed = 0
@@ -228,12 +254,20 @@ def main(argv=None) -> int:
         if target_gb is not None:
             verdicts.append(f"{'PASS' if peak <= target_gb else 'FAIL'} ≤ {target_gb:g} GB")
         failed += sum(v.startswith("FAIL") for v in verdicts)
-        print(f"{what:<30}{rows:>12,}{customers:>11,}  {engine:<28}{seconds:>9.3f}{peak:>9.2f}{rows / seconds:>13,.0f}"
-              f"  {', '.join(verdicts) or '—'}")  # fmt: skip
+        print(
+            f"{what:<30}{rows:>12,}{customers:>11,}  {engine:<28}{seconds:>9.3f}{peak:>9.2f}{rows / seconds:>13,.0f}"
+            f"  {', '.join(verdicts) or '—'}"
+        )
     print()
-    print("lifetimes 0.11.3 (DESIGN.md reference, 2 cores): summary 11.3 s and BetaGeoFitter.fit 14.6 s at 10 M lines /"
-          " 1.65 M customers; see benchmarks/README.md to re-measure it.")  # fmt: skip
-    print(f"{failed} target(s) missed" if failed else ("every target met" if not args.only else "every target in these rows met"))
+    print(
+        "lifetimes 0.11.3 (DESIGN.md reference, 2 cores): summary 11.3 s and BetaGeoFitter.fit 14.6 s at 10 M lines /"
+        " 1.65 M customers; see benchmarks/README.md to re-measure it."
+    )
+    print(
+        f"{failed} target(s) missed"
+        if failed
+        else ("every target met" if not args.only else "every target in these rows met")
+    )
     return 0
 
 

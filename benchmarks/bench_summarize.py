@@ -83,8 +83,10 @@ def pandas_summary(tx):
     days = tx.groupby(["customer_id", "day"], sort=False, observed=True)["amount"].sum().reset_index()
     days = days[days["amount"] >= 0]
     first = days.groupby("customer_id")["day"].transform("min")
-    per = days.assign(repeat=days["day"] > first).groupby("customer_id").agg(
-        first=("day", "min"), last=("day", "max"), n=("day", "size")
+    per = (
+        days.assign(repeat=days["day"] > first)
+        .groupby("customer_id")
+        .agg(first=("day", "min"), last=("day", "max"), n=("day", "size"))
     )
     as_of = days["day"].max()
     per["frequency"] = per["n"] - 1
@@ -98,8 +100,10 @@ def timed_runs(kind: str, path: Path, runs: int) -> list[dict]:
     for _ in range(runs):
         out = subprocess.run(
             [sys.executable, __file__, "--worker", kind, str(path)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         results.append(json.loads(out.stdout))
     return results
 
@@ -124,8 +128,10 @@ def main(argv=None) -> int:
 
     from custval.engines import cores
 
-    print(f"summarize benchmark — {rows:,} transactions, {results['custval'][0]['customers']:,} customers, "
-          f"{cores()} cores, Python {platform.python_version()}, median of {args.runs} runs")
+    print(
+        f"summarize benchmark — {rows:,} transactions, {results['custval'][0]['customers']:,} customers, "
+        f"{cores()} cores, Python {platform.python_version()}, median of {args.runs} runs"
+    )
     print()
     header = f"{'engine':<24}{'median s':>10}{'peak GB':>10}{'rows/s':>14}{'vs lifetimes':>14}"
     print(header)
@@ -134,10 +140,11 @@ def main(argv=None) -> int:
         seconds = statistics.median(r["seconds"] for r in results[kind])
         peak = max(r["peak_gb"] for r in results[kind])
         label = "custval (Ibis/DuckDB)" if kind == "custval" else "pandas groupby baseline"
-        print(f"{label:<24}{seconds:>10.3f}{peak:>10.2f}{rows / seconds:>14,.0f}"
-              f"{LIFETIMES_SECONDS / seconds:>13.1f}×")
-    print(f"{'lifetimes 0.11.3 (ref.)':<24}{LIFETIMES_SECONDS:>10.1f}{'':>10}{rows / LIFETIMES_SECONDS:>14,.0f}"
-          f"{1:>13.1f}×")
+        print(f"{label:<24}{seconds:>10.3f}{peak:>10.2f}{rows / seconds:>14,.0f}{LIFETIMES_SECONDS / seconds:>13.1f}×")
+    print(
+        f"{'lifetimes 0.11.3 (ref.)':<24}{LIFETIMES_SECONDS:>10.1f}{'':>10}{rows / LIFETIMES_SECONDS:>14,.0f}"
+        f"{1:>13.1f}×"
+    )
     print()
     seconds = statistics.median(r["seconds"] for r in results["custval"])
     peak = max(r["peak_gb"] for r in results["custval"])

@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DataError",
     "Dataset",
+    "__version__",
     "load",
     "read_customers",
     "read_factors",
@@ -31,5 +32,4 @@ __all__ = [
     "read_survey",
     "read_transactions",
     "summarize",
-    "__version__",
 ]

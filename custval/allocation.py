@@ -49,8 +49,12 @@ def fit_scores(customers: pd.DataFrame, salespeople: pd.DataFrame, weights: dict
     w = {k: v / total for k, v in w.items()}
     c = customers.reset_index(drop=True)
     s = salespeople.reset_index(drop=True)
-    pairs = pd.DataFrame({"customer_id": np.repeat(c["customer_id"].to_numpy(), len(s)),
-                          "salesperson_id": np.tile(s["salesperson_id"].to_numpy(), len(c))})  # fmt: skip
+    pairs = pd.DataFrame(
+        {
+            "customer_id": np.repeat(c["customer_id"].to_numpy(), len(s)),
+            "salesperson_id": np.tile(s["salesperson_id"].to_numpy(), len(c)),
+        }
+    )
     ci, si = np.repeat(np.arange(len(c)), len(s)), np.tile(np.arange(len(s)), len(c))
     pairs["industry"] = _industry_term(c, s)[ci, si]
     pairs["seniority"] = _seniority_term(c, s)[ci, si]
@@ -69,11 +73,17 @@ def unused_fit_criteria(customers: pd.DataFrame, salespeople: pd.DataFrame, weig
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     has = _has_values
     perf = {col[5:] for col in salespeople.columns if col.startswith("perf_") and has(salespeople, col)}
-    segments = set(customers["customer_type"].dropna().map(lambda v: SEGMENT_KEYS.get(v, v))) if "customer_type" in customers else set()
-    data = {"industry": has(customers, "industry") and has(salespeople, "industries"),
-            "seniority": has(salespeople, "experience_years") and has(customers, "grade"),
-            "performance": bool(perf & segments),
-            "region": has(customers, "region") and has(salespeople, "region")}  # fmt: skip
+    segments = (
+        set(customers["customer_type"].dropna().map(lambda v: SEGMENT_KEYS.get(v, v)))
+        if "customer_type" in customers
+        else set()
+    )
+    data = {
+        "industry": has(customers, "industry") and has(salespeople, "industries"),
+        "seniority": has(salespeople, "experience_years") and has(customers, "grade"),
+        "performance": bool(perf & segments),
+        "region": has(customers, "region") and has(salespeople, "region"),
+    }
     return [k for k in DEFAULT_WEIGHTS if w.get(k, 0) > 0 and not data[k]]
 
 
@@ -107,7 +117,9 @@ def _performance_term(c, s) -> np.ndarray:
     for col in columns:
         values = s[col].astype(float)
         spread = values.max() - values.min()
-        scaled[col[5:]] = ((values - values.min()) / spread).fillna(0.5).to_numpy() if spread > 0 else np.full(len(s), 0.5)
+        scaled[col[5:]] = (
+            ((values - values.min()) / spread).fillna(0.5).to_numpy() if spread > 0 else np.full(len(s), 0.5)
+        )
     keys = c["customer_type"].map(lambda v: SEGMENT_KEYS.get(v, v))
     return np.array([scaled.get(k, np.full(len(s), 0.5)) for k in keys])
 
@@ -118,10 +130,20 @@ def _region_term(c, s) -> np.ndarray:
     return (c["region"].to_numpy()[:, None] == s["region"].to_numpy()[None, :]).astype(float)
 
 
-def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capacity", continuity: float = 0.2,
-             value: str = "clv", hours: str = "hours", balance: float = 0.3, scores: pd.DataFrame | None = None,
-             weights: dict | None = None, gap: float = 0.005, when_short: str = "cover",
-             uncovered_levels: dict | None = None) -> pd.DataFrame:  # fmt: skip
+def allocate(
+    customers: pd.DataFrame,
+    salespeople: pd.DataFrame,
+    capacity="capacity",
+    continuity: float = 0.2,
+    value: str = "clv",
+    hours: str = "hours",
+    balance: float = 0.3,
+    scores: pd.DataFrame | None = None,
+    weights: dict | None = None,
+    gap: float = 0.005,
+    when_short: str = "cover",
+    uncovered_levels: dict | None = None,
+) -> pd.DataFrame:
     """Assign customers to salespeople within their capacity (an integer program, scipy ``milp``).
 
     Coverage: when the customers need more hours than the salespeople have, the customers are
@@ -151,22 +173,30 @@ def allocate(customers: pd.DataFrame, salespeople: pd.DataFrame, capacity="capac
     s = salespeople.reset_index(drop=True)
     missing = [column for column in ("customer_id", value, hours) if column not in c]
     if missing:
-        raise MissingColumnError(f"the customers table has no column {', '.join(map(repr, missing))} (allocate needs "
-                                 f"customer_id, {value!r}, {hours!r}); columns: {', '.join(map(str, c.columns))}")
+        raise MissingColumnError(
+            f"the customers table has no column {', '.join(map(repr, missing))} (allocate needs "
+            f"customer_id, {value!r}, {hours!r}); columns: {', '.join(map(str, c.columns))}"
+        )
     s = s.assign(capacity=_capacity(s, capacity))
     h = c[hours].to_numpy(float)
     if not np.isfinite(h).all() or (h < 0).any():
         bad = ~np.isfinite(h) | (h < 0)
-        raise DataError(f"{int(bad.sum())} customer(s) have no valid {hours!r} (empty or negative), "
-                        f"e.g. {examples(c.loc[bad, 'customer_id'])}")  # fmt: skip
+        raise DataError(
+            f"{int(bad.sum())} customer(s) have no valid {hours!r} (empty or negative), "
+            f"e.g. {examples(c.loc[bad, 'customer_id'])}"
+        )
     total = s["capacity"].sum()
     if h.sum() > total and when_short == "raise":
-        raise DataError(f"the customers need {h.sum():,.1f} hours but the salespeople have {total:,.1f}: "
-                        f"{h.sum() - total:,.1f} hours short; add capacity or lower the hours per customer")  # fmt: skip
+        raise DataError(
+            f"the customers need {h.sum():,.1f} hours but the salespeople have {total:,.1f}: "
+            f"{h.sum() - total:,.1f} hours short; add capacity or lower the hours per customer"
+        )
     levels = UNCOVERED_LEVELS if uncovered_levels is None else uncovered_levels
     unknown = sorted(set(levels.values()) - set(LEVELS.index))
     if unknown:
-        raise ValueError(f"uncovered_levels names unknown contact level(s) {', '.join(unknown)}; valid: {', '.join(LEVELS.index)}")
+        raise ValueError(
+            f"uncovered_levels names unknown contact level(s) {', '.join(unknown)}; valid: {', '.join(LEVELS.index)}"
+        )
     rank = priority(c, value)
     covered = _within(h, rank, total)
     solved = None
@@ -188,10 +218,19 @@ UNCOVERED_DEFAULT_LEVEL = "basic"
 def priority(customers: pd.DataFrame, value: str = "clv") -> np.ndarray:
     """Each customer's rank for coverage (1 = served first): ``grade`` in letter order (A first;
     no grade, or no grade column, last), then ``value`` from high to low, then customer id."""
-    grade = customers["grade"].astype("string") if "grade" in customers else pd.Series(pd.NA, index=customers.index, dtype="string")
-    keys = pd.DataFrame({"missing": grade.isna().to_numpy(), "grade": grade.fillna("").to_numpy(),
-                         "value": -pd.to_numeric(customers[value], errors="coerce").fillna(0.0).to_numpy(float),
-                         "id": customers["customer_id"].astype("string").to_numpy()})  # fmt: skip
+    grade = (
+        customers["grade"].astype("string")
+        if "grade" in customers
+        else pd.Series(pd.NA, index=customers.index, dtype="string")
+    )
+    keys = pd.DataFrame(
+        {
+            "missing": grade.isna().to_numpy(),
+            "grade": grade.fillna("").to_numpy(),
+            "value": -pd.to_numeric(customers[value], errors="coerce").fillna(0.0).to_numpy(float),
+            "id": customers["customer_id"].astype("string").to_numpy(),
+        }
+    )
     order = keys.sort_values(["missing", "grade", "value", "id"], kind="stable").index.to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
@@ -225,12 +264,17 @@ def _solve(c, s, h, continuity, value, balance, scores, weights, gap, strict: bo
     if h[biggest] > upper.max() + 1e-9:
         if not strict:
             return None
-        raise DataError(f"customer {c['customer_id'].iloc[biggest]} needs {h[biggest]:,.2f} hours but no salesperson may take "
-                        f"more than {upper.max():,.2f} (capacity and ±{balance:.0%} of the fair share): "
-                        f"{h[biggest] - upper.max():,.2f} hours short; widen balance or raise capacity")  # fmt: skip
+        raise DataError(
+            f"customer {c['customer_id'].iloc[biggest]} needs {h[biggest]:,.2f} hours but no salesperson may take "
+            f"more than {upper.max():,.2f} (capacity and ±{balance:.0%} of the fair share): "
+            f"{h[biggest] - upper.max():,.2f} hours short; widen balance or raise capacity"
+        )
     scores = scores if scores is not None else fit_scores(c, s, weights)
-    matrix = scores.pivot(index="customer_id", columns="salesperson_id", values="score").reindex(
-        index=c["customer_id"], columns=s["salesperson_id"]).to_numpy(float)  # fmt: skip
+    matrix = (
+        scores.pivot(index="customer_id", columns="salesperson_id", values="score")
+        .reindex(index=c["customer_id"], columns=s["salesperson_id"])
+        .to_numpy(float)
+    )
     v = c[value].astype(float).clip(lower=0).to_numpy()
     v = np.maximum(v / v.mean() if v.mean() > 0 else np.ones(n), 0.01)
     gain = v[:, None] * matrix
@@ -240,17 +284,23 @@ def _solve(c, s, h, continuity, value, balance, scores, weights, gap, strict: bo
     k = np.arange(n * m)
     one_owner = sparse.csr_matrix((np.ones(n * m), (k // m, k)), shape=(n, n * m))
     load = sparse.csr_matrix((np.repeat(h, m), (k % m, k)), shape=(m, n * m))
-    result = milp(-gain.ravel(), integrality=np.ones(n * m), bounds=Bounds(0, 1),
-                  constraints=[LinearConstraint(one_owner, 1, 1), LinearConstraint(load, lower, upper)],
-                  options={"disp": False, "mip_rel_gap": max(float(gap), 1e-9)})  # fmt: skip
+    result = milp(
+        -gain.ravel(),
+        integrality=np.ones(n * m),
+        bounds=Bounds(0, 1),
+        constraints=[LinearConstraint(one_owner, 1, 1), LinearConstraint(load, lower, upper)],
+        options={"disp": False, "mip_rel_gap": max(float(gap), 1e-9)},
+    )
     if not result.success:
         if not strict:
             return None
         j = int(np.argmin(upper - lower))
-        raise DataError(f"no allocation keeps every workload within ±{balance:.0%} of its fair share: customers "
-                        f"cannot be split (they need {h.min():,.2f} to {h.max():,.2f} hours each) and the narrowest "
-                        f"window, {s['salesperson_id'].iloc[j]}'s, is {lower[j]:,.2f}–{upper[j]:,.2f} hours; "
-                        f"widen balance or check capacities ({result.message})")  # fmt: skip
+        raise DataError(
+            f"no allocation keeps every workload within ±{balance:.0%} of its fair share: customers "
+            f"cannot be split (they need {h.min():,.2f} to {h.max():,.2f} hours each) and the narrowest "
+            f"window, {s['salesperson_id'].iloc[j]}'s, is {lower[j]:,.2f}–{upper[j]:,.2f} hours; "
+            f"widen balance or check capacities ({result.message})"
+        )
     chosen = result.x.reshape(n, m).argmax(axis=1)
     return chosen, matrix, float(-result.fun), float(getattr(result, "mip_gap", 0.0) or 0.0)
 
@@ -285,28 +335,52 @@ def uncovered_contact(assignment: pd.DataFrame) -> pd.DataFrame:
     level (most personal first) with its channel and the grades sent there ("—" for no grade)."""
     out = assignment[~assignment["covered"]]
     grades = out["grade"].astype("string").fillna("—") if "grade" in out else pd.Series("—", index=out.index)
-    rows = [(level, LEVELS.loc[level, "channel"], sorted(set(grades[out["contact_level"] == level])))
-            for level in reversed(LEVELS.index) if (out["contact_level"] == level).any()]  # fmt: skip
+    rows = [
+        (level, LEVELS.loc[level, "channel"], sorted(set(grades[out["contact_level"] == level])))
+        for level in reversed(LEVELS.index)
+        if (out["contact_level"] == level).any()
+    ]
     return pd.DataFrame(rows, columns=["level", "channel", "grades"])
 
 
-def coverage(assignment: pd.DataFrame, customers: pd.DataFrame, value: str = "clv", hours: str = "hours") -> pd.DataFrame:
+def coverage(
+    assignment: pd.DataFrame, customers: pd.DataFrame, value: str = "clv", hours: str = "hours"
+) -> pd.DataFrame:
     """Per grade: customers, ``value`` and service hours covered by a salesperson and not covered
     (see :func:`allocate`), with the shares covered."""
     data = _with_workload(assignment, customers, value, hours, how="left")
     data["grade"] = data["grade"].astype("string").fillna("—") if "grade" in data else "—"
-    data = data.assign(**{f"{k}_covered": data[k].where(data["covered"], 0.0) for k in (value, hours)},
-                       customers_covered=data["covered"].astype(int))  # fmt: skip
-    table = data.groupby("grade", sort=True).agg(customers=("customer_id", "size"), customers_covered=("customers_covered", "sum"),
-                                                 **{value: (value, "sum"), f"{value}_covered": (f"{value}_covered", "sum"),
-                                                    hours: (hours, "sum"), f"{hours}_covered": (f"{hours}_covered", "sum")})  # fmt: skip
+    data = data.assign(
+        **{f"{k}_covered": data[k].where(data["covered"], 0.0) for k in (value, hours)},
+        customers_covered=data["covered"].astype(int),
+    )
+    table = data.groupby("grade", sort=True).agg(
+        customers=("customer_id", "size"),
+        customers_covered=("customers_covered", "sum"),
+        **{
+            value: (value, "sum"),
+            f"{value}_covered": (f"{value}_covered", "sum"),
+            hours: (hours, "sum"),
+            f"{hours}_covered": (f"{hours}_covered", "sum"),
+        },
+    )
     table["customers_uncovered"] = table["customers"] - table["customers_covered"]
     table[f"{value}_uncovered"] = table[value] - table[f"{value}_covered"]
     table["share_customers_covered"] = table["customers_covered"] / table["customers"]
     table["share_value_covered"] = table[f"{value}_covered"] / table[value].where(table[value] > 0)
     table = table.astype({"customers": "int64", "customers_covered": "int64", "customers_uncovered": "int64"})
-    order = ["customers", "customers_covered", "customers_uncovered", "share_customers_covered", value, f"{value}_covered",
-             f"{value}_uncovered", "share_value_covered", hours, f"{hours}_covered"]  # fmt: skip
+    order = [
+        "customers",
+        "customers_covered",
+        "customers_uncovered",
+        "share_customers_covered",
+        value,
+        f"{value}_covered",
+        f"{value}_uncovered",
+        "share_value_covered",
+        hours,
+        f"{hours}_covered",
+    ]
     return table[order].rename_axis("grade").reset_index()
 
 
@@ -316,7 +390,9 @@ def _with_workload(assignment: pd.DataFrame, customers: pd.DataFrame, value: str
     return assignment.merge(customers[["customer_id", value, hours, *grade]], on="customer_id", how=how)
 
 
-def workload(customers: pd.DataFrame, grades: pd.DataFrame, hours_per_grade: dict, idle_grade: str = "F") -> pd.DataFrame:
+def workload(
+    customers: pd.DataFrame, grades: pd.DataFrame, hours_per_grade: dict, idle_grade: str = "F"
+) -> pd.DataFrame:
     """The customers table with each customer's ``grade`` and ``clv`` (future value) from the
     value chain's ``grades`` and the service ``hours`` of their grade. Customers the grading does
     not know (no line up to the analysis date) get ``idle_grade`` (the grid's low/low cell) and
@@ -336,20 +412,30 @@ def _capacity(salespeople: pd.DataFrame, capacity) -> np.ndarray:
     """Hours per salesperson: a column of ``salespeople`` or one number for everybody."""
     if isinstance(capacity, str):
         if capacity not in salespeople:
-            raise MissingColumnError(f"the salespeople table has no column {capacity!r} (hours per period; or pass "
-                                     f"capacity=<hours>); columns: {', '.join(map(str, salespeople.columns))}")
+            raise MissingColumnError(
+                f"the salespeople table has no column {capacity!r} (hours per period; or pass "
+                f"capacity=<hours>); columns: {', '.join(map(str, salespeople.columns))}"
+            )
         hours = pd.to_numeric(salespeople[capacity], errors="coerce").to_numpy(float)
     else:
         hours = np.full(len(salespeople), float(capacity))
     bad = ~np.isfinite(hours) | (hours <= 0)
     if bad.any():
-        raise DataError(f"capacity must be a positive number of hours; {int(bad.sum())} salesperson(s) have none, "
-                        f"e.g. {examples(salespeople.loc[bad, 'salesperson_id'])}")  # fmt: skip
+        raise DataError(
+            f"capacity must be a positive number of hours; {int(bad.sum())} salesperson(s) have none, "
+            f"e.g. {examples(salespeople.loc[bad, 'salesperson_id'])}"
+        )
     return hours
 
 
-def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespeople: pd.DataFrame,
-                      value: str = "clv", hours: str = "hours", capacity="capacity") -> tuple[pd.DataFrame, dict]:  # fmt: skip
+def allocation_report(
+    assignment: pd.DataFrame,
+    customers: pd.DataFrame,
+    salespeople: pd.DataFrame,
+    value: str = "clv",
+    hours: str = "hours",
+    capacity="capacity",
+) -> tuple[pd.DataFrame, dict]:
     """Load per salesperson (customers, hours, utilisation, customers by grade, the total of
     ``value`` under its own name) and the balance figures: coefficient of variation and max/min
     of utilisation, reassignments, and the customers and hours covered and not covered and the
@@ -357,7 +443,9 @@ def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespe
     salespeople = salespeople.assign(capacity=_capacity(salespeople, capacity))
     data = _with_workload(assignment, customers, value, hours, how="inner")
     covered = data["covered"].to_numpy(bool) if "covered" in data else data["salesperson_id"].notna().to_numpy()
-    load = data.groupby("salesperson_id").agg(customers=("customer_id", "size"), hours=(hours, "sum"), **{value: (value, "sum")})
+    load = data.groupby("salesperson_id").agg(
+        customers=("customer_id", "size"), hours=(hours, "sum"), **{value: (value, "sum")}
+    )
     if "grade" in data:
         load = load.join(pd.crosstab(data["salesperson_id"], data["grade"]).add_prefix("grade_"))
     load = salespeople.set_index("salesperson_id")[["capacity"]].join(load).fillna(0)
@@ -371,7 +459,9 @@ def allocation_report(assignment: pd.DataFrame, customers: pd.DataFrame, salespe
         "uncovered": int((~covered).sum()),
         "hours_covered": float(data.loc[covered, hours].sum()),
         "hours_uncovered": float(data.loc[~covered, hours].sum()),
-        "share_value_covered": float(data.loc[covered, value].sum() / data[value].sum()) if data[value].sum() > 0 else 1.0,
+        "share_value_covered": float(data.loc[covered, value].sum() / data[value].sum())
+        if data[value].sum() > 0
+        else 1.0,
     }
     return load.reset_index(), summary
 
@@ -398,8 +488,15 @@ def company_target(tx: pd.DataFrame, growth: float, as_of=None) -> float:
     return float(last_12_months(tx, as_of)["amount"].sum() * (1 + growth))
 
 
-def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson_id", "month"), method: str = "history",
-                     market: pd.DataFrame | None = None, as_of=None, assignment: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def decompose_target(
+    tx: pd.DataFrame,
+    target: float,
+    by=("region", "salesperson_id", "month"),
+    method: str = "history",
+    market: pd.DataFrame | None = None,
+    as_of=None,
+    assignment: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Split a company sales target over ``by`` (``month`` = month of the year 1–12).
 
     ``history``: in proportion to the sales of each cell in the 12 months up to ``as_of`` (default:
@@ -414,8 +511,10 @@ def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson
     recent = _owned(last_12_months(tx, as_of), assignment).assign(month=lambda d: d["order_date"].dt.month)
     missing = [c for c in by if c not in recent.columns]
     if missing:
-        raise MissingColumnError(f"the transactions have no column {', '.join(missing)} to split the target by; "
-                                 f"columns: {', '.join(map(str, tx.columns))}")
+        raise MissingColumnError(
+            f"the transactions have no column {', '.join(missing)} to split the target by; "
+            f"columns: {', '.join(map(str, tx.columns))}"
+        )
     cells = recent.groupby(by, sort=True, dropna=False)["amount"].sum().clip(lower=0).rename("history").reset_index()
     if cells["history"].sum() <= 0:
         raise DataError("no sales in the last 12 months to split the target by")
@@ -423,14 +522,22 @@ def decompose_target(tx: pd.DataFrame, target: float, by=("region", "salesperson
         cells["share"] = cells["history"] / cells["history"].sum()
     elif method == "potential":
         if market is None or "region" not in by:
-            raise ValueError(f"method='potential' needs region in `by` and a market table, got by={by!r} and "
-                             f"market={'None' if market is None else 'a table'}")
+            raise ValueError(
+                f"method='potential' needs region in `by` and a market table, got by={by!r} and "
+                f"market={'None' if market is None else 'a table'}"
+            )
         if "market_sales" not in market:
-            raise MissingColumnError(f"the market table has no column market_sales (method='potential' splits the "
-                                     f"target by it); columns: {', '.join(map(str, market.columns))}")
+            raise MissingColumnError(
+                f"the market table has no column market_sales (method='potential' splits the "
+                f"target by it); columns: {', '.join(map(str, market.columns))}"
+            )
         year = market["period"].astype(str).str[:4].max()
-        sizes = market[market["period"].astype(str).str.startswith(year)].drop_duplicates(
-            [c for c in ("period", "region", "product_category") if c in market]).groupby("region")["market_sales"].sum()  # fmt: skip
+        sizes = (
+            market[market["period"].astype(str).str.startswith(year)]
+            .drop_duplicates([c for c in ("period", "region", "product_category") if c in market])
+            .groupby("region")["market_sales"]
+            .sum()
+        )
         region_share = (sizes / sizes.sum()).reindex(cells["region"]).fillna(0).to_numpy()
         within = cells["history"] / cells.groupby("region", dropna=False)["history"].transform("sum")
         cells["share"] = region_share * within.to_numpy()
@@ -446,13 +553,22 @@ def _owned(tx: pd.DataFrame, assignment: pd.DataFrame | None) -> pd.DataFrame:
     for customers it does not cover); the lines unchanged without an assignment."""
     if assignment is None:
         return tx
-    owners = pd.Series(assignment["salesperson_id"].astype("string").to_numpy(), index=assignment["customer_id"].astype("string").to_numpy())
+    owners = pd.Series(
+        assignment["salesperson_id"].astype("string").to_numpy(),
+        index=assignment["customer_id"].astype("string").to_numpy(),
+    )
     owners = owners[~owners.index.duplicated()]
     return tx.assign(salesperson_id=tx["customer_id"].astype("string").map(owners).astype("string").to_numpy())
 
 
-def target_tracking(tx: pd.DataFrame, targets: pd.DataFrame, year: int, as_of=None, by=("region", "salesperson_id"),
-                    assignment: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def target_tracking(
+    tx: pd.DataFrame,
+    targets: pd.DataFrame,
+    year: int,
+    as_of=None,
+    by=("region", "salesperson_id"),
+    assignment: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Actual sales of ``year`` up to ``as_of`` against the targets due by then, per ``by``.
 
     The months before ``as_of``'s month count in full; the current month's target is prorated by
@@ -475,8 +591,9 @@ def target_tracking(tx: pd.DataFrame, targets: pd.DataFrame, year: int, as_of=No
     return table.reset_index()
 
 
-def year_to_date(tx: pd.DataFrame, growth: float, as_of=None, by=("region", "salesperson_id"),
-                 assignment: pd.DataFrame | None = None) -> pd.DataFrame | None:  # fmt: skip
+def year_to_date(
+    tx: pd.DataFrame, growth: float, as_of=None, by=("region", "salesperson_id"), assignment: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
     """This year's sales against this year's target, to ``as_of`` (default: the latest order date).
 
     The year's target is set as on 1 January: the 12 months before the year × (1 + ``growth``)
@@ -494,8 +611,15 @@ def year_to_date(tx: pd.DataFrame, growth: float, as_of=None, by=("region", "sal
     plan = decompose_target(tx, target, by=(*by, "month"), as_of=before, assignment=assignment)
     table = target_tracking(tx, plan, year=end.year, as_of=end, by=by, assignment=assignment)
     due, actual = float(table["target_to_date"].sum()), float(table["actual"].sum())
-    table.attrs.update(target=target, year=end.year, as_of=end, month_share=_month_elapsed(end.month, end.year, end),
-                       due=due, actual=actual, achieved=actual / due if due > 0 else np.nan)  # fmt: skip
+    table.attrs.update(
+        target=target,
+        year=end.year,
+        as_of=end,
+        month_share=_month_elapsed(end.month, end.year, end),
+        due=due,
+        actual=actual,
+        achieved=actual / due if due > 0 else np.nan,
+    )
     return table
 
 
@@ -509,7 +633,9 @@ def _month_elapsed(month: int, year: int, end: pd.Timestamp) -> float:
     return end.day / start.days_in_month
 
 
-def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, salespeople: pd.DataFrame | None = None) -> pd.DataFrame:
+def sales_efficiency(
+    tx: pd.DataFrame, grades: pd.DataFrame | None = None, salespeople: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per salesperson over the last 12 months: sales, gross profit (sales − cost, when the lines have
     a ``cost``), growth on the 12 months before, share of A/B customers and the cost of selling;
     ranked by sales, with the average of the salesperson's region for comparison.
@@ -537,13 +663,19 @@ def sales_efficiency(tx: pd.DataFrame, grades: pd.DataFrame | None = None, sales
     previous = before.groupby("salesperson_id")["amount"].sum()
     table["growth"] = (table["sales"] - previous) / previous.where(previous > 0)
     if grades is not None:
-        owners = recent[["customer_id", "salesperson_id"]].drop_duplicates().merge(grades[["customer_id", "grade"]], on="customer_id")
+        owners = (
+            recent[["customer_id", "salesperson_id"]]
+            .drop_duplicates()
+            .merge(grades[["customer_id", "grade"]], on="customer_id")
+        )
         table["share_ab"] = owners.assign(ab=owners["grade"].isin(["A", "B"])).groupby("salesperson_id")["ab"].mean()
     table = table.reset_index()
     if salespeople is not None and "region" in salespeople:
         table = table.merge(salespeople[["salesperson_id", "region"]], on="salesperson_id", how="left")
         table["region_average_sales"] = table.groupby("region")["sales"].transform("mean")
-    table = table.sort_values(["sales", "salesperson_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table = table.sort_values(["sales", "salesperson_id"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
     table["rank"] = np.arange(1, len(table) + 1)
     table.attrs["cost_basis"] = basis
     return table

@@ -49,15 +49,23 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--name", help="name of the run folder (default: date and time)")
     report.add_argument("--only", action="append", metavar="NAMES", help="run only these notebooks (comma-separated)")
     report.add_argument("--lang", choices=i18n.LANGS, help="report language (overrides the config's lang)")
-    report.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                        help="set a parameter (overrides the config); repeatable")
+    report.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a parameter (overrides the config); repeatable",
+    )
     report.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help="per-cell time limit")
     report.add_argument(
         "--jobs", type=int, metavar="N", help=f"notebooks run at a time (default: one per core, at most {MAX_JOBS})"
     )
-    report.add_argument("--clean", action="store_true",
-                        help="first remove the .partial folders interrupted runs left in --out (unchanged for a day, "
-                             "no runner alive), then run as usual")  # fmt: skip
+    report.add_argument(
+        "--clean",
+        action="store_true",
+        help="first remove the .partial folders interrupted runs left in --out (unchanged for a day, "
+        "no runner alive), then run as usual",
+    )
     report.set_defaults(run=run_report)
 
     validate = commands.add_parser("validate", help="read every configured input and account for every row")
@@ -67,8 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=run_validate)
 
     class_check = commands.add_parser("class-check", help="check a whole class's exercise answers (for teachers)")
-    class_check.add_argument("answers_dir", type=Path, metavar="ANSWERS_DIR",
-                             help="one sub-folder per student id, or files named <student id>_<exercise>.xlsx/.csv")
+    class_check.add_argument(
+        "answers_dir",
+        type=Path,
+        metavar="ANSWERS_DIR",
+        help="one sub-folder per student id, or files named <student id>_<exercise>.xlsx/.csv",
+    )
     class_check.add_argument("--out", type=Path, help="output folder (default: <ANSWERS_DIR>_class_check next to it)")
     class_check.add_argument("--lang", choices=i18n.LANGS, help="language of messages and tables (default: zh)")
     class_check.set_defaults(run=run_class_check)

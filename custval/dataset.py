@@ -8,9 +8,9 @@ import pandas as pd
 
 from custval import anonymize, io, schema
 from custval.config import Config, read_config
+from custval.engines import connect
 from custval.errors import ColumnError, ConfigError
 from custval.i18n import t
-from custval.engines import connect
 from custval.scans import table as engine_table
 
 
@@ -98,8 +98,12 @@ def group_columns(reads: dict) -> list[str]:
             continue
         data, spec = reads[table].data, schema.TABLES[table]
         for column in data.columns:
-            if (column in NOT_GROUPS or column.startswith("is_") or column == "line"
-                    or spec.kind(column) in (schema.DATE, schema.NUMBER)):  # fmt: skip
+            if (
+                column in NOT_GROUPS
+                or column.startswith("is_")
+                or column == "line"
+                or spec.kind(column) in (schema.DATE, schema.NUMBER)
+            ):
                 continue
             values = data[column].dropna()
             if len(values) and (values.astype(str).str.strip() != "").any():
@@ -127,8 +131,11 @@ def _anonymized(reads: dict, config: Config) -> dict:
     """Every read with customer ids and names replaced by stable pseudonyms."""
     key = anonymize.load_key(config.path.resolve().parent if config.path else ".")
     return {
-        table: replace(read, data=anonymize.anonymize_frame(read.data, key),
-                       rejected=anonymize.anonymize_rejected(read.rejected, key))
+        table: replace(
+            read,
+            data=anonymize.anonymize_frame(read.data, key),
+            rejected=anonymize.anonymize_rejected(read.rejected, key),
+        )
         for table, read in reads.items()
     }
 

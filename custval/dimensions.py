@@ -9,7 +9,7 @@ survey table of ``cv.load`` (one row per respondent and dimension). Definitions:
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 from math import factorial
 
 import numpy as np
@@ -19,8 +19,12 @@ from custval.errors import DataError, examples
 from custval.i18n import t
 from custval.parsing import period_span
 
-QUADRANTS = {(True, False): "concentrate_here", (True, True): "keep_up", (False, False): "low_priority",
-             (False, True): "possible_overkill"}  # fmt: skip
+QUADRANTS = {
+    (True, False): "concentrate_here",
+    (True, True): "keep_up",
+    (False, False): "low_priority",
+    (False, True): "possible_overkill",
+}
 SHAPLEY_MAX = 15
 METHODS = ("auto", "shapley", "johnson", "forest")
 IPA_CENTERS = ("data", "median", "scale")
@@ -28,11 +32,23 @@ TARGETS = ("overall_satisfaction", "switch_intent")  # outcomes derived importan
 # Customer delivered value: the four value and four cost components, by their Chinese or English
 # survey names. A survey may name others: pass ``items=`` to :func:`delivered_value`.
 DELIVERED_VALUE_ITEMS = {
-    "产品价值": "value", "服务价值": "value", "人员价值": "value", "形象价值": "value",
-    "货币成本": "cost", "时间成本": "cost", "体力成本": "cost", "精神成本": "cost",
-    "product value": "value", "service value": "value", "personnel value": "value", "image value": "value",
-    "monetary cost": "cost", "time cost": "cost", "physical (energy) cost": "cost", "psychic cost": "cost",
-}  # fmt: skip
+    "产品价值": "value",
+    "服务价值": "value",
+    "人员价值": "value",
+    "形象价值": "value",
+    "货币成本": "cost",
+    "时间成本": "cost",
+    "体力成本": "cost",
+    "精神成本": "cost",
+    "product value": "value",
+    "service value": "value",
+    "personnel value": "value",
+    "image value": "value",
+    "monetary cost": "cost",
+    "time cost": "cost",
+    "physical (energy) cost": "cost",
+    "psychic cost": "cost",
+}
 # Kano evaluation table: rows functional answer 1–5, columns dysfunctional answer 1–5
 # (1 like, 2 must-be, 3 neutral, 4 live with, 5 dislike).
 KANO_TABLE = (
@@ -97,9 +113,13 @@ def ipa(survey: pd.DataFrame, center="data", scale=(1, 7), by=None) -> pd.DataFr
     """
     _require(survey, ["dimension", "importance", "performance"], "IPA")
     keys = ([by] if by else []) + ["dimension"]
-    means = survey.groupby(keys, sort=True, observed=True).agg(
-        importance=("importance", "mean"), performance=("performance", "mean"), respondents=("importance", "count")
-    ).reset_index()
+    means = (
+        survey.groupby(keys, sort=True, observed=True)
+        .agg(
+            importance=("importance", "mean"), performance=("performance", "mean"), respondents=("importance", "count")
+        )
+        .reset_index()
+    )
     if center == "scale":
         middle = pd.DataFrame({"importance": [sum(scale) / 2], "performance": [sum(scale) / 2]})
         centres = means[keys].assign(ci=middle["importance"][0], cp=middle["performance"][0])
@@ -159,9 +179,11 @@ def derived_importance(survey, target="overall_satisfaction", method="auto", ran
         raise DataError(f"derived importance needs more complete respondents ({len(x)}) than dimensions ({x.shape[1]})")
     chosen = ("shapley" if x.shape[1] <= SHAPLEY_MAX else "johnson") if method == "auto" else method
     if chosen == "shapley" and x.shape[1] > SHAPLEY_MAX:
-        raise DataError(f"exact Shapley needs 2^p regressions; the survey's {x.shape[1]} dimensions "
-                        f"({examples(x.columns)} …) are too many (at most {SHAPLEY_MAX}); use method "
-                        f"(parameter importance_method) 'johnson' or 'auto'")
+        raise DataError(
+            f"exact Shapley needs 2^p regressions; the survey's {x.shape[1]} dimensions "
+            f"({examples(x.columns)} …) are too many (at most {SHAPLEY_MAX}); use method "
+            f"(parameter importance_method) 'johnson' or 'auto'"
+        )
     compute = {"shapley": shapley_r2, "johnson": johnson_weights, "forest": _forest}[chosen]
     values = compute(x, y, random_state) if chosen == "forest" else compute(x, y)
     out = pd.DataFrame({"dimension": x.columns, "importance": values})
@@ -170,7 +192,9 @@ def derived_importance(survey, target="overall_satisfaction", method="auto", ran
     out = out.sort_values(["importance", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     out["method"] = chosen
-    out.attrs["r2"] = _r2(np.corrcoef(np.column_stack([x.to_numpy(), y.to_numpy()]), rowvar=False), list(range(x.shape[1])))
+    out.attrs["r2"] = _r2(
+        np.corrcoef(np.column_stack([x.to_numpy(), y.to_numpy()]), rowvar=False), list(range(x.shape[1]))
+    )
     out.attrs["respondents"] = len(x)
     return out
 
@@ -241,8 +265,11 @@ def strategic_dimensions(stated: pd.DataFrame, derived: pd.DataFrame) -> pd.Data
     cuts = {"stated_cut": table["stated"].median(), "derived_cut": 1 / len(table)}
     high_stated = table["stated"] >= cuts["stated_cut"]
     high_derived = table["derived"] >= cuts["derived_cut"]
-    table["category"] = np.select([high_stated & high_derived, high_stated, high_derived],
-                                  ["strategic", "hygiene", "hidden_driver"], default="secondary")  # fmt: skip
+    table["category"] = np.select(
+        [high_stated & high_derived, high_stated, high_derived],
+        ["strategic", "hygiene", "hidden_driver"],
+        default="secondary",
+    )
     order = {"strategic": 0, "hidden_driver": 1, "hygiene": 2, "secondary": 3}
     table = table.assign(_order=table["category"].map(order))
     table = table.sort_values(["_order", "derived", "dimension"], ascending=[True, False, True], kind="stable")
@@ -261,6 +288,7 @@ def strategic_notes(derived: pd.DataFrame, strategic: pd.DataFrame, target="over
 
 
 # --------------------------------------------------------------------------- change between waves
+
 
 def order_waves(labels, order=None) -> list:
     """The distinct wave labels in time order, first wave first.
@@ -298,7 +326,9 @@ def _ordered_waves(labels, order=None) -> tuple[list, str]:
         position = {str(w): i for i, w in enumerate(order)}
         missing = [text for text, _ in distinct if text not in position]
         if missing:
-            raise DataError(t("vd_err_wave_unlisted", labels=examples(missing, 10), order=examples(map(str, order), 10)))
+            raise DataError(
+                t("vd_err_wave_unlisted", labels=examples(missing, 10), order=examples(map(str, order), 10))
+            )
         return [w for _, w in sorted(distinct, key=lambda item: position[item[0]])], "parameter"
     numbers = pd.to_numeric(pd.Series([text for text, _ in distinct], dtype=object), errors="coerce")
     if numbers.notna().all():
@@ -308,7 +338,7 @@ def _ordered_waves(labels, order=None) -> tuple[list, str]:
     if unread:
         raise DataError(t("vd_err_wave_unordered", labels=examples(unread, 10), example=_order_example(distinct)))
     ordered = sorted(distinct, key=lambda item: spans[item[0]])
-    clashes = [(a, b) for (a, _), (b, _) in zip(ordered, ordered[1:]) if spans[b][0] < spans[a][1]]
+    clashes = [(a, b) for (a, _), (b, _) in pairwise(ordered) if spans[b][0] < spans[a][1]]
     if clashes:
         pairs = "; ".join(f"'{a}' / '{b}'" for a, b in clashes[:5])
         raise DataError(t("vd_err_wave_overlap", pairs=pairs, example=_order_example(distinct)))
@@ -349,7 +379,9 @@ def value_change(survey: pd.DataFrame, by: str = "wave", alpha: float = 0.05, or
     significant = table["importance_p"] < alpha
     table["rising"] = significant & (table["importance_change"] > 0)
     table["fading"] = significant & (table["importance_change"] < 0)
-    table = table.sort_values(["importance_change", "dimension"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table = table.sort_values(["importance_change", "dimension"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
     table.attrs.update(waves=list(waves), wave_basis=basis)
     return table
 
@@ -373,8 +405,12 @@ def value_change_notes(change: pd.DataFrame) -> list[tuple[str, dict]]:
     """Step 3's sentence: how many waves, how they were ordered, the two compared and the dimensions
     rising and fading (:func:`value_change`)."""
     rising, fading = change.loc[change["rising"], "dimension"], change.loc[change["fading"], "dimension"]
-    waves = {"n": len(change.attrs["waves"]), "basis": t(f"vd_order_{change.attrs['wave_basis']}"),
-             "first": change["from"].iloc[0], "last": change["to"].iloc[0]}
+    waves = {
+        "n": len(change.attrs["waves"]),
+        "basis": t(f"vd_order_{change.attrs['wave_basis']}"),
+        "first": change["from"].iloc[0],
+        "last": change["to"].iloc[0],
+    }
     return [("vd_step3", {**waves, "rising": _listed(rising), "fading": _listed(fading)})]
 
 
@@ -410,8 +446,9 @@ def firm_vs_customer(survey: pd.DataFrame, firm: pd.DataFrame) -> pd.DataFrame:
 
     _require(survey, ["respondent_id", "dimension", "importance"], "the firm-versus-customer ranking")
     firm_rank, rankers = _firm_rank(firm, set(survey["dimension"].dropna()))
-    means = survey.groupby("dimension", observed=True).agg(importance=("importance", "mean"),
-                                                             respondents=("importance", "count"))  # fmt: skip
+    means = survey.groupby("dimension", observed=True).agg(
+        importance=("importance", "mean"), respondents=("importance", "count")
+    )
     unrated = means.index[means["respondents"] == 0].tolist()
     if unrated:
         raise DataError(t("vd_err_firm_unrated", needs=examples(sorted(unrated), 10)))
@@ -419,12 +456,17 @@ def firm_vs_customer(survey: pd.DataFrame, firm: pd.DataFrame) -> pd.DataFrame:
     table["customer_rank"] = table["importance"].rank(ascending=False, method="average")
     table["firm_rank"] = table["dimension"].map(firm_rank)
     table["difference"] = table["firm_rank"] - table["customer_rank"]
-    table["view"] = np.select([table["difference"] >= 1, table["difference"] <= -1],
-                              ["firm_underrates", "firm_overrates"], default="agree")  # fmt: skip
+    table["view"] = np.select(
+        [table["difference"] >= 1, table["difference"] <= -1], ["firm_underrates", "firm_overrates"], default="agree"
+    )
     table = table.sort_values(["customer_rank", "dimension"], kind="stable").reset_index(drop=True)
     result = stats.spearmanr(table["firm_rank"], table["customer_rank"])
-    table.attrs.update(spearman=float(result.statistic), p_value=float(result.pvalue),
-                       respondents=int(survey["respondent_id"].nunique()), rankers=rankers)  # fmt: skip
+    table.attrs.update(
+        spearman=float(result.statistic),
+        p_value=float(result.pvalue),
+        respondents=int(survey["respondent_id"].nunique()),
+        rankers=rankers,
+    )
     return table
 
 
@@ -441,12 +483,19 @@ def firm_ranking_notes(table: pd.DataFrame, wave=None) -> list[tuple[str, dict]]
     """The sentence on a :func:`firm_vs_customer` table: who ranked (the mean of several rankers), which
     respondents (of survey ``wave`` when given), Spearman's ρ and the largest disagreements."""
     apart = rank_disagreements(table)
-    items = [t("vd_firm_item", need=row.dimension, firm=row.firm_rank, customer=row.customer_rank)
-             for row in apart.itertuples()]
+    items = [
+        t("vd_firm_item", need=row.dimension, firm=row.firm_rank, customer=row.customer_rank)
+        for row in apart.itertuples()
+    ]
     rankers, attrs = table.attrs["rankers"], table.attrs
-    values = {"averaged": t("vd_firm_averaged", n=rankers) if rankers > 1 else "",
-              "wave": "" if wave is None else t("vd_firm_wave", wave=wave), "respondents": attrs["respondents"],
-              "n": len(table), "rho": attrs["spearman"], "p": attrs["p_value"]}
+    values = {
+        "averaged": t("vd_firm_averaged", n=rankers) if rankers > 1 else "",
+        "wave": "" if wave is None else t("vd_firm_wave", wave=wave),
+        "respondents": attrs["respondents"],
+        "n": len(table),
+        "rho": attrs["spearman"],
+        "p": attrs["p_value"],
+    }
     return [("vd_firm", {**values, "items": _listed(items)})]
 
 
@@ -496,9 +545,13 @@ def kano(answers: pd.DataFrame) -> pd.DataFrame:
     valid = answers.dropna(subset=["functional", "dysfunctional"])
     bad = valid[~valid["functional"].isin(range(1, 6)) | ~valid["dysfunctional"].isin(range(1, 6))]
     if len(bad):
-        raise DataError(f"Kano answers must be 1–5; found {examples(bad[['functional', 'dysfunctional']].values.tolist())}")
+        raise DataError(
+            f"Kano answers must be 1–5; found {examples(bad[['functional', 'dysfunctional']].values.tolist())}"
+        )
     categories = valid.assign(category=kano_category(valid["functional"], valid["dysfunctional"]))
-    counts = pd.crosstab(categories["feature"], categories["category"]).reindex(columns=list(KANO_PRIORITY), fill_value=0)
+    counts = pd.crosstab(categories["feature"], categories["category"]).reindex(
+        columns=list(KANO_PRIORITY), fill_value=0
+    )
     table = counts.reset_index().rename_axis(columns=None)
     table["answers"] = counts.sum(axis=1).to_numpy()
     order = counts[list(KANO_PRIORITY)].to_numpy()
@@ -530,11 +583,23 @@ def servqual_gaps(survey: pd.DataFrame, groups: dict | None = None, weights: dic
     if groups:
         data = data.assign(group=data["dimension"].map(groups).fillna(data["dimension"]))
         per_respondent = data.groupby(["respondent_id", "group"])["gap"].mean()
-        table = per_respondent.groupby("group").agg(["mean", "count"]).rename(columns={"mean": "gap", "count": "respondents"})
+        table = (
+            per_respondent.groupby("group")
+            .agg(["mean", "count"])
+            .rename(columns={"mean": "gap", "count": "respondents"})
+        )
     else:
-        table = data.groupby("dimension").agg(gap=("gap", "mean"), respondents=("gap", "count"),
-                                              performance=("performance", "mean"), expectation=("expectation", "mean"))  # fmt: skip
-    table = table.reset_index().sort_values(["gap", table.index.name or table.columns[0]], kind="stable").reset_index(drop=True)
+        table = data.groupby("dimension").agg(
+            gap=("gap", "mean"),
+            respondents=("gap", "count"),
+            performance=("performance", "mean"),
+            expectation=("expectation", "mean"),
+        )
+    table = (
+        table.reset_index()
+        .sort_values(["gap", table.index.name or table.columns[0]], kind="stable")
+        .reset_index(drop=True)
+    )
     table.attrs["gap"] = float(table["gap"].mean())
     if weights:
         key = "group" if groups else "dimension"
@@ -544,8 +609,9 @@ def servqual_gaps(survey: pd.DataFrame, groups: dict | None = None, weights: dic
     return table
 
 
-def delivered_value(survey: pd.DataFrame, weights: dict | None = None, items: dict | None = None,
-                    by=("brand",)) -> pd.DataFrame:  # fmt: skip
+def delivered_value(
+    survey: pd.DataFrame, weights: dict | None = None, items: dict | None = None, by=("brand",)
+) -> pd.DataFrame:
     """Total customer value, total customer cost, their difference and ratio per respondent and ``by``.
 
     The value (产品/服务/人员/形象价值) and cost (货币/时间/体力/精神成本) items are rated like any
@@ -573,7 +639,9 @@ def delivered_value(survey: pd.DataFrame, weights: dict | None = None, items: di
     counted = rows[rows["performance"].notna() & (rows["weight"] > 0)]
     total = counted.groupby([*keys, "kind"], dropna=False, observed=True)["weight"].transform("sum")
     counted = counted.assign(weighted=counted["performance"] * counted["weight"] / total)
-    per_kind = counted.groupby([*keys, "kind"], dropna=False, observed=True)["weighted"].agg(["sum", "size"]).reset_index()
+    per_kind = (
+        counted.groupby([*keys, "kind"], dropna=False, observed=True)["weighted"].agg(["sum", "size"]).reset_index()
+    )
     scores = rows[keys].drop_duplicates().sort_values(keys, kind="stable").reset_index(drop=True)
     for kind, score in (("value", "tcv"), ("cost", "tcc")):
         part = per_kind[per_kind["kind"] == kind].drop(columns="kind")
@@ -595,9 +663,10 @@ def delivered_value_summary(values: pd.DataFrame, by="brand") -> pd.DataFrame:
     ``no_value_rating``/``no_cost_rating`` count the respondents left out for want of ratings."""
     complete = values.assign(_used=values["tcv"].notna() & values["tcc"].notna())
     table = complete.groupby(by, dropna=False).agg(
-        respondents=("_used", "sum"), no_value_rating=("tcv", lambda s: int(s.isna().sum())),
+        respondents=("_used", "sum"),
+        no_value_rating=("tcv", lambda s: int(s.isna().sum())),
         no_cost_rating=("tcc", lambda s: int(s.isna().sum())),
-    )  # fmt: skip
+    )
     means = complete[complete["_used"]].groupby(by, dropna=False)[["tcv", "tcc", "cdv", "ratio"]].mean()
     table = table.join(means).reset_index()
     table["respondents"] = table["respondents"].astype("int64")
@@ -645,7 +714,7 @@ def delivery_problems(stated: pd.DataFrame, derived: pd.DataFrame, gaps: pd.Data
     """
     table = stated[["dimension", "importance", "performance", "quadrant"]].merge(
         derived[["dimension", "share"]].rename(columns={"share": "weight"}), on="dimension", how="left"
-    )  # fmt: skip
+    )
     if gaps is not None and "dimension" in gaps.columns:
         table = table.merge(gaps[["dimension", "gap"]], on="dimension", how="left")
         table["shortfall"] = (-table["gap"]).clip(lower=0)
@@ -661,8 +730,10 @@ def delivery_problems(stated: pd.DataFrame, derived: pd.DataFrame, gaps: pd.Data
 def improvement_notes(problems: pd.DataFrame, top: int = TOP_IMPROVEMENTS) -> list[tuple[str, dict]]:
     """The numbered list of the first ``top`` :func:`delivery_problems` with a priority above 0."""
     first = problems[problems["priority"] > 0].head(top)
-    items = [t("vd_improvement_item", i=i, need=row.dimension, shortfall=row.shortfall)
-             for i, row in enumerate(first.itertuples(), start=1)]
+    items = [
+        t("vd_improvement_item", i=i, need=row.dimension, shortfall=row.shortfall)
+        for i, row in enumerate(first.itertuples(), start=1)
+    ]
     return [("vd_improvements", {"items": "\n".join(items) or t("vd_none")})]
 
 
@@ -674,5 +745,6 @@ def _listed(names) -> str:
 def _require(frame: pd.DataFrame, columns: list, what: str) -> None:
     missing = [c for c in columns if c not in frame.columns or frame[c].isna().all()]
     if missing:
-        raise DataError(f"{what} needs the survey column(s) {', '.join(missing)}; columns present: "
-                        f"{', '.join(frame.columns)}")  # fmt: skip
+        raise DataError(
+            f"{what} needs the survey column(s) {', '.join(missing)}; columns present: {', '.join(frame.columns)}"
+        )

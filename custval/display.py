@@ -17,8 +17,9 @@ MAX_ROWS = 200
 def table(data: pd.DataFrame, max_rows: int = MAX_ROWS, percent=(), lang: str | None = None) -> Styler:
     """A styled, escaped view of ``data`` with headers in the report language and no index.
 
-    Integers get thousands separators (years, ``year`` or ``…_year``, none), other numbers two decimals, columns in ``percent`` are
-    shown as percentages, true/false as 是/否 (yes/no); at most ``max_rows`` rows are shown (the data itself is not changed).
+    Integers get thousands separators (years, ``year`` or ``…_year``, none), other numbers two
+    decimals, columns in ``percent`` are shown as percentages, true/false as 是/否 (yes/no); at most
+    ``max_rows`` rows are shown (the data itself is not changed).
     """
     shown = data.head(max_rows).reset_index(drop=True)
     formats = {}

@@ -24,9 +24,12 @@ SPARK_KEYS = ("master", "conf", "app_name")
 # web UI or console progress bars (a report run needs neither), errors only in the log, and few
 # shuffle partitions for one-machine data (raise it on a cluster).
 SPARK_DEFAULTS = {
-    "spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
-    "spark.log.level": "ERROR", "spark.sql.shuffle.partitions": "8",
-}  # fmt: skip
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.log.level": "ERROR",
+    "spark.sql.shuffle.partitions": "8",
+}
 
 
 def cores() -> int:
@@ -59,7 +62,9 @@ def spark_backend(options: dict):
     # results are checked equal to DuckDB's (tests/test_engines.py), so the notice is noise in reports.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
-    builder = SparkSession.builder.master(str(options.get("master", "local[*]"))).appName(str(options.get("app_name", "custval")))
+    builder = SparkSession.builder.master(str(options.get("master", "local[*]"))).appName(
+        str(options.get("app_name", "custval"))
+    )
     for key, value in {**SPARK_DEFAULTS, **(options.get("conf") or {})}.items():
         builder = builder.config(str(key), str(value))
     session = builder.getOrCreate()

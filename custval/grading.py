@@ -14,8 +14,14 @@ from custval.i18n import label, name, t
 from custval.summary import summarize
 
 # (future, current) → grade. Future value has two levels, current value three.
-DEFAULT_LAYOUT = {("high", "high"): "A", ("high", "medium"): "C", ("high", "low"): "B",
-                  ("low", "high"): "D", ("low", "medium"): "E", ("low", "low"): "F"}  # fmt: skip
+DEFAULT_LAYOUT = {
+    ("high", "high"): "A",
+    ("high", "medium"): "C",
+    ("high", "low"): "B",
+    ("low", "high"): "D",
+    ("low", "medium"): "E",
+    ("low", "low"): "F",
+}
 # Quantile cuts: current value high = top 20 % of customers, medium = the next 30 %, low = the rest;
 # future value high = above the median. "Above a cut" is strict, so ties at the cut go down.
 DEFAULT_CUTS = {"current": (0.5, 0.8), "future": (0.5,)}
@@ -71,7 +77,9 @@ def bands(values: pd.Series, cuts, method: str = "quantile") -> pd.Series:
         level = level.where(values > 0, 0)
     else:
         raise ValueError(f"method must be 'quantile' or 'share', got {method!r}")
-    return pd.Series(np.asarray(names, dtype=object)[np.asarray(level, dtype=np.int64)], index=values.index, dtype="str")
+    return pd.Series(
+        np.asarray(names, dtype=object)[np.asarray(level, dtype=np.int64)], index=values.index, dtype="str"
+    )
 
 
 def level_cuts(cuts: dict | None = None, method: str = "quantile") -> dict:
@@ -89,17 +97,27 @@ def cut_shares(cuts: dict | None = None, method: str = "quantile") -> dict:
     return {"high": 1 - high, "medium": high - low, "future_high": 1 - future}
 
 
-def grade(customers: pd.DataFrame, current: str = "current_value", future: str = "future_value",
-          layout: dict | str | None = None, cuts: dict | None = None, method: str = "quantile") -> pd.DataFrame:  # fmt: skip
+def grade(
+    customers: pd.DataFrame,
+    current: str = "current_value",
+    future: str = "future_value",
+    layout: dict | str | None = None,
+    cuts: dict | None = None,
+    method: str = "quantile",
+) -> pd.DataFrame:
     """Add ``current_level``, ``future_level`` and ``grade`` (A–F by ``layout``) to each customer."""
     layout = _layout(layout)
     cuts = level_cuts(cuts, method)
     for column in (current, future):
         if column not in customers.columns:
-            raise MissingColumnError(f"the customers table has no column {column!r} to grade by; "
-                                     f"columns: {', '.join(map(str, customers.columns))}")
+            raise MissingColumnError(
+                f"the customers table has no column {column!r} to grade by; "
+                f"columns: {', '.join(map(str, customers.columns))}"
+            )
         if customers[column].isna().any():
-            raise DataError(f"{column} is empty for {int(customers[column].isna().sum())} customer(s); grade needs a value for each")
+            raise DataError(
+                f"{column} is empty for {int(customers[column].isna().sum())} customer(s); grade needs a value for each"
+            )
     out = customers.copy()
     out["current_level"] = bands(out[current], cuts["current"], method)
     out["future_level"] = bands(out[future], cuts["future"], method)
@@ -121,8 +139,10 @@ def parse_layout(text: str) -> dict:
 def _check_layout(layout: dict) -> None:
     cells = {(f, c) for f in ("high", "low") for c in ("high", "medium", "low")}
     if set(layout) != cells:
-        raise ValueError("layout must map every (future, current) cell — future high/low × current "
-                         f"high/medium/low — to a grade; missing {sorted(cells - set(layout))}")  # fmt: skip
+        raise ValueError(
+            "layout must map every (future, current) cell — future high/low × current "
+            f"high/medium/low — to a grade; missing {sorted(cells - set(layout))}"
+        )
 
 
 def grade_table(graded: pd.DataFrame, value: str = "future_value") -> pd.DataFrame:
@@ -146,8 +166,13 @@ def sensitivity(customers: pd.DataFrame, shift: float = CUT_SHIFT, **options) ->
     for direction in (-1, 1):
         moved = {k: tuple(min(max(c + direction * shift, 0.01), 0.99) for c in v) for k, v in cuts.items()}
         other = grade(customers, cuts=moved, **options)["grade"]
-        rows.append({"shift": direction * shift, "changed": int((other != base).sum()),
-                     "share_changed": float((other != base).mean())})  # fmt: skip
+        rows.append(
+            {
+                "shift": direction * shift,
+                "changed": int((other != base).sum()),
+                "share_changed": float((other != base).mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -164,10 +189,16 @@ def strategies(lang: str | None = None, layout: dict | str | None = None) -> pd.
     rows = []
     for g in GRADES:
         future, current = cells[g]
-        character = t("grade_character", lang=lang, current=name("level", current, lang=lang),
-                      future=name("level", future, lang=lang), note=t(f"grade_{g}_note", lang=lang))  # fmt: skip
-        rows.append({"grade": g, "character": character,
-                     **{k: t(f"grade_{g}_{k}", lang=lang) for k in STRATEGY_KEYS[1:]}})  # fmt: skip
+        character = t(
+            "grade_character",
+            lang=lang,
+            current=name("level", current, lang=lang),
+            future=name("level", future, lang=lang),
+            note=t(f"grade_{g}_note", lang=lang),
+        )
+        rows.append(
+            {"grade": g, "character": character, **{k: t(f"grade_{g}_{k}", lang=lang) for k in STRATEGY_KEYS[1:]}}
+        )
     return pd.DataFrame(rows)
 
 
@@ -213,17 +244,24 @@ def key_customers(tx: pd.DataFrame, as_of=None, top: int = 20, window_months: in
 def _top(values: pd.Series, n: int) -> pd.DataFrame:
     frame = values.rename_axis("customer_id").reset_index()
     column = values.name
-    return frame.sort_values([column, "customer_id"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+    return (
+        frame.sort_values([column, "customer_id"], ascending=[False, True], kind="stable")
+        .head(n)
+        .reset_index(drop=True)
+    )
 
 
 def grade_migration(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """Customers by previous grade (rows) and current grade (columns); "new" and "gone" included."""
-    merged = previous[["customer_id", "grade"]].merge(current[["customer_id", "grade"]], on="customer_id",
-                                                     how="outer", suffixes=("_previous", "_current"))  # fmt: skip
+    merged = previous[["customer_id", "grade"]].merge(
+        current[["customer_id", "grade"]], on="customer_id", how="outer", suffixes=("_previous", "_current")
+    )
     merged = merged.fillna({"grade_previous": "new", "grade_current": "gone"})
     order = [*GRADES, "new", "gone"]
     table = pd.crosstab(merged["grade_previous"], merged["grade_current"])
-    return table.reindex(index=[g for g in order if g != "gone"], columns=[g for g in order if g != "new"], fill_value=0)
+    return table.reindex(
+        index=[g for g in order if g != "gone"], columns=[g for g in order if g != "new"], fill_value=0
+    )
 
 
 def migration_cells(migration: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
@@ -240,8 +278,19 @@ def migration_cells(migration: pd.DataFrame, lang: str | None = None) -> pd.Data
 
 # --------------------------------------------------------------------------- the value chain
 
-GRADES_COLUMNS = ["customer_id", "current_value", "active_value", "future_value", "method", "p_alive", "lapsed",
-                  "current_level", "future_level", "grade", "strategy"]  # fmt: skip
+GRADES_COLUMNS = [
+    "customer_id",
+    "current_value",
+    "active_value",
+    "future_value",
+    "method",
+    "p_alive",
+    "lapsed",
+    "current_level",
+    "future_level",
+    "grade",
+    "strategy",
+]
 
 
 class ValueChain:
@@ -273,9 +322,18 @@ class ValueChain:
     ``windows_`` (the customers' 12-month windows, ``valuation.customer_windows``).
     """
 
-    def __init__(self, horizon_years: int = 5, discount_rate: float = 0.10, margin_rate: float | None = None,
-                 future_method: str = "auto", layout: dict | str | None = None, cuts: dict | None = None,
-                 grade_method: str = "quantile", lapse_threshold: float = 0.3, lang: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        horizon_years: int = 5,
+        discount_rate: float = 0.10,
+        margin_rate: float | None = None,
+        future_method: str = "auto",
+        layout: dict | str | None = None,
+        cuts: dict | None = None,
+        grade_method: str = "quantile",
+        lapse_threshold: float = 0.3,
+        lang: str | None = None,
+    ):
         self.horizon_years = horizon_years
         self.discount_rate = discount_rate
         self.margin_rate = margin_rate
@@ -317,7 +375,9 @@ class ValueChain:
         if not 0 <= self.discount_rate < 1:
             raise ValueError(f"discount_rate must be a yearly rate from 0 to below 1, got {self.discount_rate!r}")
         if self.margin_rate is not None and not 0 <= self.margin_rate <= 1:
-            raise ValueError(f"margin_rate must be between 0 and 1 (0 or None: from the data), got {self.margin_rate!r}")
+            raise ValueError(
+                f"margin_rate must be between 0 and 1 (0 or None: from the data), got {self.margin_rate!r}"
+            )
 
     def _future(self, tx, summary: pd.DataFrame, windows: pd.DataFrame, engine) -> None:
         """Fit the future-value model on the customers with a purchase."""
@@ -337,8 +397,15 @@ class ValueChain:
                     raise
                 fallback, self.reason_ = True, str(problem)
         if fallback:
-            self.future_ = valuation.migration_future(tx, self.fitted_customers_, windows, years, self.lapse_threshold,
-                                                      margin=self._migration_margin(), engine=engine)  # fmt: skip
+            self.future_ = valuation.migration_future(
+                tx,
+                self.fitted_customers_,
+                windows,
+                years,
+                self.lapse_threshold,
+                margin=self._migration_margin(),
+                engine=engine,
+            )
         self.method_ = self.future_.method
 
     def _migration_margin(self) -> float:
@@ -378,12 +445,18 @@ class ValueChain:
         """What the page and the manifest say about this grading."""
         self._fitted()
         return {
-            "method": self.method_, "reason": self.reason_, "horizon_years": int(self.horizon_years),
-            "discount_rate": float(self.discount_rate), "margin_rate": float(self.margin_rate_), "basis": self.basis_,
-            "spend_model": getattr(self.future_, "spend_model", None), "cuts": level_cuts(self.cuts, self.grade_method),
-            "grade_method": self.grade_method, "only_returns": self.n_only_returns_,
+            "method": self.method_,
+            "reason": self.reason_,
+            "horizon_years": int(self.horizon_years),
+            "discount_rate": float(self.discount_rate),
+            "margin_rate": float(self.margin_rate_),
+            "basis": self.basis_,
+            "spend_model": getattr(self.future_, "spend_model", None),
+            "cuts": level_cuts(self.cuts, self.grade_method),
+            "grade_method": self.grade_method,
+            "only_returns": self.n_only_returns_,
             "margin_rate_used": self.margin_rate_used(),
-        }  # fmt: skip
+        }
 
     def _fitted(self) -> None:
         if not hasattr(self, "method_"):
@@ -395,13 +468,18 @@ class ValueChain:
         record["cuts"] = {k: list(v) for k, v in record["cuts"].items()}
         if self.method_ == "models":
             purchases = self.future_.purchases
-            record["bgnbd"] = {**purchases.params_, "log_likelihood": purchases.log_likelihood_,
-                               "standard_errors": purchases.standard_errors_}  # fmt: skip
+            record["bgnbd"] = {
+                **purchases.params_,
+                "log_likelihood": purchases.log_likelihood_,
+                "standard_errors": purchases.standard_errors_,
+            }
             record["spend"] = dict(getattr(self.future_.spend, "params_", {}))
         else:
             rates = self.future_.model.rates_
-            record["migration"] = {"period_months": self.future_.period_months,
-                                   "rates": rates.astype({"probability": float}).to_dict("records")}  # fmt: skip
+            record["migration"] = {
+                "period_months": self.future_.period_months,
+                "rates": rates.astype({"probability": float}).to_dict("records"),
+            }
         return record
 
     def future_values(self, horizon_years: int) -> pd.Series:
@@ -425,10 +503,22 @@ class ValueChain:
         ``changed`` customers and ``share_changed``."""
         horizon = self.horizon_sensitivity(horizons)
         cuts = self.cut_sensitivity(shift)
-        rows = [{"change": t("vg_sens_horizon", lang=self.lang, years=r.horizon_years), "changed": r.changed,
-                 "share_changed": r.share_changed} for r in horizon.itertuples()]  # fmt: skip
-        rows += [{"change": t("vg_sens_cuts", lang=self.lang, shift=r.shift * 100), "changed": r.changed,
-                  "share_changed": r.share_changed} for r in cuts.itertuples()]  # fmt: skip
+        rows = [
+            {
+                "change": t("vg_sens_horizon", lang=self.lang, years=r.horizon_years),
+                "changed": r.changed,
+                "share_changed": r.share_changed,
+            }
+            for r in horizon.itertuples()
+        ]
+        rows += [
+            {
+                "change": t("vg_sens_cuts", lang=self.lang, shift=r.shift * 100),
+                "changed": r.changed,
+                "share_changed": r.share_changed,
+            }
+            for r in cuts.itertuples()
+        ]
         return pd.DataFrame(rows)
 
     def cut_sensitivity(self, shift: float = CUT_SHIFT) -> pd.DataFrame:
@@ -448,11 +538,15 @@ def value_grades(tx, summary: pd.DataFrame | None = None, *, as_of=None, engine=
 def chain_parameters(parameters: dict) -> dict:
     """``ValueChain`` arguments from the report parameters (custval.yml / a notebook's cell)."""
     return {
-        "horizon_years": parameters["horizon_years"], "discount_rate": parameters["discount_rate"],
-        "margin_rate": parameters["margin_rate"] or None, "future_method": parameters["future_method"],
-        "layout": parameters["grade_layout"], "cuts": parameters["grade_cuts"] or None,
-        "grade_method": parameters["grade_method"], "lang": parameters["lang"],
-    }  # fmt: skip
+        "horizon_years": parameters["horizon_years"],
+        "discount_rate": parameters["discount_rate"],
+        "margin_rate": parameters["margin_rate"] or None,
+        "future_method": parameters["future_method"],
+        "layout": parameters["grade_layout"],
+        "cuts": parameters["grade_cuts"] or None,
+        "grade_method": parameters["grade_method"],
+        "lang": parameters["lang"],
+    }
 
 
 # --------------------------------------------------------------------------- what notebook 04 says

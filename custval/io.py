@@ -96,7 +96,11 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         if parts is None:
             return pd.read_parquet(path)
-        return ds.dataset(parts, format="parquet", partitioning="hive", partition_base_dir=str(path)).to_table().to_pandas()
+        return (
+            ds.dataset(parts, format="parquet", partitioning="hive", partition_base_dir=str(path))
+            .to_table()
+            .to_pandas()
+        )
     except Exception as exc:  # pyarrow raises many types for damaged files
         raise FileFormatError(t("err_unreadable", file=path, detail=exc)) from None
 
@@ -235,8 +239,14 @@ def require_columns(frame, spec: schema.TableSpec, path, columns: dict | None, h
             reverse = {v: k for k, v in (columns or {}).items()}
             example = reverse.get(column) or (spec.aliases.get(column) or (column,))[0]
             raise MissingColumnError(
-                t("err_missing_column", file=path, table=spec.name, column=column, found=_shown(headers),
-                  example=example)
+                t(
+                    "err_missing_column",
+                    file=path,
+                    table=spec.name,
+                    column=column,
+                    found=_shown(headers),
+                    example=example,
+                )
             )
 
 
@@ -433,8 +443,9 @@ def read_table(
     ordered = [c for c in spec.columns if c in frame.columns]
     extra = [c for c in frame.columns if c not in spec.columns and c != LINE]
     data = frame[ordered + extra].reset_index(drop=True)
-    return ReadResult(table, str(path), data, rows_read, rejected, cleared, used_encoding, renames, unmatched,
-                      tuple(headers))  # fmt: skip
+    return ReadResult(
+        table, str(path), data, rows_read, rejected, cleared, used_encoding, renames, unmatched, tuple(headers)
+    )
 
 
 def _check_usable(frame, rejected, rows_read, spec, path):

@@ -20,8 +20,17 @@ EXTERNAL_KINDS = ("opportunity", "threat")
 INTERNAL_KINDS = ("strength", "weakness")
 PEST_KINDS = ("political", "economic", "social", "technological")
 # IE matrix cells (David, Fig. 6-9): rows EFE high→low, columns IFE strong→weak.
-IE_STRATEGY = {1: "grow_build", 2: "grow_build", 4: "grow_build", 3: "hold_maintain", 5: "hold_maintain",
-               7: "hold_maintain", 6: "harvest_divest", 8: "harvest_divest", 9: "harvest_divest"}  # fmt: skip
+IE_STRATEGY = {
+    1: "grow_build",
+    2: "grow_build",
+    4: "grow_build",
+    3: "hold_maintain",
+    5: "hold_maintain",
+    7: "hold_maintain",
+    6: "harvest_divest",
+    8: "harvest_divest",
+    9: "harvest_divest",
+}
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
 SPACE_SIGNS = {"FP": 1, "IP": 1, "SP": -1, "CP": -1}
 CUBE_KEYS = ("region", "period", "product_category")  # the sales cube's keys, those the data have
@@ -31,8 +40,19 @@ GROWTH_KEYS = ("region", "product_category", "channel")  # the groups whose cont
 # bottom-left, bottom-right.
 BCG_CORNERS = ("star", "question_mark", "cash_cow", "dog")
 # Columns of the market tables that hold shares or rates (shown as percentages).
-PERCENT_COLUMNS = ("share_amount", "share_profit", "share_quantity", "margin", "growth", "contribution_to_growth",
-                   "share", "cum_share", "cum_items", "market_share", "market_growth")
+PERCENT_COLUMNS = (
+    "share_amount",
+    "share_profit",
+    "share_quantity",
+    "margin",
+    "growth",
+    "contribution_to_growth",
+    "share",
+    "cum_share",
+    "cum_items",
+    "market_share",
+    "market_growth",
+)
 LIST_SEPARATOR = "、"  # between the names the conclusion lists
 
 
@@ -53,8 +73,14 @@ def with_profit(tx: pd.DataFrame) -> pd.DataFrame:
     return tx.assign(profit=tx["amount"] - tx["cost"])
 
 
-def sales_cube(tx, by=("region", "period", "product_category"), period="Q", values=("amount", "profit"), engine=None,
-               customers=True):
+def sales_cube(
+    tx,
+    by=("region", "period", "product_category"),
+    period="Q",
+    values=("amount", "profit"),
+    engine=None,
+    customers=True,
+):
     """Totals of ``values`` for every combination of ``by`` with shares of the grand total and margin.
 
     ``period`` in ``by`` is the order date's month, quarter or year (``2024-03``, ``2024Q1``,
@@ -118,8 +144,9 @@ def contribution(tx, by="region", period="Y", values=("amount", "profit"), engin
         tx = table.filter(table.order_date.month() * 100 + table.order_date.day() <= day.month * 100 + day.day)
     cube = sales_cube(tx, by=(by, "period"), period=period, values=values, engine=engine)
     totals = cube.dropna(subset=[by]).set_index([by, "period"])[values]
-    grid = pd.MultiIndex.from_product([sorted(totals.index.get_level_values(by).unique()), sorted(cube["period"].unique())],
-                                      names=[by, "period"])  # fmt: skip
+    grid = pd.MultiIndex.from_product(
+        [sorted(totals.index.get_level_values(by).unique()), sorted(cube["period"].unique())], names=[by, "period"]
+    )
     table = totals.reindex(grid, fill_value=0.0).reset_index()
     period_total = table.groupby("period")["amount"].transform("sum")
     table["share_amount"] = _ratio(table["amount"], period_total)
@@ -172,8 +199,9 @@ def abc(values: pd.DataFrame, cuts=(0.8, 0.95), by="profit", item=None) -> pd.Da
     return table
 
 
-def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0, by=("product_category",),
-        year=None) -> pd.DataFrame:  # fmt: skip
+def bcg(
+    own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0, by=("product_category",), year=None
+) -> pd.DataFrame:
     """Growth-share matrix for the latest complete year (or ``year``).
 
     relative_share = own sales / sales of the largest competitor; market_growth = market sales on
@@ -188,23 +216,31 @@ def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0,
     by = list(by)
     missing = [c for c in ("period", "market_sales", "competitor", "competitor_sales", *by) if c not in market.columns]
     if missing:
-        raise MissingColumnError(f"the market table has no column {', '.join(missing)} (the BCG matrix needs them); "
-                                 f"columns available: {', '.join(map(str, market.columns))}")
+        raise MissingColumnError(
+            f"the market table has no column {', '.join(missing)} (the BCG matrix needs them); "
+            f"columns available: {', '.join(map(str, market.columns))}"
+        )
     market = market.assign(year=market_years(market["period"]))
     complete, market_complete = full_years(market, own), full_years(market)
     if year is None:
         if not complete:
-            raise DataError(f"the market table and the transactions share no complete calendar year "
-                            f"(periods {examples(sorted(market['period'].astype(str).unique()))}); the BCG matrix "
-                            f"needs a year with a yearly row, 4 quarters or 12 months of both")  # fmt: skip
+            raise DataError(
+                f"the market table and the transactions share no complete calendar year "
+                f"(periods {examples(sorted(market['period'].astype(str).unique()))}); the BCG matrix "
+                f"needs a year with a yearly row, 4 quarters or 12 months of both"
+            )
         year = max((y for y in complete if y - 1 in market_complete), default=max(complete))
     elif year not in complete:
-        raise DataError(f"year {year} is not complete in the market table and the transactions; complete years: "
-                        f"{examples(complete) if complete else 'none'}")  # fmt: skip
+        raise DataError(
+            f"year {year} is not complete in the market table and the transactions; complete years: "
+            f"{examples(complete) if complete else 'none'}"
+        )
     cells = market.drop_duplicates(["period", "year", *_cell_keys(market)])
     sizes = cells.groupby(["year", *by])["market_sales"].sum()
     rivals = market.groupby(["year", *by, "competitor"])["competitor_sales"].sum().reset_index()
-    rivals = rivals[rivals["year"] == year].sort_values([*by, "competitor_sales", "competitor"], ascending=[*[True] * len(by), False, True])
+    rivals = rivals[rivals["year"] == year].sort_values(
+        [*by, "competitor_sales", "competitor"], ascending=[*[True] * len(by), False, True]
+    )
     largest = rivals.groupby(by, sort=True).first()
     mine = own.assign(year=own["order_date"].dt.year)
     mine = mine[mine["year"] == year].groupby(by)["amount"].sum()
@@ -219,8 +255,9 @@ def bcg(own: pd.DataFrame, market: pd.DataFrame, growth_cut=0.10, share_cut=1.0,
     high_share = table["relative_share"] >= share_cut
     table["quadrant"] = np.select(
         [table["market_growth"].isna(), high_growth & high_share, ~high_growth & high_share, high_growth & ~high_share],
-        ["unknown", "star", "cash_cow", "question_mark"], default="dog",
-    )  # fmt: skip
+        ["unknown", "star", "cash_cow", "question_mark"],
+        default="dog",
+    )
     table.insert(0, "year", year)
     return table.reset_index()
 
@@ -364,7 +401,9 @@ def efe(factors: pd.DataFrame) -> pd.DataFrame:
 def ife(factors: pd.DataFrame) -> pd.DataFrame:
     """Internal factor evaluation: strengths rated 3–4, weaknesses 1–2, score = weight × rating."""
     table = _weighted(factors, INTERNAL_KINDS, "IFE")
-    wrong = ((table["kind"] == "strength") & (table["rating"] < 3)) | ((table["kind"] == "weakness") & (table["rating"] > 2))
+    wrong = ((table["kind"] == "strength") & (table["rating"] < 3)) | (
+        (table["kind"] == "weakness") & (table["rating"] > 2)
+    )
     if wrong.any():
         bad = table[wrong]
         raise DataError(
@@ -402,8 +441,12 @@ def space(ratings: pd.DataFrame, scale: int = 7) -> pd.DataFrame:
             raise DataError(f"SPACE: {dim} ratings must be between {low} and {high}; found {examples(bad.tolist())}")
     means = ratings.assign(dimension=dims).groupby("dimension")["rating"].mean()
     x, y = means["CP"] + means["IP"], means["FP"] + means["SP"]
-    quadrant = {(True, True): "aggressive", (False, True): "conservative", (False, False): "defensive",
-                (True, False): "competitive"}[(x >= 0, y >= 0)]  # fmt: skip
+    quadrant = {
+        (True, True): "aggressive",
+        (False, True): "conservative",
+        (False, False): "defensive",
+        (True, False): "competitive",
+    }[(x >= 0, y >= 0)]
     return pd.DataFrame([{**{d.lower(): means[d] for d in SPACE_SIGNS}, "x": x, "y": y, "quadrant": quadrant}])
 
 
@@ -488,10 +531,15 @@ def positioning_map(ratings: pd.DataFrame, standardize: bool = True) -> pd.DataF
     sd = s[:2] / np.sqrt(len(means))
     loadings = vt[:2].T * sd
     variance = s**2 / (s**2).sum()
-    out = pd.concat([
-        pd.DataFrame({"kind": "brand", "name": means.index.astype(str), "x": scores[:, 0], "y": scores[:, 1]}),
-        pd.DataFrame({"kind": "attribute", "name": means.columns.astype(str), "x": loadings[:, 0], "y": loadings[:, 1]}),
-    ], ignore_index=True)  # fmt: skip
+    out = pd.concat(
+        [
+            pd.DataFrame({"kind": "brand", "name": means.index.astype(str), "x": scores[:, 0], "y": scores[:, 1]}),
+            pd.DataFrame(
+                {"kind": "attribute", "name": means.columns.astype(str), "x": loadings[:, 0], "y": loadings[:, 1]}
+            ),
+        ],
+        ignore_index=True,
+    )
     out.attrs["explained_variance_ratio"] = variance[:2].tolist()
     return out
 
@@ -519,12 +567,15 @@ def _weighted(factors: pd.DataFrame, kinds: tuple, name: str) -> pd.DataFrame:
         raise DataError(f"{name}: weight or rating is empty for {examples(empty['factor'].tolist())}")
     total = table["weight"].sum()
     if abs(total - 1) > WEIGHT_TOLERANCE:
-        raise DataError(f"{name}: the weights of the {' and '.join(kinds)} factors must add up to 1, "
-                        f"they add up to {total:.6g}")  # fmt: skip
+        raise DataError(
+            f"{name}: the weights of the {' and '.join(kinds)} factors must add up to 1, they add up to {total:.6g}"
+        )
     bad = table[~table["rating"].isin([1, 2, 3, 4])]
     if len(bad):
-        raise DataError(f"{name}: ratings must be 1, 2, 3 or 4; found "
-                        + examples([f"{f} ({r:g})" for f, r in zip(bad["factor"], bad["rating"])]))  # fmt: skip
+        raise DataError(
+            f"{name}: ratings must be 1, 2, 3 or 4; found "
+            + examples([f"{f} ({r:g})" for f, r in zip(bad["factor"], bad["rating"])])
+        )
     table["score"] = table["weight"] * table["rating"]
     return table.reset_index(drop=True)
 
@@ -541,8 +592,10 @@ def market_periods(period: pd.Series) -> pd.DataFrame:
     """
     parts, bad = parsing.parse_periods(period)
     if bad.any():
-        raise DataError(f"market: column period has labels that are not a year, half, quarter or month: "
-                        f"{examples(period[bad].astype(str).unique())}; write them as 2024, 2024Q1 or 2024-03")  # fmt: skip
+        raise DataError(
+            f"market: column period has labels that are not a year, half, quarter or month: "
+            f"{examples(period[bad].astype(str).unique())}; write them as 2024, 2024Q1 or 2024-03"
+        )
     return parts.astype({"year": "int64", "number": "int64"})
 
 
@@ -563,8 +616,10 @@ def full_years(market: pd.DataFrame, own: pd.DataFrame | None = None) -> list[in
     kinds = periods.groupby("year")["kind"].nunique()
     if (kinds > 1).any():
         mixed = kinds[kinds > 1].index.tolist()
-        raise DataError(f"market: the periods of year {examples(mixed)} mix years, halves, quarters and months; "
-                        f"use one kind of period per year")  # fmt: skip
+        raise DataError(
+            f"market: the periods of year {examples(mixed)} mix years, halves, quarters and months; "
+            f"use one kind of period per year"
+        )
     needed = {"Y": 1, "H": 2, "Q": 4, "M": 12}
     counts = periods.groupby(["year", "kind"])["number"].nunique()
     years = sorted(int(y) for (y, kind), n in counts.items() if n == needed[kind])

@@ -114,10 +114,14 @@ class NotebookRun(Presenter):
 
     def parameters_table(self) -> pd.DataFrame:
         values = self.data.parameters
-        return pd.DataFrame({"parameter": list(values), "value": ["—" if v is None else str(v) for v in values.values()]})
+        return pd.DataFrame(
+            {"parameter": list(values), "value": ["—" if v is None else str(v) for v in values.values()]}
+        )
 
 
-def start(config: str, lang: str = "zh", as_of=None, anonymize: bool = False, output_dir: str = "", **parameters) -> NotebookRun:
+def start(
+    config: str, lang: str = "zh", as_of=None, anonymize: bool = False, output_dir: str = "", **parameters
+) -> NotebookRun:
     """Read the configured data with these parameters (checked as in custval.yml; they win over
     the file's), and set language and chart theme. In a report run the runner's parameters (the
     file's and ``--param``'s) apply too, also those this notebook does not declare. Opened by hand,

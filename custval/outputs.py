@@ -136,7 +136,9 @@ def _without_timestamps(path: Path) -> None:
         for name, data in entries:
             if name == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + FIXED_TIME.encode(), data)
-            book.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+            book.writestr(
+                zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED
+            )
 
 
 def _as_text(sheet, frame: pd.DataFrame) -> None:
@@ -167,7 +169,7 @@ def save_workbook(sheets: dict[str, pd.DataFrame], name: str, output_dir: str | 
 
 def sheet_name(title: str, used: set) -> str:
     """An Excel sheet name: no []:*?/\\ characters, at most 31 characters, unique, never empty."""
-    clean = "".join("_" if c in '[]:*?/\\' else c for c in str(title)).strip("'")[:31] or "-"
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in str(title)).strip("'")[:31] or "-"
     candidate, counter = clean, 1
     while candidate in used:
         counter += 1
@@ -186,5 +188,7 @@ def save_json(data: dict, name: str, output_dir: str | Path | None) -> Path | No
     folder = Path(output_dir) / TABLES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=float) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=float) + "\n", encoding="utf-8"
+    )
     return path

@@ -40,9 +40,7 @@ def decode(raw: bytes, encoding: str, path) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise FileFormatError(
-            t("err_decode", file=path, encoding=encoding, position=exc.start)
-        ) from None
+        raise FileFormatError(t("err_decode", file=path, encoding=encoding, position=exc.start)) from None
     except LookupError:
         raise FileFormatError(t("err_unknown_encoding", file=path, encoding=encoding)) from None
 
@@ -108,9 +106,7 @@ SERIAL_RANGE = (18264, 73050)
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def parse_dates(
-    values: pd.Series, column: str, path, dayfirst: bool | None = None
-) -> tuple[pd.Series, pd.Series]:
+def parse_dates(values: pd.Series, column: str, path, dayfirst: bool | None = None) -> tuple[pd.Series, pd.Series]:
     """Calendar dates from ISO, YYYYMMDD, YYYY/MM/DD, Chinese, Excel serial or d/m/y text.
 
     Day/month order in ``dd/mm/yyyy`` text is inferred from values above 12; when the column
@@ -164,14 +160,19 @@ def _order_day_month(parts, text, column, path, dayfirst):
         raise ColumnError(t("err_dates_mixed", file=path, column=column, examples=examples(both)))
     if dayfirst is None:
         if not (day_first_seen or month_first_seen):
-            raise ColumnError(
-                t("err_dates_ambiguous", file=path, column=column, examples=examples(text))
-            )
+            raise ColumnError(t("err_dates_ambiguous", file=path, column=column, examples=examples(text)))
         dayfirst = bool(day_first_seen)
     contradicting = text[a > 12] if not dayfirst else text[b > 12]
     if len(contradicting):  # the setting says one order, the values show the other
-        raise ColumnError(t("err_dayfirst_contradicted", file=path, column=column, dayfirst=str(dayfirst).lower(),
-                            examples=examples(contradicting)))  # fmt: skip
+        raise ColumnError(
+            t(
+                "err_dayfirst_contradicted",
+                file=path,
+                column=column,
+                dayfirst=str(dayfirst).lower(),
+                examples=examples(contradicting),
+            )
+        )
     day, month = (a, b) if dayfirst else (b, a)
     return pd.DataFrame({"y": parts["y"], "m": month.astype(str), "d": day.astype(str)})
 

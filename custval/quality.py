@@ -47,9 +47,21 @@ def summary_distribution(summary: pd.DataFrame, measures=SUMMARY_MEASURES) -> pd
     for measure in measures:
         values = summary[measure].astype("float64")
         quantiles = values.quantile([0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0]).to_numpy()
-        rows.append({"measure": measure, "count": int(values.count()), "mean": values.mean(), "std": values.std(),
-                     "min": quantiles[0], "p25": quantiles[1], "median": quantiles[2], "p75": quantiles[3],
-                     "p90": quantiles[4], "p99": quantiles[5], "max": quantiles[6]})  # fmt: skip
+        rows.append(
+            {
+                "measure": measure,
+                "count": int(values.count()),
+                "mean": values.mean(),
+                "std": values.std(),
+                "min": quantiles[0],
+                "p25": quantiles[1],
+                "median": quantiles[2],
+                "p75": quantiles[3],
+                "p90": quantiles[4],
+                "p99": quantiles[5],
+                "max": quantiles[6],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -71,15 +83,28 @@ def anomalies(tx: pd.DataFrame, reference_day, z: float = EXTREME_Z) -> pd.DataF
     return out.sort_values(["kind", "customer_id", "order_date", "order_id"], kind="stable").reset_index(drop=True)
 
 
-_ANOMALY_DTYPES = {"kind": "string", "customer_id": "string", "order_id": "string",
-                   "order_date": "datetime64[us]", "amount": "float64", "detail": "float64"}  # fmt: skip
+_ANOMALY_DTYPES = {
+    "kind": "string",
+    "customer_id": "string",
+    "order_id": "string",
+    "order_date": "datetime64[us]",
+    "amount": "float64",
+    "detail": "float64",
+}
 
 
 def _lines(tx: pd.DataFrame, mask, kind: str, detail) -> pd.DataFrame:
     order_id = tx.loc[mask, "order_id"] if "order_id" in tx.columns else pd.Series(pd.NA, index=tx.index[mask])
-    return pd.DataFrame({"kind": kind, "customer_id": tx.loc[mask, "customer_id"], "order_id": order_id,
-                         "order_date": tx.loc[mask, "order_date"], "amount": tx.loc[mask, "amount"],
-                         "detail": detail})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "customer_id": tx.loc[mask, "customer_id"],
+            "order_id": order_id,
+            "order_date": tx.loc[mask, "order_date"],
+            "amount": tx.loc[mask, "amount"],
+            "detail": detail,
+        }
+    )
 
 
 def _future(tx: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
@@ -108,9 +133,16 @@ def _returns_exceed(tx: pd.DataFrame) -> pd.DataFrame:
     bought = tx["amount"].clip(lower=0).groupby(tx["customer_id"]).sum()
     returned = (-tx["amount"]).clip(lower=0).groupby(tx["customer_id"]).sum()
     excess = (returned - bought)[lambda s: s > 0]
-    return pd.DataFrame({"kind": "returns_exceed_purchases", "customer_id": excess.index, "order_id": pd.NA,
-                         "order_date": pd.NaT, "amount": -returned[excess.index].to_numpy(),
-                         "detail": excess.to_numpy()})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "kind": "returns_exceed_purchases",
+            "customer_id": excess.index,
+            "order_id": pd.NA,
+            "order_date": pd.NaT,
+            "amount": -returned[excess.index].to_numpy(),
+            "detail": excess.to_numpy(),
+        }
+    )
 
 
 def anomaly_counts(found: pd.DataFrame) -> pd.DataFrame:

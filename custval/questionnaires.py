@@ -25,20 +25,58 @@ KANO_KEYS = ["受访者编号", "功能", "正向", "反向"]
 FIRM_KEYS = ["需求", "企业排序", "排序人"]
 SHEETS = {"survey_template": "问卷 survey", "kano_template": "Kano", "firm_ranking_template": "企业排序 firm ranking"}
 INSTRUCTIONS = [
-    ("受访者编号 / respondent id", "每位受访者一个编号;同一人评价多个品牌时每个品牌一行 / one id per respondent; one row per brand rated"),
+    (
+        "受访者编号 / respondent id",
+        "每位受访者一个编号;同一人评价多个品牌时每个品牌一行 / one id per respondent; one row per brand rated",
+    ),
     ("客户编号 / customer id", "可选,与交易数据中的客户编号一致 / optional, as in the transactions"),
-    ("调查批次 / wave", "第几次调查:编号 1、2,或时间 2023-05、2023-Q3、2023-H1、2023-spring、2023春;其他写法请在参数 wave_order 中从早到晚列出 / survey wave: a number 1, 2 or a time 2023-05, 2023-Q3, 2023-H1, 2023-spring; otherwise list the waves, earliest first, in the wave_order parameter"),
+    (
+        "调查批次 / wave",
+        (
+            "第几次调查:编号 1、2,或时间 2023-05、2023-Q3、2023-H1、2023-spring、2023春;"
+            "其他写法请在参数 wave_order 中从早到晚列出 / "
+            "survey wave: a number 1, 2 or a time 2023-05, 2023-Q3, 2023-H1, 2023-spring; otherwise list the waves, "
+            "earliest first, in the wave_order parameter"
+        ),
+    ),
     ("品牌 / brand", "被评价的品牌:本公司或竞争对手 / the brand rated: own or a competitor"),
     ("总体满意度 / overall satisfaction", "1–10"),
     ("转换意向 / switching intent", "1–5,越高越可能转向其他供应商 / 1–5, higher = more likely to switch"),
     ("重要性:维度 / importance", "1–7,该维度对您有多重要 / 1–7, how important the dimension is"),
-    ("表现:维度 / performance", "1–7,该品牌在该维度上做得如何;成本类项目分数越高表示成本越大 / 1–7, how well the brand does; for cost items higher = costlier"),
+    (
+        "表现:维度 / performance",
+        (
+            "1–7,该品牌在该维度上做得如何;成本类项目分数越高表示成本越大 / "
+            "1–7, how well the brand does; for cost items higher = costlier"
+        ),
+    ),
     ("期望:维度 / expectation", "1–7,您期望的水平(可选)/ 1–7, the level you expect (optional)"),
-    ("Kano 正向 / functional", "如果提供该功能,您觉得:1 喜欢 2 理应如此 3 无所谓 4 能忍受 5 不喜欢 / if the feature is present: 1 like … 5 dislike"),
+    (
+        "Kano 正向 / functional",
+        (
+            "如果提供该功能,您觉得:1 喜欢 2 理应如此 3 无所谓 4 能忍受 5 不喜欢 / "
+            "if the feature is present: 1 like … 5 dislike"
+        ),
+    ),
     ("Kano 反向 / dysfunctional", "如果不提供该功能,您觉得:同上 / if it is absent: same answers"),
-    ("企业排序表:需求 / firm ranking: need", "问卷中的每项需求一行,与问卷的维度名称完全一致 / one row per need of the survey, named exactly as in the survey"),
-    ("企业排序表:企业排序 / firm rank", "企业认为顾客最看重的需求排第 1,依次往后 / 1 = the need the firm believes its customers value most, and so on"),
-    ("企业排序表:排序人 / ranker", "可选;几个人分别排序时写上各自的名字,结果取平均名次 / optional; when several people rank, each one's name — their ranks are averaged"),
+    (
+        "企业排序表:需求 / firm ranking: need",
+        (
+            "问卷中的每项需求一行,与问卷的维度名称完全一致 / "
+            "one row per need of the survey, named exactly as in the survey"
+        ),
+    ),
+    (
+        "企业排序表:企业排序 / firm rank",
+        "企业认为顾客最看重的需求排第 1,依次往后 / 1 = the need the firm believes its customers value most, and so on",
+    ),
+    (
+        "企业排序表:排序人 / ranker",
+        (
+            "可选;几个人分别排序时写上各自的名字,结果取平均名次 / "
+            "optional; when several people rank, each one's name — their ranks are averaged"
+        ),
+    ),
 ]
 
 
@@ -56,9 +94,14 @@ def survey_example(respondents: int = 6, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(respondents):
-        row = {"受访者编号": f"S{i + 1:03d}", "客户编号": f"C{i + 1:06d}", "调查批次": 1 + i % 2,
-               "品牌": "本公司" if i % 3 else "竞争对手甲", "总体满意度": int(rng.integers(4, 11)),
-               "转换意向": int(rng.integers(1, 6))}  # fmt: skip
+        row = {
+            "受访者编号": f"S{i + 1:03d}",
+            "客户编号": f"C{i + 1:06d}",
+            "调查批次": 1 + i % 2,
+            "品牌": "本公司" if i % 3 else "竞争对手甲",
+            "总体满意度": int(rng.integers(4, 11)),
+            "转换意向": int(rng.integers(1, 6)),
+        }
         for dim in dimensions():
             for measure in MEASURES:
                 row[f"{measure}:{dim}"] = int(rng.integers(2, 8))
@@ -68,7 +111,9 @@ def survey_example(respondents: int = 6, seed: int = 0) -> pd.DataFrame:
 
 def firm_ranking_template() -> pd.DataFrame:
     """The firm-ranking sheet: the 26 needs, ranks left for the firm to fill in."""
-    return pd.DataFrame({"需求": [zh for zh, _ in SERVICE_NEEDS], "企业排序": pd.NA, "排序人": pd.NA}, columns=FIRM_KEYS)
+    return pd.DataFrame(
+        {"需求": [zh for zh, _ in SERVICE_NEEDS], "企业排序": pd.NA, "排序人": pd.NA}, columns=FIRM_KEYS
+    )
 
 
 def firm_ranking_example(seed: int = 0) -> pd.DataFrame:
@@ -77,15 +122,21 @@ def firm_ranking_example(seed: int = 0) -> pd.DataFrame:
     second = list(FIRM_RANKING)
     for i in rng.choice(len(second) - 1, size=6, replace=False):
         second[i], second[i + 1] = second[i + 1], second[i]
-    rows = [(need, rank, who) for who, order in (("销售经理", FIRM_RANKING), ("客服经理", second))
-            for rank, need in enumerate(order, start=1)]  # fmt: skip
+    rows = [
+        (need, rank, who)
+        for who, order in (("销售经理", FIRM_RANKING), ("客服经理", second))
+        for rank, need in enumerate(order, start=1)
+    ]
     return pd.DataFrame(rows, columns=FIRM_KEYS)
 
 
 def kano_example(respondents: int = 6, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed + 1)
-    rows = [(f"S{i + 1:03d}", feature, int(rng.integers(1, 6)), int(rng.integers(1, 6)))
-            for i in range(respondents) for feature, _ in KANO_FEATURES]  # fmt: skip
+    rows = [
+        (f"S{i + 1:03d}", feature, int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+        for i in range(respondents)
+        for feature, _ in KANO_FEATURES
+    ]
     return pd.DataFrame(rows, columns=KANO_KEYS)
 
 

@@ -16,7 +16,9 @@ from custval.errors import DataError, MissingColumnError, examples
 from custval.i18n import t
 
 
-def cohort_retention(tx, period: str = "Q", engine=None, measure: str = "retention") -> tuple[pd.DataFrame, pd.DataFrame]:
+def cohort_retention(
+    tx, period: str = "Q", engine=None, measure: str = "retention"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Acquisition cohorts × periods since acquisition (tenure), and both curves by tenure.
 
     A customer is active in a period when they buy in it (a line with ``amount`` ≥ 0; returns,
@@ -51,8 +53,14 @@ def cohort_retention(tx, period: str = "Q", engine=None, measure: str = "retenti
     retained = retained.fillna(0.0).where(horizon)
     previous = active.shift(1, axis=1).where(horizon)
     tables = {"activity": active.div(size, axis=0), "retention": retained / previous.where(previous > 0)}
-    curve = pd.DataFrame({"customers": horizon.mul(size, axis=0).sum(), "active": active.sum(), "previous": previous.sum(),
-                          "retained": retained.sum()})  # fmt: skip
+    curve = pd.DataFrame(
+        {
+            "customers": horizon.mul(size, axis=0).sum(),
+            "active": active.sum(),
+            "previous": previous.sum(),
+            "retained": retained.sum(),
+        }
+    )
     curve.loc[0, ["previous", "retained"]] = np.nan
     curve["retention"] = curve["retained"] / curve["previous"].where(curve["previous"] > 0)
     curve["activity"] = curve["active"] / curve["customers"]
@@ -60,7 +68,9 @@ def cohort_retention(tx, period: str = "Q", engine=None, measure: str = "retenti
     table = tables[measure] if measure == "activity" else tables[measure].drop(columns=0)
     table.index = scans.period_labels(table.index, period).astype(str)
     table.index.name, table.columns.name = "cohort", "tenure"
-    curve = curve.rename_axis("tenure").reset_index()[["tenure", "retention", "activity", "customers", "active", "previous", "retained"]]
+    curve = curve.rename_axis("tenure").reset_index()[
+        ["tenure", "retention", "activity", "customers", "active", "previous", "retained"]
+    ]
     return table, curve
 
 
@@ -68,17 +78,34 @@ def _cohort_counts(tx, period: str, engine) -> pd.DataFrame:
     """Per cohort (period ordinal) and tenure: customers active, and active in the period before too."""
     table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "cohort_retention")
     bought = table.filter(table.amount >= 0)
-    active = bought.select(customer_id=bought.customer_id, number=scans.period_number(bought.order_date, period)).distinct()
+    active = bought.select(
+        customer_id=bought.customer_id, number=scans.period_number(bought.order_date, period)
+    ).distinct()
     before = active.number.lag().over(group_by=active.customer_id, order_by=active.number)
-    active = active.mutate(cohort=active.number.min().over(group_by=active.customer_id), kept=(before == active.number - 1).fill_null(False))
+    active = active.mutate(
+        cohort=active.number.min().over(group_by=active.customer_id),
+        kept=(before == active.number - 1).fill_null(False),
+    )
     active = active.mutate(tenure=active.number - active.cohort)
-    grouped = active.group_by(["cohort", "tenure"]).aggregate(active=active.count(), retained=active.kept.cast("int64").sum())
-    counts = scans.fetch(con, grouped).astype({"cohort": "int64", "tenure": "int64", "active": "float64", "retained": "float64"})
+    grouped = active.group_by(["cohort", "tenure"]).aggregate(
+        active=active.count(), retained=active.kept.cast("int64").sum()
+    )
+    counts = scans.fetch(con, grouped).astype(
+        {"cohort": "int64", "tenure": "int64", "active": "float64", "retained": "float64"}
+    )
     return counts.sort_values(["cohort", "tenure"], kind="stable").reset_index(drop=True)
 
 
-def simulate_base(acquired_per_period: float, retention: float, margin: float, acquisition_cost: float,
-                  fixed_cost: float, discount: float = 0.0, periods: int = 20, initial: float = 0.0) -> pd.DataFrame:  # fmt: skip
+def simulate_base(
+    acquired_per_period: float,
+    retention: float,
+    margin: float,
+    acquisition_cost: float,
+    fixed_cost: float,
+    discount: float = 0.0,
+    periods: int = 20,
+    initial: float = 0.0,
+) -> pd.DataFrame:
     """Customers and profit period by period: N_t = r·N_{t−1} + a (new customers join at the start of
     the period and count in it); profit_t = N_t·margin − a·acquisition_cost − fixed_cost, and its
     present value. ``.attrs`` holds the steady state N* = a / (1 − r) and its profit."""
@@ -92,7 +119,9 @@ def simulate_base(acquired_per_period: float, retention: float, margin: float, a
         rows.append({"period": period, "customers": customers, "profit": profit, "present_value": present})
     table = pd.DataFrame(rows)
     steady = acquired_per_period / (1 - retention)
-    table.attrs.update(steady_customers=steady, steady_profit=steady * margin - acquired_per_period * acquisition_cost - fixed_cost)
+    table.attrs.update(
+        steady_customers=steady, steady_profit=steady * margin - acquired_per_period * acquisition_cost - fixed_cost
+    )
     return table
 
 
@@ -101,8 +130,17 @@ def steady_profit(acquired, retention, revenue, variable_cost, acquisition_cost,
     return acquired / (1 - retention) * (revenue - variable_cost) - acquired * acquisition_cost - fixed_cost
 
 
-def claims_check(acquired: float, retention: float, revenue: float, variable_cost: float, acquisition_cost: float,
-                 fixed_cost: float, retention_cost: float | None = None, steps=(0.02, 0.05), cost_cut: float = 0.10) -> pd.DataFrame:  # fmt: skip
+def claims_check(
+    acquired: float,
+    retention: float,
+    revenue: float,
+    variable_cost: float,
+    acquisition_cost: float,
+    fixed_cost: float,
+    retention_cost: float | None = None,
+    steps=(0.02, 0.05),
+    cost_cut: float = 0.10,
+) -> pd.DataFrame:
     """The course's retention claims under the user's numbers, at steady state.
 
     Rows: profit change for retention +2 and +5 points (``steps``), for a 10 % cut of every cost
@@ -116,21 +154,32 @@ def claims_check(acquired: float, retention: float, revenue: float, variable_cos
     rows = []
     for step in steps:
         if retention + step >= 1:
-            raise DataError(f"retention {retention:g} + {step:g} reaches 1: the retention scenarios (parameter "
-                            f"retention_steps: {examples(steps)}) must keep retention below 1; choose smaller steps")
+            raise DataError(
+                f"retention {retention:g} + {step:g} reaches 1: the retention scenarios (parameter "
+                f"retention_steps: {examples(steps)}) must keep retention below 1; choose smaller steps"
+            )
         better = steady_profit(acquired, retention + step, revenue, variable_cost, acquisition_cost, fixed_cost)
         rows.append({"scenario": f"retention_+{round(step * 100)}pp", "profit": better, "change": better / base - 1})
-    cut = steady_profit(acquired, retention, revenue, variable_cost * (1 - cost_cut), acquisition_cost * (1 - cost_cut),
-                        fixed_cost * (1 - cost_cut))  # fmt: skip
+    cut = steady_profit(
+        acquired,
+        retention,
+        revenue,
+        variable_cost * (1 - cost_cut),
+        acquisition_cost * (1 - cost_cut),
+        fixed_cost * (1 - cost_cut),
+    )
     rows.append({"scenario": f"cost_cut_{round(cost_cut * 100)}pct", "profit": cut, "change": cut / base - 1})
     table = pd.DataFrame(rows)
     changes = dict(zip(table["scenario"], table["change"]))
     first, second = (f"retention_+{round(s * 100)}pp" for s in steps[:2])
     claims = [
-        {"claim": "retention_vs_cost_cut", "value": changes[first] - changes[f"cost_cut_{round(cost_cut * 100)}pct"],
-         "holds": changes[first] >= changes[f"cost_cut_{round(cost_cut * 100)}pct"]},
+        {
+            "claim": "retention_vs_cost_cut",
+            "value": changes[first] - changes[f"cost_cut_{round(cost_cut * 100)}pct"],
+            "holds": changes[first] >= changes[f"cost_cut_{round(cost_cut * 100)}pct"],
+        },
         {"claim": "profit_25_to_85pct", "value": changes[second], "holds": 0.25 <= changes[second] <= 0.85},
-    ]  # fmt: skip
+    ]
     if retention_cost:
         ratio = acquisition_cost / retention_cost
         claims.append({"claim": "acquisition_5_to_25x", "value": ratio, "holds": 5 <= ratio <= 25})
@@ -139,7 +188,9 @@ def claims_check(acquired: float, retention: float, revenue: float, variable_cos
     return table
 
 
-def claims_grid(acquired, revenue, variable_cost, acquisition_cost, fixed_cost, retentions=None, margins=None) -> pd.DataFrame:
+def claims_grid(
+    acquired, revenue, variable_cost, acquisition_cost, fixed_cost, retentions=None, margins=None
+) -> pd.DataFrame:
     """Where each claim holds: retention × margin rate (on revenue) grid with both claim flags."""
     retentions = np.round(np.arange(0.5, 0.93, 0.05), 2) if retentions is None else retentions
     margins = np.round(np.arange(0.2, 0.75, 0.1), 2) if margins is None else margins
@@ -152,8 +203,14 @@ def claims_grid(acquired, revenue, variable_cost, acquisition_cost, fixed_cost, 
                 rows.append({"retention": r, "margin_rate": m, "cost_cut_claim": np.nan, "profit_claim": np.nan})
                 continue
             flags = check.attrs["claims"].set_index("claim")["holds"]
-            rows.append({"retention": r, "margin_rate": m, "cost_cut_claim": float(flags["retention_vs_cost_cut"]),
-                         "profit_claim": float(flags["profit_25_to_85pct"])})  # fmt: skip
+            rows.append(
+                {
+                    "retention": r,
+                    "margin_rate": m,
+                    "cost_cut_claim": float(flags["retention_vs_cost_cut"]),
+                    "profit_claim": float(flags["profit_25_to_85pct"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -182,7 +239,10 @@ class BusinessFigures:
 
     def inputs(self) -> dict:
         """The arguments of ``steady_profit`` and ``claims_check``."""
-        return {k: getattr(self, k) for k in ("acquired", "retention", "revenue", "variable_cost", "acquisition_cost", "fixed_cost")}
+        return {
+            k: getattr(self, k)
+            for k in ("acquired", "retention", "revenue", "variable_cost", "acquisition_cost", "fixed_cost")
+        }
 
     def steady_profit(self) -> float:
         """The steady-state profit of these figures (:func:`steady_profit`)."""
@@ -199,8 +259,13 @@ class BusinessFigures:
         return claims_grid(**inputs)
 
 
-def business_figures(windows: pd.DataFrame, customers: pd.DataFrame | None = None, margin_rate: float | None = None,
-                     acquisition_cost: float | None = None, fixed_cost_share: float = 0.3) -> BusinessFigures:  # fmt: skip
+def business_figures(
+    windows: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    margin_rate: float | None = None,
+    acquisition_cost: float | None = None,
+    fixed_cost_share: float = 0.3,
+) -> BusinessFigures:
     """The inputs of the retention economics (``steady_profit``, ``claims_check``) from 12-month
     windows (``custval.valuation.customer_windows``; window 0 = the last 12 months).
 
@@ -240,7 +305,9 @@ def business_figures(windows: pd.DataFrame, customers: pd.DataFrame | None = Non
         else:
             margin_rate = ASSUMED_MARGIN_RATE
             assumed.append("margin_rate")
-    known = customers["acquisition_cost"].dropna() if customers is not None and "acquisition_cost" in customers else None
+    known = (
+        customers["acquisition_cost"].dropna() if customers is not None and "acquisition_cost" in customers else None
+    )
     unused = None
     if known is not None and len(known):
         cac, source = float(known.mean()), "customers_table"
@@ -252,14 +319,29 @@ def business_figures(windows: pd.DataFrame, customers: pd.DataFrame | None = Non
         assumed.append("cac")
     variable = revenue * (1 - margin_rate)
     contribution = acquired / (1 - retention) * (revenue - variable)
-    return BusinessFigures(acquired=acquired, retention=retention, revenue=revenue, variable_cost=variable,
-                           acquisition_cost=cac, fixed_cost=fixed_cost_share * (contribution - acquired * cac),
-                           assumed=tuple(assumed), retention_capped=measured > MAX_RETENTION,
-                           acquisition_source=source, acquisition_cost_unused=unused)  # fmt: skip
+    return BusinessFigures(
+        acquired=acquired,
+        retention=retention,
+        revenue=revenue,
+        variable_cost=variable,
+        acquisition_cost=cac,
+        fixed_cost=fixed_cost_share * (contribution - acquired * cac),
+        assumed=tuple(assumed),
+        retention_capped=measured > MAX_RETENTION,
+        acquisition_source=source,
+        acquisition_cost_unused=unused,
+    )
 
 
-def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: float = 0.05, min_confidence: float = 0.3,
-               top: int = 3, segments: pd.Series | None = None, min_share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def cross_sell(
+    tx: pd.DataFrame,
+    item: str = "product_category",
+    min_support: float = 0.05,
+    min_confidence: float = 0.3,
+    top: int = 3,
+    segments: pd.Series | None = None,
+    min_share: float = 0.3,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Association rules A → B between items bought by the same customer (support, confidence,
     lift), and per customer up to ``top`` items they do not buy yet.
 
@@ -269,8 +351,10 @@ def cross_sell(tx: pd.DataFrame, item: str = "product_category", min_support: fl
     confidence (``because`` names the antecedent). ``score`` is the share or the confidence.
     """
     if item not in tx.columns:
-        raise MissingColumnError(f"the transactions have no column {item!r} to find cross-selling items in; "
-                                 f"columns: {', '.join(map(str, tx.columns))}")
+        raise MissingColumnError(
+            f"the transactions have no column {item!r} to find cross-selling items in; "
+            f"columns: {', '.join(map(str, tx.columns))}"
+        )
     baskets = tx[tx["amount"] > 0].groupby("customer_id")[item].apply(lambda s: frozenset(s.dropna()))
     items = sorted({i for b in baskets for i in b})
     has = pd.DataFrame({i: baskets.map(lambda b, i=i: i in b) for i in items}, index=baskets.index)
@@ -291,20 +375,34 @@ def _rules(has: pd.DataFrame, min_support: float, min_confidence: float) -> pd.D
         if both >= min_support and support[a] > 0:
             confidence = both / support[a]
             if confidence >= min_confidence:
-                rules.append({"antecedent": a, "consequent": b, "support": both, "confidence": confidence,
-                              "lift": confidence / support[b]})  # fmt: skip
+                rules.append(
+                    {
+                        "antecedent": a,
+                        "consequent": b,
+                        "support": both,
+                        "confidence": confidence,
+                        "lift": confidence / support[b],
+                    }
+                )
     rules = pd.DataFrame(rules, columns=["antecedent", "consequent", "support", "confidence", "lift"])
-    return rules.sort_values(["lift", "confidence", "antecedent", "consequent"], ascending=[False, False, True, True],
-                             kind="stable").reset_index(drop=True)  # fmt: skip
+    return rules.sort_values(
+        ["lift", "confidence", "antecedent", "consequent"], ascending=[False, False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _rule_candidates(baskets: pd.Series, rules: pd.DataFrame, top: int) -> list[dict]:
     candidates = []
     for customer, basket in baskets.items():
         fitting = rules[rules["antecedent"].isin(basket) & ~rules["consequent"].isin(basket)]
-        best = fitting.sort_values(["confidence", "consequent"], ascending=[False, True]).drop_duplicates("consequent").head(top)
-        candidates += [{"customer_id": customer, "suggest": r.consequent, "because": r.antecedent, "score": r.confidence}
-                       for r in best.itertuples()]  # fmt: skip
+        best = (
+            fitting.sort_values(["confidence", "consequent"], ascending=[False, True])
+            .drop_duplicates("consequent")
+            .head(top)
+        )
+        candidates += [
+            {"customer_id": customer, "suggest": r.consequent, "because": r.antecedent, "score": r.confidence}
+            for r in best.itertuples()
+        ]
     return candidates
 
 
@@ -348,10 +446,13 @@ def win_back(grades: pd.DataFrame, summary: pd.DataFrame | None = None, quantile
     lapsed["worth"] = (lapsed["active_value"] >= bar) & (lapsed["active_value"] > 0)
     if summary is not None:
         extra = [c for c in ("revenue", "n_orders", "last_purchase") if c in summary and c not in lapsed]
-        lapsed = lapsed.merge(summary[["customer_id", *extra]].astype({"customer_id": "string"}),
-                              on="customer_id", how="left")  # fmt: skip
+        lapsed = lapsed.merge(
+            summary[["customer_id", *extra]].astype({"customer_id": "string"}), on="customer_id", how="left"
+        )
     lapsed.attrs["worth_bar"] = bar
-    return lapsed.sort_values(["active_value", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return lapsed.sort_values(["active_value", "customer_id"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def referral_value(customers: pd.DataFrame, values: pd.Series, depth: int = 3, decay: float = 0.5) -> pd.DataFrame:
@@ -377,9 +478,18 @@ def referral_value(customers: pd.DataFrame, values: pd.Series, depth: int = 3, d
             total += decay**level * float(np.sum([value[c] for c in frontier]))
             count += len(frontier)
         if count:
-            rows.append({"customer_id": customer, "referred": count, "direct": len(children.get(customer, [])), "referral_value": total})
+            rows.append(
+                {
+                    "customer_id": customer,
+                    "referred": count,
+                    "direct": len(children.get(customer, [])),
+                    "referral_value": total,
+                }
+            )
     out = pd.DataFrame(rows, columns=["customer_id", "referred", "direct", "referral_value"])
-    out = out.sort_values(["referral_value", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["referral_value", "customer_id"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
     out.attrs["cycles"] = cycles
     return out
 
@@ -396,7 +506,7 @@ def _cycles(parent: pd.Series) -> tuple[list, set]:
             path.append(node)
             node = parent[node]
         if state.get(node) == start and node in path:
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             cycles.append(cycle)
             cut.add(cycle[-1])  # drop the edge cycle[-1] → node
     return cycles, cut

@@ -9,6 +9,7 @@ integer sums are exact, so results do not depend on how parallel workers split t
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -118,10 +119,8 @@ def latest(con, table: ir.Table):
 def default_engine():
     """An in-memory DuckDB that uses every core this process may run on."""
     con = ibis.duckdb.connect(threads=cores())
-    try:
+    with contextlib.suppress(duckdb.InvalidInputException):  # Jupyter without ipywidgets: refused, no bar drawn
         con.raw_sql("SET enable_progress_bar = false")
-    except duckdb.InvalidInputException:  # in Jupyter without ipywidgets: refused, and no bar is drawn
-        pass
     return con
 
 

@@ -26,9 +26,17 @@ __all__ = ["customer_aggregates", "summarize"]
 
 REQUIRED = ("customer_id", "order_date", "amount")
 BASE_COLUMNS = [
-    "customer_id", "frequency", "recency", "T", "monetary", "n_orders",
-    "revenue", "profit", "first_purchase", "last_purchase",
-]  # fmt: skip
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "monetary",
+    "n_orders",
+    "revenue",
+    "profit",
+    "first_purchase",
+    "last_purchase",
+]
 # Sending the lines that are alone on their day past the order and day groupings (_route) pays
 # from about this many lines, and only while at most this share of lines shares its day.
 ROUTE_MIN_LINES = 500_000
@@ -64,14 +72,15 @@ def summarize(
     """One row per customer (sorted by ``customer_id``) from transaction lines.
 
     ``tx`` is a pandas DataFrame, a path to a CSV or Parquet file (read out of core by the engine),
-    a table name on the engine or an Ibis table (``custval.scans``), with the contract columns ``customer_id``, ``order_date`` (date or
-    timestamp) and ``amount``; optional ``order_id``, ``profit``, ``cost``; others are ignored.
+    a table name on the engine or an Ibis table (``custval.scans``), with the contract columns
+    ``customer_id``, ``order_date`` (date or timestamp) and ``amount``; optional ``order_id``,
+    ``profit``, ``cost``; others are ignored.
     ``engine`` is an Ibis backend connection; by default an embedded DuckDB using every core.
 
     Columns: customer_id (string), frequency, recency, T, monetary, n_orders, revenue, profit,
     first_purchase, last_purchase; with ``calibration_end`` also frequency_holdout,
-    monetary_holdout, duration_holdout; last ``only_returns``. ``.attrs["unit"]`` records ``unit``. Counts are int64, measures
-    float64, days datetime64. An empty input gives an empty frame with these columns.
+    monetary_holdout, duration_holdout; last ``only_returns``. ``.attrs["unit"]`` records ``unit``.
+    Counts are int64, measures float64, days datetime64. An empty input gives an empty frame with these columns.
 
     Definitions (the project's documented choices):
 
@@ -255,10 +264,7 @@ def _first_rank(occ: ir.Table, has_order: bool) -> ir.IntegerValue:
 def _aggregates(occ: ir.Table, merge_same_day: bool) -> dict:
     """Per-customer aggregates over occasion rows (return-only rows included, uncounted)."""
     in_period = occ.in_period if "in_period" in occ.columns else None
-    if merge_same_day:
-        first_value = occ.occ_value.argmin(occ.occ_day)
-    else:
-        first_value = occ.occ_value.sum(where=occ.first_rank == 0)
+    first_value = occ.occ_value.argmin(occ.occ_day) if merge_same_day else occ.occ_value.sum(where=occ.first_rank == 0)
     aggregates = {
         "occasions": occ.occ_day.count(),
         "occasion_value": occ.occ_value.sum(),

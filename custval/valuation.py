@@ -34,14 +34,20 @@ def customer_windows(tx, as_of=None, months: int = 12, engine=None) -> pd.DataFr
     Window 0 is (``as_of`` − months, ``as_of``], window 1 the one before, and so on (the same
     boundaries as ``pd.DateOffset(months=...)``). Rows: every (customer, window) with a line;
     ``purchased`` is whether one of them has ``amount >= 0`` (returns alone are no purchase),
-    ``sales`` the sum of their amounts, ``margin`` the sum of the lines' margin (``scans.margin``: profit, amount − cost, else the
-    amount; ``.attrs["basis"]`` says which). ``.attrs["as_of"]`` is the day used (default: the
-    latest order date), ``.attrs["first_day"]`` the earliest line. Sorted by customer and window.
+    ``sales`` the sum of their amounts, ``margin`` the sum of the lines' margin (``scans.margin``:
+    profit, amount − cost, else the amount; ``.attrs["basis"]`` says which). ``.attrs["as_of"]`` is
+    the day used (default: the latest order date), ``.attrs["first_day"]`` the earliest line. Sorted
+    by customer and window.
     """
     table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "customer_windows")
     end = pd.Timestamp(as_of).normalize() if as_of is not None else scans.latest(con, table)
-    columns = {"customer_id": pd.Series(dtype="string"), "window": pd.Series(dtype="int64"), "sales": pd.Series(dtype="float64"),
-               "margin": pd.Series(dtype="float64"), "purchased": pd.Series(dtype="bool")}  # fmt: skip
+    columns = {
+        "customer_id": pd.Series(dtype="string"),
+        "window": pd.Series(dtype="int64"),
+        "sales": pd.Series(dtype="float64"),
+        "margin": pd.Series(dtype="float64"),
+        "purchased": pd.Series(dtype="bool"),
+    }
     basis = scans.margin(table)[1]
     if end is None:
         out = pd.DataFrame(columns)
@@ -53,19 +59,27 @@ def customer_windows(tx, as_of=None, months: int = 12, engine=None) -> pd.DataFr
     value = scans.margin(seen)[0]
     behind = (end.year - day.year().cast("int64")) * 12 + (end.month - day.month().cast("int64"))
     behind = behind - (day.day().cast("int64") > end.day).cast("int64")
-    lines = seen.select(customer_id=seen.customer_id.cast("string"), window=behind // months,
-                        cents=scans.scaled(value).fill_null(0), sales=scans.scaled(seen.amount),
-                        purchase=(seen.amount >= 0).cast("int64"), day=day.cast("date"))  # fmt: skip
+    lines = seen.select(
+        customer_id=seen.customer_id.cast("string"),
+        window=behind // months,
+        cents=scans.scaled(value).fill_null(0),
+        sales=scans.scaled(seen.amount),
+        purchase=(seen.amount >= 0).cast("int64"),
+        day=day.cast("date"),
+    )
     sums = lines.group_by(["customer_id", "window"]).aggregate(
-        cents=lines.cents.sum(), sales=lines.sales.sum(), purchases=lines.purchase.sum(), first_day=lines.day.min())
+        cents=lines.cents.sum(), sales=lines.sales.sum(), purchases=lines.purchase.sum(), first_day=lines.day.min()
+    )
     found = scans.fetch(con, sums.order_by(["customer_id", "window"]))
-    out = pd.DataFrame({
-        "customer_id": found["customer_id"].astype("string"),
-        "window": found["window"].astype("int64"),
-        "sales": found["sales"].to_numpy("float64") / scans.SCALE,
-        "margin": found["cents"].to_numpy("float64") / scans.SCALE,
-        "purchased": found["purchases"].to_numpy() > 0,
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "customer_id": found["customer_id"].astype("string"),
+            "window": found["window"].astype("int64"),
+            "sales": found["sales"].to_numpy("float64") / scans.SCALE,
+            "margin": found["cents"].to_numpy("float64") / scans.SCALE,
+            "purchased": found["purchases"].to_numpy() > 0,
+        }
+    )
     out.attrs.update(basis=basis, as_of=end, first_day=pd.Timestamp(found["first_day"].min()) if len(found) else None)
     return out
 
@@ -139,12 +153,21 @@ def model_future(summary: pd.DataFrame, margin: float, years: int, lapse_thresho
     p_alive = purchases.p_alive(summary)
     if not (np.isfinite(yearly).all() and np.isfinite(p_alive).all()):
         shown = ", ".join(f"{k} = {v:.3g}" for k, v in purchases.params_.items())
-        raise FitError(f"BetaGeo: the fitted parameters ({shown}) give no finite prediction for some customers; "
-                       "the data do not identify the model")  # fmt: skip
+        raise FitError(
+            f"BetaGeo: the fitted parameters ({shown}) give no finite prediction for some customers; "
+            "the data do not identify the model"
+        )
     days = lapse_days(summary)
-    return ModelFuture(purchases=purchases, spend=spend, spend_model=spend_model, yearly=yearly,
-                       per_purchase=spend.expected_spend(summary) * margin, p_alive=p_alive,
-                       lapsed=model_lapsed(summary, p_alive, lapse_threshold, days), lapse_days=days)  # fmt: skip
+    return ModelFuture(
+        purchases=purchases,
+        spend=spend,
+        spend_model=spend_model,
+        yearly=yearly,
+        per_purchase=spend.expected_spend(summary) * margin,
+        p_alive=p_alive,
+        lapsed=model_lapsed(summary, p_alive, lapse_threshold, days),
+        lapse_days=days,
+    )
 
 
 def model_lapsed(summary: pd.DataFrame, p_alive: np.ndarray, threshold: float, days: float) -> np.ndarray:
@@ -204,8 +227,9 @@ class MigrationFuture:
         return self.model.rates_
 
 
-def migration_future(tx, customers: pd.Index, yearly: pd.DataFrame, years: int, lapse_threshold: float,
-                     margin: float = 1.0, engine=None) -> MigrationFuture:  # fmt: skip
+def migration_future(
+    tx, customers: pd.Index, yearly: pd.DataFrame, years: int, lapse_threshold: float, margin: float = 1.0, engine=None
+) -> MigrationFuture:
     """Fit the recency–frequency–value migration model on the 12-month windows ``yearly``
     (``customer_windows`` of ``tx``; shorter windows, half the history, are read from ``tx`` when
     it covers less than two years) and value ``customers`` ``years`` years ahead.
@@ -214,8 +238,12 @@ def migration_future(tx, customers: pd.Index, yearly: pd.DataFrame, years: int, 
     if history < 2:
         raise FitError("the migration model needs at least two months of history")
     months = 12 if history >= 24 else history // 2
-    windows = yearly if months == 12 else customer_windows(tx, as_of=yearly.attrs["as_of"], months=months, engine=engine)
-    activity = windows.loc[windows["purchased"], ["customer_id", "window", "margin"]].rename(columns={"window": "period", "margin": "value"})
+    windows = (
+        yearly if months == 12 else customer_windows(tx, as_of=yearly.attrs["as_of"], months=months, engine=engine)
+    )
+    activity = windows.loc[windows["purchased"], ["customer_id", "window", "margin"]].rename(
+        columns={"window": "period", "margin": "value"}
+    )
     model = RecencyMigration().fit(activity)
     states = model.states(activity).set_index("customer_id").reindex(customers)
     bought = states["recency"].notna().to_numpy()
@@ -224,8 +252,13 @@ def migration_future(tx, customers: pd.Index, yearly: pd.DataFrame, years: int, 
     if bought.any():
         buying[bought] = model.buy_probabilities(states[bought], periods)
     per_period = active_value(windows).reindex(customers).fillna(0.0).to_numpy() * margin
-    return MigrationFuture(model=model, per_period=per_period, buying=buying, period_months=months,
-                           lapsed=bought & (buying[:, 0] < lapse_threshold))  # fmt: skip
+    return MigrationFuture(
+        model=model,
+        per_period=per_period,
+        buying=buying,
+        period_months=months,
+        lapsed=bought & (buying[:, 0] < lapse_threshold),
+    )
 
 
 def parameter_table(future: ModelFuture) -> pd.DataFrame:
@@ -278,9 +311,13 @@ def holdout_check(tx, min_days: int = 365, engine=None) -> HoldoutCheck | None:
         model = BetaGeo().fit(calibration)
     except FitError:
         return None
-    return HoldoutCheck(split=split, weeks=float(calibration["duration_holdout"].iloc[0]), model=model,
-                        by_frequency=calibration_holdout_check(model, calibration),
-                        tracking=cumulative_tracking(model, tx, unit="W"))  # fmt: skip
+    return HoldoutCheck(
+        split=split,
+        weeks=float(calibration["duration_holdout"].iloc[0]),
+        model=model,
+        by_frequency=calibration_holdout_check(model, calibration),
+        tracking=cumulative_tracking(model, tx, unit="W"),
+    )
 
 
 def holdout_split(tx: pd.DataFrame, min_days: int = 365):

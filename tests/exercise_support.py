@@ -7,7 +7,9 @@ import pandas as pd
 from custval import exercises
 
 
-def answer(tmp_path, exercise, frame: pd.DataFrame, suffix: str = ".csv", encoding: str = "utf-8-sig", lang: str = "en"):
+def answer(
+    tmp_path, exercise, frame: pd.DataFrame, suffix: str = ".csv", encoding: str = "utf-8-sig", lang: str = "en"
+):
     """Write ``frame`` as the student's file for ``exercise`` in ``tmp_path`` and check it."""
     path = tmp_path / f"{exercise.slug}{suffix}"
     if suffix == ".csv":

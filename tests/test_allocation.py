@@ -18,11 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def small_instance(seed=0, n=7, m=3):
     rng = np.random.default_rng(seed)
-    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "clv": rng.uniform(1, 10, n),
-                              "hours": rng.choice([1.0, 2.0], n), "owner_id": rng.choice([f"s{j}" for j in range(m)], n)})  # fmt: skip
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "clv": rng.uniform(1, 10, n),
+            "hours": rng.choice([1.0, 2.0], n),
+            "owner_id": rng.choice([f"s{j}" for j in range(m)], n),
+        }
+    )
     people = pd.DataFrame({"salesperson_id": [f"s{j}" for j in range(m)], "capacity": [5.0, 5.0, 6.0]})
-    scores = pd.DataFrame([(c, s, float(rng.uniform())) for c in customers["customer_id"] for s in people["salesperson_id"]],
-                          columns=["customer_id", "salesperson_id", "score"])  # fmt: skip
+    scores = pd.DataFrame(
+        [(c, s, float(rng.uniform())) for c in customers["customer_id"] for s in people["salesperson_id"]],
+        columns=["customer_id", "salesperson_id", "score"],
+    )
     return customers, people, scores
 
 
@@ -53,11 +61,17 @@ def test_allocation_matches_brute_force(seed):
 
 
 def test_known_optimum_and_continuity():
-    customers = pd.DataFrame({"customer_id": ["a", "b"], "clv": [1.0, 1.0], "hours": [1.0, 1.0], "owner_id": ["y", "y"]})
+    customers = pd.DataFrame(
+        {"customer_id": ["a", "b"], "clv": [1.0, 1.0], "hours": [1.0, 1.0], "owner_id": ["y", "y"]}
+    )
     people = pd.DataFrame({"salesperson_id": ["x", "y"], "capacity": [1.0, 1.0]})
-    scores = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "salesperson_id": ["x", "y", "x", "y"], "score": [0.9, 0.5, 0.6, 0.5]})
+    scores = pd.DataFrame(
+        {"customer_id": ["a", "a", "b", "b"], "salesperson_id": ["x", "y", "x", "y"], "score": [0.9, 0.5, 0.6, 0.5]}
+    )
     # capacity 1 each: one customer per person; a → x (0.9) and b → y (0.5 + continuity) beats b → x
-    result = allocation.allocate(customers, people, scores=scores, continuity=0.2, balance=1.0, gap=0).set_index("customer_id")
+    result = allocation.allocate(customers, people, scores=scores, continuity=0.2, balance=1.0, gap=0).set_index(
+        "customer_id"
+    )
     assert result.loc["a", "salesperson_id"] == "x" and result.loc["b", "salesperson_id"] == "y"
     assert result.attrs["objective"] == pytest.approx(0.9 + 0.5 + 0.2)
 
@@ -94,9 +108,15 @@ def short_instance(n=700, m=3, seed=3):
     """Customers who need about 10 times the hours the salespeople have."""
     rng = np.random.default_rng(seed)
     grade = rng.choice(list("ABCDEF"), n, p=[0.01, 0.05, 0.1, 0.15, 0.3, 0.39])
-    customers = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)], "grade": grade,
-                              "clv": np.round(rng.gamma(2.0, 500.0, n), 2), "hours": pd.Series(grade).map(allocation.HOURS_PER_GRADE),
-                              "owner_id": rng.choice([f"s{j}" for j in range(m)], n)})  # fmt: skip
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(n)],
+            "grade": grade,
+            "clv": np.round(rng.gamma(2.0, 500.0, n), 2),
+            "hours": pd.Series(grade).map(allocation.HOURS_PER_GRADE),
+            "owner_id": rng.choice([f"s{j}" for j in range(m)], n),
+        }
+    )
     people = pd.DataFrame({"salesperson_id": [f"s{j}" for j in range(m)], "capacity": [8.0, 7.0, 6.0]})
     assert customers["hours"].sum() > 10 * people["capacity"].sum()
     return customers, people
@@ -135,7 +155,9 @@ def test_the_uncovered_contact_levels_name_the_grades_sent_there():
     result = allocation.allocate(customers, people, balance=0.3, uncovered_levels={"A": "accountable", "B": "reactive"})
     levels = allocation.uncovered_contact(result)
     sent = result[~result["covered"]].groupby("contact_level")["grade"].agg(lambda g: sorted(set(g)))
-    assert levels["level"].tolist() == [lv for lv in ("partnership", "proactive", "accountable", "reactive", "basic") if lv in sent]
+    assert levels["level"].tolist() == [
+        lv for lv in ("partnership", "proactive", "accountable", "reactive", "basic") if lv in sent
+    ]
     assert dict(zip(levels["level"], levels["grades"])) == sent.to_dict()
     assert set(levels["channel"]) <= set(segment.LEVELS["channel"])
 
@@ -145,7 +167,10 @@ def test_coverage_by_grade_adds_up():
     result = allocation.allocate(customers, people, balance=0.3)
     table = allocation.coverage(result, customers).set_index("grade")
     by_grade = customers.assign(covered=result["covered"].to_numpy()).groupby("grade")
-    assert list(table.index) == list("ABCDEF") and table["customers_covered"].tolist() == by_grade["covered"].sum().tolist()
+    assert (
+        list(table.index) == list("ABCDEF")
+        and table["customers_covered"].tolist() == by_grade["covered"].sum().tolist()
+    )
     assert table["customers"].sum() == len(customers) and table["clv"].sum() == pytest.approx(customers["clv"].sum())
     covered_value = by_grade.apply(lambda g: g.loc[g["covered"], "clv"].sum())
     assert table["clv_covered"].tolist() == pytest.approx(covered_value.tolist())
@@ -165,7 +190,9 @@ def test_coverage_chart_stacks_the_covered_and_the_uncovered():
     from custval import plots
 
     table = pd.DataFrame({"grade": ["A", "B"], "clv_covered": [30.0, 5.0], "clv_uncovered": [10.0, 20.0]})
-    ax = plots.stacked_columns(data=table, x="grade", columns=["clv_covered", "clv_uncovered"], labels=["with", "without"])
+    ax = plots.stacked_columns(
+        data=table, x="grade", columns=["clv_covered", "clv_uncovered"], labels=["with", "without"]
+    )
     bars = [(round(p.get_y(), 6), round(p.get_height(), 6)) for p in ax.patches]
     assert bars == [(0, 30), (0, 5), (30, 10), (5, 20)]  # the uncovered part sits on the covered one
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["with", "without"]
@@ -197,7 +224,9 @@ def test_sample_allocation_keeps_every_constraint(sample_allocation):
     assert (report["hours"] <= report["capacity"] + 1e-6).all()
     fair = customers["hours"].sum() * report["capacity"] / report["capacity"].sum()
     assert (report["hours"] >= 0.7 * fair - 1e-6).all() and (report["hours"] <= 1.3 * fair + 1e-6).all()
-    _, before_summary = allocation.allocation_report(allocation.current_assignment(customers), customers, ds.salespeople)
+    _, before_summary = allocation.allocation_report(
+        allocation.current_assignment(customers), customers, ds.salespeople
+    )
     assert summary["cv_utilisation"] < before_summary["cv_utilisation"]
     assert summary["reassigned"] == int(result["reassigned"].sum()) and 0 < summary["reassigned"] < len(customers)
 
@@ -209,14 +238,25 @@ def test_more_continuity_means_fewer_reassignments(sample_allocation):
 
 
 def test_fit_scores_terms_and_weights():
-    customers = pd.DataFrame({"customer_id": ["a"], "industry": ["医疗"], "region": ["华东"], "grade": ["A"], "customer_type": ["企业"]})
-    people = pd.DataFrame({"salesperson_id": ["x", "y"], "industries": ["教育|医疗", "金融"], "region": ["华东", "华北"],
-                           "experience_years": [4.0, 10.0], "perf_enterprise": [10.0, 20.0]})  # fmt: skip
+    customers = pd.DataFrame(
+        {"customer_id": ["a"], "industry": ["医疗"], "region": ["华东"], "grade": ["A"], "customer_type": ["企业"]}
+    )
+    people = pd.DataFrame(
+        {
+            "salesperson_id": ["x", "y"],
+            "industries": ["教育|医疗", "金融"],
+            "region": ["华东", "华北"],
+            "experience_years": [4.0, 10.0],
+            "perf_enterprise": [10.0, 20.0],
+        }
+    )
     scores = allocation.fit_scores(customers, people).set_index("salesperson_id")
     assert scores.loc["x", ["industry", "seniority", "performance", "region"]].tolist() == [1.0, 0.5, 0.0, 1.0]
     assert scores.loc["y", ["industry", "seniority", "performance", "region"]].tolist() == [0.0, 1.0, 1.0, 0.0]
     assert scores.loc["x", "score"] == pytest.approx(0.3 + 0.2 * 0.5 + 0.3)
-    only_region = allocation.fit_scores(customers, people, weights={"industry": 0, "seniority": 0, "performance": 0, "region": 2})
+    only_region = allocation.fit_scores(
+        customers, people, weights={"industry": 0, "seniority": 0, "performance": 0, "region": 2}
+    )
     assert only_region.set_index("salesperson_id")["score"].tolist() == [1.0, 0.0]
     with pytest.raises(ValueError, match="unknown fit weights"):
         allocation.fit_scores(customers, people, weights={"charm": 1})
@@ -247,7 +287,10 @@ def test_target_decomposition_sums_back(sample_allocation):
     tracking = allocation.target_tracking(tx, allocation.decompose_target(tx, 1_000_000.0), year=2024)
     assert tracking["target_to_date"].sum() == pytest.approx(1_000_000.0)
     efficiency = allocation.sales_efficiency(tx, graded, ds.salespeople)
-    assert efficiency["rank"].tolist() == list(range(1, len(efficiency) + 1)) and efficiency["sales"].is_monotonic_decreasing
+    assert (
+        efficiency["rank"].tolist() == list(range(1, len(efficiency) + 1))
+        and efficiency["sales"].is_monotonic_decreasing
+    )
     assert efficiency["share_ab"].between(0, 1).all()
 
 
@@ -275,8 +318,13 @@ def test_windows_that_whole_customers_cannot_fill_name_the_narrowest():
 
 def test_capacity_as_one_number_for_everybody_or_a_column():
     customers, people, scores = small_instance()
-    by_column = allocation.allocate(customers, people.assign(hours_per_month=people["capacity"]), capacity="hours_per_month",
-                                    scores=scores, balance=1.0)  # fmt: skip
+    by_column = allocation.allocate(
+        customers,
+        people.assign(hours_per_month=people["capacity"]),
+        capacity="hours_per_month",
+        scores=scores,
+        balance=1.0,
+    )
     same = allocation.allocate(customers, people, scores=scores, balance=1.0)
     assert by_column["salesperson_id"].tolist() == same["salesperson_id"].tolist()
     flat = allocation.allocate(customers, people, capacity=100.0, scores=scores, balance=0.25)
@@ -309,9 +357,17 @@ def test_workload_gives_every_customer_a_grade_value_and_hours():
 
 
 def test_target_tracking_prorates_the_current_month():
-    tx = pd.DataFrame({"region": ["东", "东"], "salesperson_id": ["s1", "s1"], "amount": [100.0, 50.0],
-                       "order_date": pd.to_datetime(["2024-02-10", "2024-03-05"])})  # fmt: skip
-    targets = pd.DataFrame({"region": ["东"] * 3, "salesperson_id": ["s1"] * 3, "month": [2, 3, 4], "target": [290.0, 310.0, 300.0]})
+    tx = pd.DataFrame(
+        {
+            "region": ["东", "东"],
+            "salesperson_id": ["s1", "s1"],
+            "amount": [100.0, 50.0],
+            "order_date": pd.to_datetime(["2024-02-10", "2024-03-05"]),
+        }
+    )
+    targets = pd.DataFrame(
+        {"region": ["东"] * 3, "salesperson_id": ["s1"] * 3, "month": [2, 3, 4], "target": [290.0, 310.0, 300.0]}
+    )
     # 10 March: February in full, 10 of March's 31 days, nothing of April
     row = allocation.target_tracking(tx, targets, year=2024, as_of="2024-03-10").iloc[0]
     assert row["target_to_date"] == pytest.approx(290 + 310 * 10 / 31) and row["actual"] == 150
@@ -323,11 +379,22 @@ def test_target_tracking_prorates_the_current_month():
 
 def owners_instance():
     """Customer a bought from s1 but is assigned to s2; b is not covered; c stays with s1."""
-    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "salesperson_id": ["s1", "s1", "s1", "s1"], "region": "东",
-                       "amount": [100.0, 60.0, 30.0, 10.0],
-                       "order_date": pd.to_datetime(["2023-01-15", "2023-02-15", "2023-02-20", "2023-03-01"])})  # fmt: skip
-    assignment = pd.DataFrame({"customer_id": ["a", "b", "c"], "salesperson_id": pd.array(["s2", None, "s1"], dtype="string"),
-                               "covered": [True, False, True]})  # fmt: skip
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "salesperson_id": ["s1", "s1", "s1", "s1"],
+            "region": "东",
+            "amount": [100.0, 60.0, 30.0, 10.0],
+            "order_date": pd.to_datetime(["2023-01-15", "2023-02-15", "2023-02-20", "2023-03-01"]),
+        }
+    )
+    assignment = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "salesperson_id": pd.array(["s2", None, "s1"], dtype="string"),
+            "covered": [True, False, True],
+        }
+    )
     return tx, assignment
 
 
@@ -339,18 +406,28 @@ def test_targets_follow_the_recommended_owners():
     owned = targets.set_index(targets["salesperson_id"].fillna("-"))["target"]
     # a's 160 of the 200 sold go to s2, c's 10 to s1, b's 30 to the uncovered cell: nothing is dropped
     assert owned.to_dict() == pytest.approx({"s1": 20.0, "s2": 320.0, "-": 60.0})
-    tracking = allocation.target_tracking(tx, targets, year=2023, as_of="2023-12-31", by=("salesperson_id",), assignment=assignment)
+    tracking = allocation.target_tracking(
+        tx, targets, year=2023, as_of="2023-12-31", by=("salesperson_id",), assignment=assignment
+    )
     actual = tracking.set_index(tracking["salesperson_id"].fillna("-"))["actual"]
     assert actual.to_dict() == {"s1": 10.0, "s2": 160.0, "-": 30.0}
 
 
 def test_year_to_date_sets_the_target_from_last_year_and_prorates_this_month():
     tx, assignment = owners_instance()
-    this_year = pd.DataFrame({"customer_id": ["a", "c"], "salesperson_id": ["s1", "s1"], "region": "东", "amount": [50.0, 40.0],
-                              "order_date": pd.to_datetime(["2024-01-20", "2024-02-10"])})  # fmt: skip
+    this_year = pd.DataFrame(
+        {
+            "customer_id": ["a", "c"],
+            "salesperson_id": ["s1", "s1"],
+            "region": "东",
+            "amount": [50.0, 40.0],
+            "order_date": pd.to_datetime(["2024-01-20", "2024-02-10"]),
+        }
+    )
     tx = pd.concat([tx, this_year], ignore_index=True)
     table = allocation.year_to_date(tx, 0.5, as_of="2024-02-10", by=("salesperson_id",), assignment=assignment)
-    # 2023: 200 sold → 2024 target 300; January's history 100 (all a's, now s2's), February's 90 (a 60 → s2, b 30 uncovered)
+    # 2023: 200 sold → 2024 target 300; January's history 100 (all a's, now s2's),
+    # February's 90 (a 60 → s2, b 30 uncovered)
     # due by 10 February: January's 150 in full and 10/29 of February's 135
     assert table.attrs["target"] == pytest.approx(300.0) and table.attrs["year"] == 2024
     assert table.attrs["month_share"] == pytest.approx(10 / 29)
@@ -363,14 +440,25 @@ def test_year_to_date_sets_the_target_from_last_year_and_prorates_this_month():
 
 
 def test_sales_efficiency_uses_the_selling_expense_when_there_is_one():
-    tx = pd.DataFrame({"customer_id": ["a", "b", "c"], "salesperson_id": ["s1", "s1", "s2"], "amount": [600.0, 400.0, 500.0],
-                       "cost": [450.0, 300.0, 350.0], "order_date": pd.to_datetime(["2024-03-01", "2024-05-01", "2024-06-01"])})  # fmt: skip
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "salesperson_id": ["s1", "s1", "s2"],
+            "amount": [600.0, 400.0, 500.0],
+            "cost": [450.0, 300.0, 350.0],
+            "order_date": pd.to_datetime(["2024-03-01", "2024-05-01", "2024-06-01"]),
+        }
+    )
     people = pd.DataFrame({"salesperson_id": ["s1", "s2"], "region": ["东", "东"], "selling_expense": [80.0, 90.0]})
     table = allocation.sales_efficiency(tx, salespeople=people).set_index("salesperson_id")
     assert table.attrs["cost_basis"] == "selling_expense" and "cost_ratio" not in table
-    assert table.loc["s1", "expense_ratio"] == pytest.approx(80 / 1000) and table.loc["s2", "expense_ratio"] == pytest.approx(90 / 500)
+    assert table.loc["s1", "expense_ratio"] == pytest.approx(80 / 1000) and table.loc[
+        "s2", "expense_ratio"
+    ] == pytest.approx(90 / 500)
     assert table.loc["s1", "gross_profit"] == pytest.approx(250.0)
-    fallback = allocation.sales_efficiency(tx, salespeople=people.drop(columns="selling_expense")).set_index("salesperson_id")
+    fallback = allocation.sales_efficiency(tx, salespeople=people.drop(columns="selling_expense")).set_index(
+        "salesperson_id"
+    )
     assert fallback.attrs["cost_basis"] == "cost_of_goods" and "expense_ratio" not in fallback
     assert fallback.loc["s1", "cost_ratio"] == pytest.approx(750 / 1000)
     assert allocation.sales_efficiency(tx.drop(columns="cost")).attrs["cost_basis"] is None
@@ -383,7 +471,7 @@ def test_the_allocation_notes_say_the_load_the_settings_and_the_unused_fit_terms
     ds, _, _, customers, result = sample_allocation
     current = allocation.current_assignment(customers)
     before, before_summary = allocation.allocation_report(current, customers, ds.salespeople)
-    (key, values), = allocation.current_notes(customers, before, before_summary, allocation.HOURS_PER_GRADE)
+    ((key, values),) = allocation.current_notes(customers, before, before_summary, allocation.HOURS_PER_GRADE)
     assert key == "rr_current" and (values["A"], values["F"]) == (2.0, 0.1) and values["n"] == len(customers)
     assert values["m"] == len(ds.salespeople) and values["capacity"] == ds.salespeople["capacity"].sum()
     assert values["need"] == customers["hours"].sum() and values["cv"] == before_summary["cv_utilisation"]
@@ -403,7 +491,7 @@ def test_the_coverage_notes_say_who_goes_without_a_salesperson():
     customers, people = short_instance()
     result = allocation.allocate(customers, people, balance=0.3)
     _, summary = allocation.allocation_report(result, customers, people)
-    (key, values), = allocation.coverage_notes(result, summary, lang="en")
+    ((key, values),) = allocation.coverage_notes(result, summary, lang="en")
     assert key == "rr_coverage_short" and values["uncovered"] == summary["uncovered"] > 0
     # B customers beyond the capacity go to reactive, like A and C; the others to basic (most personal first)
     assert values["levels"] == "grades B, C reactive (phone on request); grades D, E, F basic (SMS / e-mail)"
@@ -415,7 +503,9 @@ def test_the_coverage_notes_say_who_goes_without_a_salesperson():
 
 def test_the_target_notes_name_whose_history_the_targets_follow_and_how_this_month_counts():
     tx, assignment = owners_instance()
-    (key, values), = allocation.target_notes(400.0, 0.1, as_of=pd.Timestamp("2023-12-31"), recommended=True, lang="en")
+    ((key, values),) = allocation.target_notes(
+        400.0, 0.1, as_of=pd.Timestamp("2023-12-31"), recommended=True, lang="en"
+    )
     assert key == "rr_targets" and "no salesperson" in values["owners"]
     history = allocation.target_notes(400.0, 0.1, as_of=pd.Timestamp("2023-12-31"), recommended=False, lang="en")
     assert history[0][1]["owners"] == t("rr_owners_history", "en")
@@ -426,11 +516,11 @@ def test_the_target_notes_name_whose_history_the_targets_follow_and_how_this_mon
     sale["order_date"] = pd.Timestamp("2024-01-20")
     tx = pd.concat([tx, pd.DataFrame([sale])], ignore_index=True)
     tracking = allocation.year_to_date(tx, 0.5, as_of="2024-02-10", by=("salesperson_id",))
-    (key, values), = allocation.tracking_notes(tracking, 0.5, as_of="2024-02-10", lang="en")
+    ((key, values),) = allocation.tracking_notes(tracking, 0.5, as_of="2024-02-10", lang="en")
     assert key == "rr_tracking" and values["prorate"] == t("rr_prorated", "en", month=2, share=10 / 29)
     assert values["year"] == 2024 and values["growth"] == 0.5 and t(key, "en", **values)
     month_end = allocation.year_to_date(tx, 0.5, as_of="2024-01-31", by=("salesperson_id",))
-    (_, values), = allocation.tracking_notes(month_end, 0.5, as_of="2024-01-31", lang="en")
+    ((_, values),) = allocation.tracking_notes(month_end, 0.5, as_of="2024-01-31", lang="en")
     assert values["prorate"] == t("rr_whole_months", "en")
     assert allocation.tracking_notes(None, 0.5, as_of="2024-02-10") == [("rr_tracking_none", {"year": 2024})]
     efficiency = allocation.sales_efficiency(tx.drop(columns="region"))

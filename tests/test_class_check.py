@@ -135,7 +135,9 @@ def test_every_cell_is_the_checkers_own_verdict(klass, result):
             assert row.first_message == first and row.errors >= 1
     matrix = result.matrix.set_index("student")
     for (student, exercise), path in written.items():
-        assert matrix.loc[student, exercise].startswith("✅" if expected(path, classcheck_exercise(exercise))[0] else "❌")
+        assert matrix.loc[student, exercise].startswith(
+            "✅" if expected(path, classcheck_exercise(exercise))[0] else "❌"
+        )
 
 
 def classcheck_exercise(exercise_id: str):
@@ -242,11 +244,17 @@ def test_cli_default_out_is_next_to_the_answers(tmp_path, capsys):
     assert not (tmp_path / "answers" / "answers_class_check").exists()
 
 
-@pytest.mark.parametrize("setup, message", [
-    (lambda root: None, "找不到答案文件夹"),
-    (lambda root: root.mkdir(), "是空的"),
-    (lambda root: (root.mkdir(), (root / "notes.txt").write_text("x"), (root / "S1").mkdir()), "没有找到任何答案文件"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda root: None, "找不到答案文件夹"),
+        (lambda root: root.mkdir(), "是空的"),
+        (
+            lambda root: (root.mkdir(), (root / "notes.txt").write_text("x"), (root / "S1").mkdir()),
+            "没有找到任何答案文件",
+        ),
+    ],
+)
 def test_cli_exit_2_with_one_line_for_a_missing_empty_or_unreadable_folder(tmp_path, capsys, setup, message):
     root = tmp_path / "answers"
     setup(root)

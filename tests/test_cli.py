@@ -68,7 +68,9 @@ def test_unusable_data_exits_2_naming_file_and_column(project, capsys):
 def test_console_script_runs_as_a_process(project):
     result = subprocess.run(
         [sys.executable, "-m", "custval.cli", "validate", "--config", str(project / "missing.yml")],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 2 and "missing.yml" in result.stderr and "Traceback" not in result.stderr
 

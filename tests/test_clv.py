@@ -13,7 +13,6 @@ from custval import clv
 from custval.datasets import read_cdnow
 
 
-
 @pytest.fixture(scope="module")
 def bgnbd(cdnow):
     return clv.BetaGeo().fit(cdnow)
@@ -51,7 +50,9 @@ def test_predictions_track_the_holdout(cdnow, bgnbd):
 
 def test_heavy_buyers_stay_finite(bgnbd):
     heavy = pd.DataFrame({"frequency": [200, 500], "recency": [38.0, 10.0], "T": [39.0, 39.0]})
-    assert np.isfinite(bgnbd._loglik(np.array(list(bgnbd.params_.values())), clv.Rows.every(heavy, bgnbd.columns))).all()
+    assert np.isfinite(
+        bgnbd._loglik(np.array(list(bgnbd.params_.values())), clv.Rows.every(heavy, bgnbd.columns))
+    ).all()
     assert np.isfinite(bgnbd.expected_purchases(39, heavy)).all() and np.isfinite(bgnbd.p_alive(heavy)).all()
 
 
@@ -138,7 +139,11 @@ def test_retention_clv_is_element_wise_where_retention_equals_one_plus_discount(
     assert start == pytest.approx([100 * (1 - 0.8**5) / 0.2, 500]) and start[0] == pytest.approx(336.16, abs=0.005)
     end = clv.retention_clv(100, [0.8, 1.0], 0, horizon=5)
     assert end == pytest.approx([sum(100 * 0.8**t for t in range(1, 6)), 500])
-    assert clv.retention_clv([100, -5, 0], [0.8, 1.0, 1.0], 0).tolist() == [pytest.approx(400), -np.inf, 0.0]  # diverges
+    assert clv.retention_clv([100, -5, 0], [0.8, 1.0, 1.0], 0).tolist() == [
+        pytest.approx(400),
+        -np.inf,
+        0.0,
+    ]  # diverges
     margins = np.array([[100.0], [200.0]])
     grid = clv.retention_clv(margins, [0.6, 0.9], 0.1, horizon=3)
     explicit = [[sum(m * r**t / 1.1**t for t in range(1, 4)) for r in (0.6, 0.9)] for m in (100, 200)]
@@ -159,15 +164,30 @@ def test_markov_clv_equals_a_long_simulation():
         clv.markov_clv([[0.5, 0.4], [0.5, 0.5]], [1, 1], d)
 
 
-DWYER_INPUTS = {"customers": 1000.0, "retention": 0.5, "orders_per_customer": 2.0, "order_value": 100.0,
-                "direct_cost_rate": 0.6, "service_cost": 10.0, "acquisition_cost": 30.0}  # fmt: skip
+DWYER_INPUTS = {
+    "customers": 1000.0,
+    "retention": 0.5,
+    "orders_per_customer": 2.0,
+    "order_value": 100.0,
+    "direct_cost_rate": 0.6,
+    "service_cost": 10.0,
+    "acquisition_cost": 30.0,
+}
 
 
 def test_dwyer_table_reproduces_the_methods_example():
     # METHODS §4.2: 20,000 customers; retention 65/70/75/80 % in years 2–5; 2 orders × 150; 70 % direct cost;
     # 20 service and 50 acquisition per customer; i = 20 %
-    year_one = {"group": "all", "customers": 20_000, "retention": np.nan, "orders_per_customer": 2, "order_value": 150.0,
-                "direct_cost_rate": 0.7, "service_cost": 20.0, "acquisition_cost": 50.0}  # fmt: skip
+    year_one = {
+        "group": "all",
+        "customers": 20_000,
+        "retention": np.nan,
+        "orders_per_customer": 2,
+        "order_value": 150.0,
+        "direct_cost_rate": 0.7,
+        "service_cost": 20.0,
+        "acquisition_cost": 50.0,
+    }
     later = [{**year_one, "year": t, "retention": r} for t, r in zip(range(2, 6), [0.65, 0.7, 0.75, 0.8])]
     rows = [{**year_one, "year": 1}, *later]
     table = clv.dwyer_table(pd.DataFrame(rows), years=5, discount=0.2)
@@ -196,8 +216,12 @@ def test_dwyer_table_with_constant_inputs_by_hand():
 
 
 def test_dwyer_table_repeats_the_last_given_year_and_names_bad_groups():
-    years = pd.DataFrame([{"group": "g", "year": 1, **DWYER_INPUTS},
-                          {"group": "g", "year": 2, **DWYER_INPUTS, "retention": 0.8, "order_value": 50.0}])  # fmt: skip
+    years = pd.DataFrame(
+        [
+            {"group": "g", "year": 1, **DWYER_INPUTS},
+            {"group": "g", "year": 2, **DWYER_INPUTS, "retention": 0.8, "order_value": 50.0},
+        ]
+    )
     table = clv.dwyer_table(years, years=4, discount=0.0)
     assert table["customers"].tolist() == pytest.approx([1000, 800, 640, 512])  # year 2's 80 % in years 3 and 4
     assert table["order_value"].tolist() == [100, 50, 50, 50]
@@ -221,8 +245,16 @@ def purchases(customer, first, amounts, **columns):
     """One purchase line in each tenure year that has an amount (None: no purchase that year), three days
     after the anniversary of ``first`` (the first one on ``first``)."""
     start = pd.Timestamp(first)
-    return [{"customer_id": customer, "order_date": start + pd.DateOffset(years=k, days=3 if k else 0),
-             "amount": amount, **columns} for k, amount in enumerate(amounts) if amount is not None]  # fmt: skip
+    return [
+        {
+            "customer_id": customer,
+            "order_date": start + pd.DateOffset(years=k, days=3 if k else 0),
+            "amount": amount,
+            **columns,
+        }
+        for k, amount in enumerate(amounts)
+        if amount is not None
+    ]
 
 
 def tenure_cohort(**columns):
@@ -237,7 +269,9 @@ def tenure_cohort(**columns):
 def test_dwyer_inputs_measure_retention_by_tenure_year():
     inputs = clv.dwyer_inputs(tenure_cohort(), as_of="2023-01-31", min_customers=5)
     assert inputs["cohort"].tolist() == [2020] * 3 and inputs["year"].tolist() == [1, 2, 3]
-    assert np.isnan(inputs["retention"].iloc[0]) and inputs["retention"].iloc[1:].tolist() == pytest.approx([0.6, 5 / 6])
+    assert np.isnan(inputs["retention"].iloc[0]) and inputs["retention"].iloc[1:].tolist() == pytest.approx(
+        [0.6, 5 / 6]
+    )
     assert inputs["customers"].tolist() == [10] * 3 and inputs["at_risk"].tolist() == [10] * 3
     assert inputs["orders_per_customer"].tolist() == [1, 1, 1] and inputs["order_value"].tolist() == [100, 50, 40]
     assert (inputs["source"] == "group").all()
@@ -256,7 +290,9 @@ def test_dwyer_inputs_count_orders_and_net_returns():
     assert by_order["order_value"].tolist() == pytest.approx([230 / 3, 30.0])
     assert by_order.loc[2, "retention"] == 0.5
     by_day = clv.dwyer_inputs(tx.drop(columns="order_id"), min_customers=1, as_of="2021-12-31").set_index("year")
-    assert by_day.loc[1, "orders_per_customer"] == 1.0 and by_day.loc[1, "order_value"] == 115.0  # one purchase day each
+    assert (
+        by_day.loc[1, "orders_per_customer"] == 1.0 and by_day.loc[1, "order_value"] == 115.0
+    )  # one purchase day each
 
 
 def test_dwyer_inputs_count_complete_tenure_years_only():
@@ -272,15 +308,18 @@ def test_dwyer_inputs_count_complete_tenure_years_only():
 
 
 def test_dwyer_inputs_group_by_customer_or_first_line_attributes():
-    tx = pd.DataFrame([
-        {"customer_id": "a", "order_date": "2020-01-01", "amount": 10.0, "region": "north"},
-        {"customer_id": "a", "order_date": "2020-02-01", "amount": 10.0, "region": "south"},
-        {"customer_id": "b", "order_date": "2020-02-01", "amount": 10.0, "region": "south"},
-        {"customer_id": "c", "order_date": "2020-03-01", "amount": 10.0, "region": ""},
-        {"customer_id": "d", "order_date": "2021-04-01", "amount": 10.0, "region": "north"},
-    ]).astype({"order_date": "datetime64[ns]"})  # fmt: skip
-    people = pd.DataFrame({"customer_id": ["a", "b", "c"], "acquisition_channel": ["web", "store", None],
-                           "company_size": [20, 10, None]})  # fmt: skip
+    tx = pd.DataFrame(
+        [
+            {"customer_id": "a", "order_date": "2020-01-01", "amount": 10.0, "region": "north"},
+            {"customer_id": "a", "order_date": "2020-02-01", "amount": 10.0, "region": "south"},
+            {"customer_id": "b", "order_date": "2020-02-01", "amount": 10.0, "region": "south"},
+            {"customer_id": "c", "order_date": "2020-03-01", "amount": 10.0, "region": ""},
+            {"customer_id": "d", "order_date": "2021-04-01", "amount": 10.0, "region": "north"},
+        ]
+    ).astype({"order_date": "datetime64[ns]"})
+    people = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "acquisition_channel": ["web", "store", None], "company_size": [20, 10, None]}
+    )
     by_region = clv.dwyer_inputs(tx, by="region")
     assert by_region[["region", "customers"]].values.tolist() == [["north", 2], ["south", 1], ["—", 1]]  # a: first line
     by_channel = clv.dwyer_inputs(tx, by="acquisition_channel", customers=people)
@@ -288,7 +327,9 @@ def test_dwyer_inputs_group_by_customer_or_first_line_attributes():
     assert (by_channel["source"] == "all customers").all() and by_channel["at_risk"].tolist() == [1, 1, 1]
     by_size = clv.dwyer_inputs(tx, by="company_size", customers=people)
     assert by_size[["company_size", "customers"]].values.tolist() == [[10, 1], [20, 1], ["—", 2]]  # numbers, then "—"
-    with pytest.raises(cv.DataError, match=r"cannot group by 'industry'.*region\).*acquisition_channel, company_size\)"):
+    with pytest.raises(
+        cv.DataError, match=r"cannot group by 'industry'.*region\).*acquisition_channel, company_size\)"
+    ):
         clv.dwyer_inputs(tx, by="industry", customers=people)
 
 
@@ -301,15 +342,23 @@ def test_dwyer_inputs_leave_out_customers_with_returns_only():
 
 
 def test_dwyer_inputs_take_costs_from_the_data():
-    tx = pd.DataFrame(purchases("a", "2020-01-01", [100.0, 100.0], cost=70.0) + purchases("b", "2020-01-01", [100.0], cost=50.0)
-                      + purchases("c", "2020-01-01", [200.0], cost=20.0))  # fmt: skip
-    people = pd.DataFrame({"customer_id": ["a", "b", "c"], "channel": ["web", "web", "store"],
-                           "acquisition_cost": [40.0, 60.0, 10.0]})  # fmt: skip
+    tx = pd.DataFrame(
+        purchases("a", "2020-01-01", [100.0, 100.0], cost=70.0)
+        + purchases("b", "2020-01-01", [100.0], cost=50.0)
+        + purchases("c", "2020-01-01", [200.0], cost=20.0)
+    )
+    people = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "channel": ["web", "web", "store"], "acquisition_cost": [40.0, 60.0, 10.0]}
+    )
     inputs = clv.dwyer_inputs(tx, by="channel", customers=people, service_cost=5.0, acquisition_cost=99.0)
-    costs = inputs.drop_duplicates("channel").set_index("channel")[["direct_cost_rate", "acquisition_cost", "service_cost"]]
+    costs = inputs.drop_duplicates("channel").set_index("channel")[
+        ["direct_cost_rate", "acquisition_cost", "service_cost"]
+    ]
     assert costs.loc["web"].tolist() == pytest.approx([190 / 300, 50.0, 5.0])  # (70 + 70 + 50) / 300; (40 + 60) / 2
     assert costs.loc["store"].tolist() == pytest.approx([0.1, 10.0, 5.0])
-    assert (inputs["direct_cost_source"] == "data: cost").all() and inputs.attrs["acquisition_cost_source"] == "customers table"
+    assert (inputs["direct_cost_source"] == "data: cost").all() and inputs.attrs[
+        "acquisition_cost_source"
+    ] == "customers table"
     profit = clv.dwyer_inputs(tx.drop(columns="cost").assign(profit=25.0)).iloc[0]
     assert profit["direct_cost_rate"] == pytest.approx(1 - 100 / 500) and profit["direct_cost_source"] == "data: profit"
     given = clv.dwyer_inputs(tx.drop(columns="cost"), direct_cost_rate=0.3, acquisition_cost=99.0).iloc[0]
@@ -321,9 +370,14 @@ def test_dwyer_inputs_pool_groups_with_too_few_customers_at_risk():
     for i in range(6):  # big: 4 customers, 2 kept in year 2; small: 2 customers, both kept
         region, kept = ("big", i < 2) if i < 4 else ("small", True)
         lines += purchases(f"c{i}", "2020-01-01", [100.0, 10.0 if kept else None], region=region)
-    inputs = clv.dwyer_inputs(pd.DataFrame(lines), by="region", min_customers=3, as_of="2021-12-31").set_index(["region", "year"])
+    inputs = clv.dwyer_inputs(pd.DataFrame(lines), by="region", min_customers=3, as_of="2021-12-31").set_index(
+        ["region", "year"]
+    )
     assert inputs.loc[("big", 2), "retention"] == 0.5 and inputs.loc[("big", 2), "source"] == "group"
-    assert inputs.loc[("small", 2), "retention"] == pytest.approx(4 / 6) and inputs.loc[("small", 2), "source"] == "all customers"
+    assert (
+        inputs.loc[("small", 2), "retention"] == pytest.approx(4 / 6)
+        and inputs.loc[("small", 2), "source"] == "all customers"
+    )
     assert inputs.loc[("small", 2), "at_risk"] == 2 and inputs.loc[("small", 2), "customers"] == 2
     assert inputs.loc[("small", 2), "order_value"] == 10.0 and inputs.loc[("small", 1), "orders_per_customer"] == 1.0
 
@@ -340,13 +394,21 @@ def test_dwyer_table_on_estimated_inputs_gives_the_hand_computed_value():
 
 
 def test_event_value_discounts_each_event():
-    events = pd.DataFrame({"customer_id": ["a", "a", "b"], "probability": [0.5, 0.2, 1.0], "value": [100.0, 50.0, 10.0],
-                           "periods_ahead": [1, 2, 0]})  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "probability": [0.5, 0.2, 1.0],
+            "value": [100.0, 50.0, 10.0],
+            "periods_ahead": [1, 2, 0],
+        }
+    )
     table = clv.event_value(events, discount=0.1).set_index("customer_id")["expected_value"]
     assert table["a"] == pytest.approx(50 / 1.1 + 10 / 1.21) and table["b"] == 10
     with pytest.raises(cv.DataError, match=r"events: no column\(s\) periods_ahead; columns: customer_id"):
         clv.event_value(events.drop(columns="periods_ahead"), discount=0.1)
-    with pytest.raises(cv.DataError, match=r"probability must be between 0 and 1; 1 row\(s\) have 1.5, e.g. row\(s\) 2"):
+    with pytest.raises(
+        cv.DataError, match=r"probability must be between 0 and 1; 1 row\(s\) have 1.5, e.g. row\(s\) 2"
+    ):
         clv.event_value(events.assign(probability=[0.5, 0.2, 1.5]), discount=0.1)
 
 
@@ -478,7 +540,11 @@ def test_fitting_side_by_side_gives_the_same_models_and_leaves_blas_as_it_was(cd
     assert spend.params_ == GammaGamma().fit(summary).params_
     assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
     one_time = summary.assign(frequency=0, recency=0.0, monetary=0.0)
-    one_time.loc[:1, ["frequency", "recency", "monetary"]] = [1, 1.0, 10.0]  # two repeat buyers: too few for Gamma-Gamma
+    one_time.loc[:1, ["frequency", "recency", "monetary"]] = [
+        1,
+        1.0,
+        10.0,
+    ]  # two repeat buyers: too few for Gamma-Gamma
     _, failed = fit_value_models(one_time)
     assert isinstance(failed, FitError)  # Gamma-Gamma's failure comes back for the caller to handle
 

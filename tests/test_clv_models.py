@@ -62,11 +62,17 @@ def pareto_reference(params, x, tx, T):
     r, alpha, s, beta = params
     const = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    log_f = lambda tau: -(r + x) * np.log(alpha + tau) - (s + 1) * np.log(beta + tau)
+
+    def log_f(tau):
+        return -(r + x) * np.log(alpha + tau) - (s + 1) * np.log(beta + tau)
+
     top = log_f(tx)
     scale = 1 / ((r + x) / (alpha + tx) + (s + 1) / (beta + tx))  # the integrand's decay length at tx
     points = [p for p in tx + scale * np.array([0.1, 1, 3, 10, 30, 100]) if p < T]
-    integrand = lambda tau: np.exp(log_f(tau) - top)
+
+    def integrand(tau):
+        return np.exp(log_f(tau) - top)
+
     value, _ = integrate.quad(integrand, tx, T, points=points, epsabs=0, epsrel=1e-13, limit=200)
     return const + np.logaddexp(alive, np.log(s) + top + np.log(value))
 
@@ -75,8 +81,13 @@ def pareto_reference(params, x, tx, T):
     "params", [(0.55, 10.6, 0.61, 11.7), (0.3, 50.0, 1.2, 0.5), (2.0, 0.8, 0.4, 30.0), (0.9, 1e-3, 0.8, 5.0)]
 )  # (r, α, s, β): α ≈ β, α > β, α < β, α ≪ β
 def test_pareto_nbd_likelihood_is_exact_for_heavy_buyers_and_long_histories(params):
-    rows = pd.DataFrame({"frequency": [200, 200, 200, 0, 3, 1000], "recency": [50.0, 10.0, 30.0, 0.0, 1.0, 9000.0],
-                         "T": [52.0, 52.0, 1e4, 1e4, 1e4, 1e4]})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "frequency": [200, 200, 200, 0, 3, 1000],
+            "recency": [50.0, 10.0, 30.0, 0.0, 1.0, 9000.0],
+            "T": [52.0, 52.0, 1e4, 1e4, 1e4, 1e4],
+        }
+    )
     loglik = ParetoNBD()._loglik(np.array(params), Rows.every(rows, ParetoNBD.columns))
     expected = [pareto_reference(params, *row) for row in rows.itertuples(index=False)]
     assert np.isfinite(loglik).all()
@@ -199,7 +210,8 @@ def test_sbg_refuses_impossible_survivor_counts():
 
 # Fader, Hardie & Shang (2010), the 1995 cohort of 11,104 donors over 6 opportunities (1996-2001);
 # the recency/frequency table as distributed with the `lifetimes` package (donations.csv)
-DONATIONS = pd.read_csv(io.StringIO("""frequency,recency,n_periods,donors
+DONATIONS = pd.read_csv(
+    io.StringIO("""frequency,recency,n_periods,donors
 0,0,6,3464
 1,1,6,1091
 1,2,6,277
@@ -222,7 +234,8 @@ DONATIONS = pd.read_csv(io.StringIO("""frequency,recency,n_periods,donors
 5,5,6,335
 5,6,6,728
 6,6,6,1203
-"""))
+""")
+)
 
 
 def test_bgbb_reproduces_fader_hardie_shang_2010():
@@ -263,7 +276,10 @@ def test_bgbb_analytic_gradient_matches_finite_differences():
     model = BetaGeoBetaBinom()
     data = compress(DONATIONS, model.columns, DONATIONS["donors"])
     params = np.array([1.3, 0.7, 0.6, 2.5])
-    total = lambda p: data.weight @ model._loglik(p, data)
+
+    def total(p):
+        return data.weight @ model._loglik(p, data)
+
     numeric = optimize.approx_fprime(params, total, 1e-7)
     assert model._gradient(params, data) == pytest.approx(numeric, rel=1e-5, abs=1e-3)
 

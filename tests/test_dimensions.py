@@ -20,12 +20,18 @@ def long_survey(rows) -> pd.DataFrame:
 
 
 def test_ipa_quadrants_priority_and_diagonal():
-    survey = long_survey([
-        ("r1", "price", 7, 3), ("r2", "price", 5, 3),      # I 6, P 3: concentrate here
-        ("r1", "service", 6, 6), ("r2", "service", 6, 6),  # I 6, P 6: keep up
-        ("r1", "decor", 2, 2), ("r2", "decor", 2, 2),      # I 2, P 2: low priority
-        ("r1", "gifts", 2, 7), ("r2", "gifts", 2, 5),      # I 2, P 6: possible overkill
-    ])  # fmt: skip
+    survey = long_survey(
+        [
+            ("r1", "price", 7, 3),
+            ("r2", "price", 5, 3),  # I 6, P 3: concentrate here
+            ("r1", "service", 6, 6),
+            ("r2", "service", 6, 6),  # I 6, P 6: keep up
+            ("r1", "decor", 2, 2),
+            ("r2", "decor", 2, 2),  # I 2, P 2: low priority
+            ("r1", "gifts", 2, 7),
+            ("r2", "gifts", 2, 5),  # I 2, P 6: possible overkill
+        ]
+    )
     table = dimensions.ipa(survey).set_index("dimension")
     assert table.loc["price", "quadrant"] == "concentrate_here" and table.loc["service", "quadrant"] == "keep_up"
     assert table.loc["decor", "quadrant"] == "low_priority" and table.loc["gifts", "quadrant"] == "possible_overkill"
@@ -92,7 +98,7 @@ def test_derived_importance_recovers_the_planted_drivers(sample_survey, method):
 def test_auto_uses_exact_shapley_for_few_dimensions_and_refuses_too_many(sample_survey):
     _, service = sample_survey
     drivers = list(sample.generate().truth["survey"]["drivers"])
-    few = service[service["dimension"].isin(drivers + ["舒适的环境", "兴趣"])]
+    few = service[service["dimension"].isin([*drivers, "舒适的环境", "兴趣"])]
     table = dimensions.derived_importance(few, method="auto")
     assert table["method"].iloc[0] == "shapley" and set(table["dimension"].head(4)) == set(drivers)
     assert table["importance"].sum() == pytest.approx(table.attrs["r2"], abs=1e-9)
@@ -117,10 +123,14 @@ def test_value_change_flags_the_planted_rising_and_fading_dimensions(sample_surv
 
 
 def test_kano_table_tie_rule_and_coefficients():
-    answers = pd.DataFrame({
-        "respondent_id": list("abcdef"), "feature": ["f"] * 6,
-        "functional": [1, 1, 2, 2, 1, 5], "dysfunctional": [5, 5, 5, 5, 3, 5],
-    })  # fmt: skip
+    answers = pd.DataFrame(
+        {
+            "respondent_id": list("abcdef"),
+            "feature": ["f"] * 6,
+            "functional": [1, 1, 2, 2, 1, 5],
+            "dysfunctional": [5, 5, 5, 5, 3, 5],
+        }
+    )
     # O, O, M, M, A, Q: O and M tie → M wins (M > O > A > I)
     table = dimensions.kano(answers).set_index("feature")
     assert table.loc["f", ["M", "O", "A", "I", "R", "Q"]].tolist() == [2, 2, 1, 0, 0, 1]
@@ -138,10 +148,14 @@ def test_kano_recovers_the_planted_categories():
 
 
 def test_gaps_weighted_and_by_group():
-    survey = pd.DataFrame({
-        "respondent_id": ["a", "a", "b", "b"], "dimension": ["d1", "d2", "d1", "d2"],
-        "performance": [4, 6, 2, 6], "expectation": [5, 5, 5, 5],
-    })  # fmt: skip
+    survey = pd.DataFrame(
+        {
+            "respondent_id": ["a", "a", "b", "b"],
+            "dimension": ["d1", "d2", "d1", "d2"],
+            "performance": [4, 6, 2, 6],
+            "expectation": [5, 5, 5, 5],
+        }
+    )
     gaps = dimensions.servqual_gaps(survey).set_index("dimension")
     assert gaps.loc["d1", "gap"] == -2 and gaps.loc["d2", "gap"] == 1 and gaps.attrs["gap"] == -0.5
     grouped = dimensions.servqual_gaps(survey, groups={"d1": "g", "d2": "h"}, weights={"g": 3, "h": 1})
@@ -156,13 +170,21 @@ def test_delivered_value_with_stated_importance_as_weights():
     values = dimensions.delivered_value(survey).iloc[0]
     assert values["tcv"] == pytest.approx(0.75 * 6 + 0.25 * 4) and values["tcc"] == pytest.approx(3.5)
     assert values["cdv"] == pytest.approx(2.0) and values["ratio"] == pytest.approx(5.5 / 3.5)
-    fixed = dimensions.delivered_value(survey, weights={"产品价值": 1, "服务价值": 1, "货币成本": 1, "时间成本": 0}).iloc[0]
+    fixed = dimensions.delivered_value(
+        survey, weights={"产品价值": 1, "服务价值": 1, "货币成本": 1, "时间成本": 0}
+    ).iloc[0]
     assert fixed["tcv"] == pytest.approx(5.0) and fixed["tcc"] == pytest.approx(5.0)
 
 
 def test_delivery_problems_rank_weighted_shortfalls():
-    stated = pd.DataFrame({"dimension": ["a", "b", "c"], "importance": [6.0, 6.0, 6.0], "performance": [3.0, 5.0, 7.0],
-                           "quadrant": ["concentrate_here"] * 3})  # fmt: skip
+    stated = pd.DataFrame(
+        {
+            "dimension": ["a", "b", "c"],
+            "importance": [6.0, 6.0, 6.0],
+            "performance": [3.0, 5.0, 7.0],
+            "quadrant": ["concentrate_here"] * 3,
+        }
+    )
     derived = pd.DataFrame({"dimension": ["a", "b", "c"], "share": [0.2, 0.7, 0.1]})
     table = dimensions.delivery_problems(stated, derived)
     assert table["dimension"].tolist() == ["b", "a", "c"]  # 0.7 × 1 > 0.2 × 3 > 0.1 × 0
@@ -219,11 +241,19 @@ def delivered_rows(rows) -> pd.DataFrame:
 
 
 def test_tcc_is_empty_without_cost_ratings_and_uses_the_cost_items_rated():
-    survey = delivered_rows([
-        ("all", "own", "产品价值", 4, 6), ("all", "own", "货币成本", 2, 5), ("all", "own", "时间成本", 2, 3),
-        ("none", "own", "产品价值", 4, 5), ("none", "own", "货币成本", None, 5), ("none", "own", "时间成本", None, 4),
-        ("some", "own", "产品价值", 4, 7), ("some", "own", "货币成本", 3, 6), ("some", "own", "时间成本", None, 1),
-    ])  # fmt: skip
+    survey = delivered_rows(
+        [
+            ("all", "own", "产品价值", 4, 6),
+            ("all", "own", "货币成本", 2, 5),
+            ("all", "own", "时间成本", 2, 3),
+            ("none", "own", "产品价值", 4, 5),
+            ("none", "own", "货币成本", None, 5),
+            ("none", "own", "时间成本", None, 4),
+            ("some", "own", "产品价值", 4, 7),
+            ("some", "own", "货币成本", 3, 6),
+            ("some", "own", "时间成本", None, 1),
+        ]
+    )
     values = dimensions.delivered_value(survey).set_index("respondent_id")
     assert np.isnan(values.loc["none", "tcc"])  # not 0 from an empty sum
     assert np.isnan(values.loc["none", "cdv"]) and np.isnan(values.loc["none", "ratio"])
@@ -235,12 +265,20 @@ def test_tcc_is_empty_without_cost_ratings_and_uses_the_cost_items_rated():
     assert values.attrs == {"no_value": 0, "partial_value": 0, "no_cost": 1, "partial_cost": 1}
     summary = dimensions.delivered_value_summary(values.reset_index()).set_index("brand").loc["own"]
     assert summary["respondents"] == 2 and summary["no_cost_rating"] == 1 and summary["no_value_rating"] == 0
-    assert summary["tcv"] == pytest.approx((6 + 7) / 2) and summary["cdv"] == pytest.approx(summary["tcv"] - summary["tcc"])
+    assert summary["tcv"] == pytest.approx((6 + 7) / 2) and summary["cdv"] == pytest.approx(
+        summary["tcv"] - summary["tcc"]
+    )
 
 
 def test_a_respondent_with_no_rated_item_at_all_is_kept():
-    survey = delivered_rows([("a", "own", "产品价值", 4, 6), ("a", "own", "货币成本", 2, 5),
-                             ("b", "own", "产品价值", 4, None), ("b", "own", "货币成本", 2, None)])  # fmt: skip
+    survey = delivered_rows(
+        [
+            ("a", "own", "产品价值", 4, 6),
+            ("a", "own", "货币成本", 2, 5),
+            ("b", "own", "产品价值", 4, None),
+            ("b", "own", "货币成本", 2, None),
+        ]
+    )
     values = dimensions.delivered_value(survey)
     assert values["respondent_id"].tolist() == ["a", "b"]
     assert values.set_index("respondent_id").loc["b", ["tcv", "tcc", "cdv"]].isna().all()
@@ -266,20 +304,25 @@ def waves_survey(labels) -> pd.DataFrame:
 
 
 def test_text_waves_are_ordered_by_time_not_by_appearance_or_spelling():
-    change = dimensions.value_change(waves_survey(["2023-spring", "2023-autumn", "2024-autumn"]).iloc[[4, 5, 0, 1, 2, 3]])
+    change = dimensions.value_change(
+        waves_survey(["2023-spring", "2023-autumn", "2024-autumn"]).iloc[[4, 5, 0, 1, 2, 3]]
+    )
     assert (change.loc[0, "from"], change.loc[0, "to"]) == ("2023-spring", "2024-autumn")
     assert change.loc[0, "importance_change"] == 2
     assert change.attrs["waves"] == ["2023-spring", "2023-autumn", "2024-autumn"]
     assert change.attrs["wave_basis"] == "time"
 
 
-@pytest.mark.parametrize("labels", [
-    ["2022冬", "2023年春季", "2023-summer", "Autumn 2023"],
-    ["2023-Q4", "2024-01", "2024-02-15", "2024年第二季度", "2024-H2", "2025"],
-    ["2023年5月", "2023/06", "2023.7", "2023年8月3日"],
-    ["Q1 2023", "2023 q2", "2023_Q3"],
-    ["2", "10", "11"],
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["2022冬", "2023年春季", "2023-summer", "Autumn 2023"],
+        ["2023-Q4", "2024-01", "2024-02-15", "2024年第二季度", "2024-H2", "2025"],
+        ["2023年5月", "2023/06", "2023.7", "2023年8月3日"],
+        ["Q1 2023", "2023 q2", "2023_Q3"],
+        ["2", "10", "11"],
+    ],
+)
 def test_labels_custval_reads_as_times_or_numbers(labels):
     shuffled = labels[1::2] + labels[::2]
     assert dimensions.order_waves(shuffled) == labels
@@ -293,13 +336,16 @@ def test_wave_periods_are_the_documented_spans():
     assert span("2023-02-30") is None and span("2023-13") is None and span("wave one") is None
 
 
-@pytest.mark.parametrize("labels, named", [
-    (["2023", "2023-spring"], "'2023' / '2023-spring'"),        # a year contains the spring
-    (["2023-autumn", "2023秋"], "'2023-autumn' / '2023秋'"),     # one season, two spellings
-    (["2022冬", "2023-01"], "'2022冬' / '2023-01'"),             # winter runs into January
-    (["spring", "autumn"], "'autumn', 'spring'"),               # no year: no time order
-    (["1", "2023-spring"], "'1'"),                              # a wave number among times
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "labels, named",
+    [
+        (["2023", "2023-spring"], "'2023' / '2023-spring'"),  # a year contains the spring
+        (["2023-autumn", "2023秋"], "'2023-autumn' / '2023秋'"),  # one season, two spellings
+        (["2022冬", "2023-01"], "'2022冬' / '2023-01'"),  # winter runs into January
+        (["spring", "autumn"], "'autumn', 'spring'"),  # no year: no time order
+        (["1", "2023-spring"], "'1'"),  # a wave number among times
+    ],
+)
 def test_labels_without_an_unambiguous_time_order_are_an_error_asking_for_wave_order(labels, named):
     with pytest.raises(cv.DataError, match="wave_order") as error:
         dimensions.value_change(waves_survey(labels))
@@ -321,7 +367,9 @@ def test_wave_order_sets_the_order_and_must_list_every_wave():
 def test_one_wave_skips_the_comparison_and_wave_order_labels_the_data_lack_are_named():
     one = waves_survey(["first"])
     assert dimensions.survey_waves(one) == ["first"]  # one label needs no time order
-    assert dimensions.survey_waves(one.drop(columns="wave")) == [] and dimensions.survey_waves(one.assign(wave=None)) == []
+    assert (
+        dimensions.survey_waves(one.drop(columns="wave")) == [] and dimensions.survey_waves(one.assign(wave=None)) == []
+    )
     assert dimensions.latest_wave(one)[1] == "first"
     assert dimensions.survey_waves(waves_survey([2, 1])) == [1, 2]
     survey = waves_survey(["第一次", "第二次"])
@@ -397,13 +445,16 @@ def test_several_rankers_are_averaged():
     assert table.attrs["rankers"] == 2
 
 
-@pytest.mark.parametrize("sheet, message", [
-    (firm_sheet({"a": 1, "b": 2, "c": 3, "d": 4}), "'d'"),          # not a need of the survey
-    (firm_sheet({"a": 1, "b": 2}), "'c'"),                          # a need left unranked
-    (pd.concat([firm_sheet({"a": 1, "b": 2, "c": 3}), firm_sheet({"a": 2})]), "'a'"),  # ranked twice
-    (firm_sheet({"a": 1, "b": None, "c": 3}), "'b'"),                # no rank
-    (pd.DataFrame({"need": ["a"], "rank": [1]}), "dimension"),      # column not mapped
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "sheet, message",
+    [
+        (firm_sheet({"a": 1, "b": 2, "c": 3, "d": 4}), "'d'"),  # not a need of the survey
+        (firm_sheet({"a": 1, "b": 2}), "'c'"),  # a need left unranked
+        (pd.concat([firm_sheet({"a": 1, "b": 2, "c": 3}), firm_sheet({"a": 2})]), "'a'"),  # ranked twice
+        (firm_sheet({"a": 1, "b": None, "c": 3}), "'b'"),  # no rank
+        (pd.DataFrame({"need": ["a"], "rank": [1]}), "dimension"),  # column not mapped
+    ],
+)
 def test_a_firm_sheet_that_does_not_match_the_survey_is_an_error(sheet, message):
     with pytest.raises(cv.DataError, match=message):
         dimensions.firm_vs_customer(needs_survey({"a": 6.0, "b": 5.0, "c": 4.0}), sheet)
@@ -431,8 +482,11 @@ def zh():
 
 def brands_survey() -> pd.DataFrame:
     rows = [
-        ("r1", "own", "price", 6, 3, 5.0), ("r1", "own", "产品价值", 5, 6, None), ("r1", "rival", "price", 6, 5, None),
-        ("r2", "own", "price", 4, 4, None), ("r2", "own", "产品价值", 3, 5, None),
+        ("r1", "own", "price", 6, 3, 5.0),
+        ("r1", "own", "产品价值", 5, 6, None),
+        ("r1", "rival", "price", 6, 5, None),
+        ("r2", "own", "price", 4, 4, None),
+        ("r2", "own", "产品价值", 3, 5, None),
     ]
     columns = ["respondent_id", "brand", "dimension", "importance", "performance", "expectation"]
     return pd.DataFrame(rows, columns=columns)
@@ -453,8 +507,16 @@ def test_the_survey_parts_every_step_needs():
 
 
 def test_step_1_names_the_dimensions_respondents_and_crosshair_and_lists_by_priority(zh):
-    survey = long_survey([("r1", "price", 7, 3), ("r2", "price", 5, 3), ("r1", "gifts", 2, 7), ("r3", "gifts", 2, 5),
-                          ("r1", "decor", 3, 2), ("r2", "decor", 3, 2)])
+    survey = long_survey(
+        [
+            ("r1", "price", 7, 3),
+            ("r2", "price", 5, 3),
+            ("r1", "gifts", 2, 7),
+            ("r3", "gifts", 2, 5),
+            ("r1", "decor", 3, 2),
+            ("r2", "decor", 3, 2),
+        ]
+    )
     table = dimensions.ipa(survey)
     assert dimensions.ipa_notes(table, survey) == [("vd_step1", {"n": 3, "respondents": 3, "center": "各维度均值"})]
     scale = dimensions.ipa(survey, center="scale")
@@ -476,9 +538,12 @@ def test_strategic_cuts_and_the_step_2_sentence(zh):
 
 
 def test_step_3_names_the_waves_and_the_dimensions_rising_and_fading(zh):
-    rows = [(f"{wave}-{i}", wave, dimension, level + i % 2, 3 + i % 3)
-            for wave, levels in ((1, {"up": 2, "down": 6, "flat": 4}), (2, {"up": 6, "down": 2, "flat": 4}))
-            for dimension, level in levels.items() for i in range(10)]
+    rows = [
+        (f"{wave}-{i}", wave, dimension, level + i % 2, 3 + i % 3)
+        for wave, levels in ((1, {"up": 2, "down": 6, "flat": 4}), (2, {"up": 6, "down": 2, "flat": 4}))
+        for dimension, level in levels.items()
+        for i in range(10)
+    ]
     survey = pd.DataFrame(rows, columns=["respondent_id", "wave", "dimension", "importance", "performance"])
     change = dimensions.value_change(survey)
     assert dimensions.changed_dimensions(change) == ["up", "down"]
@@ -500,8 +565,12 @@ def test_the_firm_ranking_sentence_names_rankers_wave_and_disagreements(zh):
     assert key == "vd_firm" and values["averaged"] == "" and values["wave"] == ""
     assert (values["respondents"], values["n"], values["rho"]) == (2, 5, pytest.approx(0.8))
     assert values["p"] == table.attrs["p_value"]
-    assert values["items"].split("、") == ["等待(企业第 2,顾客第 1)", "价格(企业第 1,顾客第 2)",
-                                          "倾听(企业第 4,顾客第 3)", "环境(企业第 3,顾客第 4)"]
+    assert values["items"].split("、") == [
+        "等待(企业第 2,顾客第 1)",
+        "价格(企业第 1,顾客第 2)",
+        "倾听(企业第 4,顾客第 3)",
+        "环境(企业第 3,顾客第 4)",
+    ]
     sheet = pd.concat([firm_sheet({"a": 1, "b": 2}, "张"), firm_sheet({"a": 1, "b": 2}, "李")])
     same = dimensions.firm_vs_customer(needs_survey({"a": 6.0, "b": 5.0}), sheet)
     assert dimensions.rank_disagreements(same).empty  # no row made up from the agreeing needs
@@ -518,34 +587,61 @@ def test_the_kano_map_plots_minus_worse():
 
 
 def test_delivered_value_sentences_steps_and_long_table():
-    survey = delivered_rows([
-        ("all", "own", "产品价值", 4, 6), ("all", "own", "货币成本", 2, 5), ("all", "own", "时间成本", 2, 3),
-        ("none", "own", "产品价值", 4, 5), ("none", "own", "货币成本", None, 5), ("none", "own", "时间成本", None, 4),
-        ("some", "own", "产品价值", 4, 7), ("some", "own", "货币成本", 3, 6), ("some", "own", "时间成本", None, 1),
-        ("r4", "rival", "产品价值", 4, 7), ("r4", "rival", "货币成本", 2, 1), ("r4", "rival", "时间成本", 2, 1),
-    ])
+    survey = delivered_rows(
+        [
+            ("all", "own", "产品价值", 4, 6),
+            ("all", "own", "货币成本", 2, 5),
+            ("all", "own", "时间成本", 2, 3),
+            ("none", "own", "产品价值", 4, 5),
+            ("none", "own", "货币成本", None, 5),
+            ("none", "own", "时间成本", None, 4),
+            ("some", "own", "产品价值", 4, 7),
+            ("some", "own", "货币成本", 3, 6),
+            ("some", "own", "时间成本", None, 1),
+            ("r4", "rival", "产品价值", 4, 7),
+            ("r4", "rival", "货币成本", 2, 1),
+            ("r4", "rival", "时间成本", 2, 1),
+        ]
+    )
     values = dimensions.delivered_value(survey)
     summary = dimensions.delivered_value_summary(values)
     notes = dimensions.delivered_value_notes(values, summary, "own")
     # own: TCV (6 + 7) / 2, TCC (4 + 6) / 2 over the two respondents with both; the rival delivers 7 − 1
-    assert notes == [("vd_delivered", {"tcv": 6.5, "tcc": 5.0, "cdv": 1.5, "ratio": pytest.approx((6 / 4 + 7 / 6) / 2),
-                                       "best": "rival"}),
-                     ("vd_delivered_no_cost", {"n": 1}), ("vd_delivered_partial_cost", {"n": 1})]
+    assert notes == [
+        (
+            "vd_delivered",
+            {"tcv": 6.5, "tcc": 5.0, "cdv": 1.5, "ratio": pytest.approx((6 / 4 + 7 / 6) / 2), "best": "rival"},
+        ),
+        ("vd_delivered_no_cost", {"n": 1}),
+        ("vd_delivered_partial_cost", {"n": 1}),
+    ]
     steps = dimensions.delivered_value_steps(summary, "own")
     assert steps["step"].tolist() == ["tcv", "tcc"] and steps["value"].tolist() == [6.5, -5.0]
     long = dimensions.delivered_value_long(summary)
     assert list(long.columns) == ["brand", "measure", "score"]
     assert list(long.itertuples(index=False, name=None)) == [
-        ("own", "tcv", 6.5), ("rival", "tcv", 7.0), ("own", "tcc", 5.0), ("rival", "tcc", 1.0), ("own", "cdv", 1.5),
-        ("rival", "cdv", 6.0)]
+        ("own", "tcv", 6.5),
+        ("rival", "tcv", 7.0),
+        ("own", "tcc", 5.0),
+        ("rival", "tcc", 1.0),
+        ("own", "cdv", 1.5),
+        ("rival", "cdv", 6.0),
+    ]
 
 
 def test_the_improvement_list_numbers_the_first_positive_priorities(zh):
-    stated = pd.DataFrame({"dimension": ["a", "b", "c"], "importance": [6.0, 6.0, 6.0], "performance": [3.0, 5.0, 7.0],
-                           "quadrant": ["concentrate_here"] * 3})
+    stated = pd.DataFrame(
+        {
+            "dimension": ["a", "b", "c"],
+            "importance": [6.0, 6.0, 6.0],
+            "performance": [3.0, 5.0, 7.0],
+            "quadrant": ["concentrate_here"] * 3,
+        }
+    )
     derived = pd.DataFrame({"dimension": ["a", "b", "c"], "share": [0.2, 0.7, 0.1]})
     problems = dimensions.delivery_problems(stated, derived)
     assert dimensions.improvement_notes(problems) == [
-        ("vd_improvements", {"items": "1. b(未达差距 1.00)\n2. a(未达差距 3.00)"})]  # c has no shortfall
+        ("vd_improvements", {"items": "1. b(未达差距 1.00)\n2. a(未达差距 3.00)"})
+    ]  # c has no shortfall
     assert dimensions.improvement_notes(problems, top=1)[0][1]["items"] == "1. b(未达差距 1.00)"
     assert dimensions.improvement_notes(problems.iloc[2:])[0][1]["items"] == "无"

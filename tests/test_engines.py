@@ -22,13 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def config_with(tmp_path, text: str) -> Path:
     path = tmp_path / "custval.yml"
-    path.write_text((ROOT / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{ROOT}/data/sample/") + text,
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        (ROOT / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{ROOT}/data/sample/") + text,
+        encoding="utf-8",
+    )
     return path
 
 
 def test_engine_and_spark_settings_are_read_and_checked(tmp_path):
-    config = read_config(config_with(tmp_path, "engine: spark\nspark:\n  master: local[2]\n  conf: {spark.driver.memory: 2g}\n"))
+    config = read_config(
+        config_with(tmp_path, "engine: spark\nspark:\n  master: local[2]\n  conf: {spark.driver.memory: 2g}\n")
+    )
     assert config.engine == "spark" and config.spark == {"master": "local[2]", "conf": {"spark.driver.memory": "2g"}}
     assert read_config(ROOT / "custval.yml").engine == "duckdb"
     with pytest.raises(ConfigError, match="flink"):
@@ -78,14 +82,18 @@ def spark():
 def test_spark_summary_of_cdnow_equals_duckdb(spark, options):
     tx = read_cdnow()
     expected = cv.summarize(tx, **options)
-    pd.testing.assert_frame_equal(cv.summarize(tx, engine=spark, **options), expected, check_exact=False, rtol=1e-9, atol=1e-9)
+    pd.testing.assert_frame_equal(
+        cv.summarize(tx, engine=spark, **options), expected, check_exact=False, rtol=1e-9, atol=1e-9
+    )
 
 
 @pytest.mark.spark
 def test_spark_summary_of_the_sample_equals_duckdb(spark):
     tx = cv.load(ROOT / "custval.yml").transactions
     expected = cv.summarize(tx, as_of="2024-12-31")
-    pd.testing.assert_frame_equal(cv.summarize(tx, as_of="2024-12-31", engine=spark), expected, check_exact=False, rtol=1e-9, atol=1e-9)
+    pd.testing.assert_frame_equal(
+        cv.summarize(tx, as_of="2024-12-31", engine=spark), expected, check_exact=False, rtol=1e-9, atol=1e-9
+    )
 
 
 @pytest.mark.spark
@@ -101,7 +109,9 @@ def test_report_on_spark_writes_the_same_tables_as_on_duckdb(spark, tmp_path):
     tables = sorted(p.name for p in (on_duckdb.folder / "tables").glob("*.csv"))
     assert "grades.csv" in tables and sorted(p.name for p in (on_spark.folder / "tables").glob("*.csv")) == tables
     for name in tables:
-        assert (on_spark.folder / "tables" / name).read_bytes() == (on_duckdb.folder / "tables" / name).read_bytes(), name
+        assert (on_spark.folder / "tables" / name).read_bytes() == (on_duckdb.folder / "tables" / name).read_bytes(), (
+            name
+        )
 
 
 def scans_on(tx, engine) -> dict:
@@ -140,15 +150,23 @@ def test_every_scan_takes_the_engine_by_name(word, request):
     expected, named = scans_on(tx, None), scans_on(tx, word)
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(named[name], frame, check_exact=False, rtol=1e-9, atol=1e-9, obj=name)
-    pd.testing.assert_frame_equal(cv.summarize(tx, engine=word), cv.summarize(tx), check_exact=False, rtol=1e-9, atol=1e-9)
+    pd.testing.assert_frame_equal(
+        cv.summarize(tx, engine=word), cv.summarize(tx), check_exact=False, rtol=1e-9, atol=1e-9
+    )
 
 
 def test_an_unknown_engine_word_lists_the_valid_ones():
     from custval import grading, market, retention
 
     tx = read_cdnow().head(200)
-    scans = [cv.summarize, grading.current_value, market.sales_cube, market.contribution, market.customer_values,
-             retention.cohort_retention]  # fmt: skip
+    scans = [
+        cv.summarize,
+        grading.current_value,
+        market.sales_cube,
+        market.contribution,
+        market.customer_values,
+        retention.cohort_retention,
+    ]
     for scan in scans:
         with pytest.raises(ValueError, match=r"engine='duck' .*'duckdb', 'spark'"):
             scan(tx, engine="duck")
@@ -158,10 +176,14 @@ def test_an_unknown_engine_word_lists_the_valid_ones():
 def test_spark_reads_parquet_paths_and_table_names(spark, tmp_path):
     tx = read_cdnow()
     tx.to_parquet(tmp_path / "cdnow.parquet")
-    spark.raw_sql(f"CREATE OR REPLACE TEMPORARY VIEW cdnow_lines USING parquet OPTIONS (path '{tmp_path / 'cdnow.parquet'}')")
+    spark.raw_sql(
+        f"CREATE OR REPLACE TEMPORARY VIEW cdnow_lines USING parquet OPTIONS (path '{tmp_path / 'cdnow.parquet'}')"
+    )
     expected = cv.summarize(tx)
     for source in (tmp_path / "cdnow.parquet", "cdnow_lines"):
-        pd.testing.assert_frame_equal(cv.summarize(source, engine=spark), expected, check_exact=False, rtol=1e-9, atol=1e-9)
+        pd.testing.assert_frame_equal(
+            cv.summarize(source, engine=spark), expected, check_exact=False, rtol=1e-9, atol=1e-9
+        )
 
 
 def written(tmp_path, text: str) -> Path:
@@ -177,8 +199,16 @@ def test_table_names_and_remote_paths_need_spark(tmp_path):
         read_config(written(tmp_path, "inputs:\n  transactions: s3a://bucket/tx/\n"))
     with pytest.raises(ConfigError, match="transactions.*path.*table"):
         read_config(written(tmp_path, "engine: spark\ninputs:\n  transactions: {path: a.csv, table: t}\n"))
-    config = read_config(written(tmp_path, "engine: spark\ninputs:\n  transactions: {table: sales.lines}\n  customers: s3a://lake/customers/\n"))
-    assert [(s.on_engine, s.source) for s in config.inputs.values()] == [(True, "sales.lines"), (True, "s3a://lake/customers/")]
+    config = read_config(
+        written(
+            tmp_path,
+            "engine: spark\ninputs:\n  transactions: {table: sales.lines}\n  customers: s3a://lake/customers/\n",
+        )
+    )
+    assert [(s.on_engine, s.source) for s in config.inputs.values()] == [
+        (True, "sales.lines"),
+        (True, "s3a://lake/customers/"),
+    ]
 
 
 @pytest.mark.spark
@@ -188,9 +218,14 @@ def test_a_table_on_spark_is_read_and_checked_like_the_file(spark, tmp_path):
     by_file = cv.load(ROOT / "custval.yml")
     raw = pd.read_csv(ROOT / "data/sample/transactions.csv", dtype=str, keep_default_na=False)
     raw.to_parquet(tmp_path / "lines.parquet")
-    spark.raw_sql(f"CREATE OR REPLACE TEMPORARY VIEW sample_lines USING parquet OPTIONS (path '{tmp_path / 'lines.parquet'}')")
+    spark.raw_sql(
+        f"CREATE OR REPLACE TEMPORARY VIEW sample_lines USING parquet OPTIONS (path '{tmp_path / 'lines.parquet'}')"
+    )
     config = config_with(tmp_path, "engine: spark\nspark: {master: 'local[2]'}\n")
-    config.write_text(config.read_text(encoding="utf-8").replace(f"path: {ROOT}/data/sample/transactions.csv", "table: sample_lines"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(f"path: {ROOT}/data/sample/transactions.csv", "table: sample_lines"),
+        encoding="utf-8",
+    )
     by_table = load(config)
     assert by_table.config.inputs["transactions"].source == "sample_lines"
     pd.testing.assert_frame_equal(by_table.transactions, by_file.transactions)
@@ -204,4 +239,6 @@ def test_the_readme_spark_cluster_configuration_is_valid(tmp_path):
     config = read_config(written(tmp_path, block))
     assert config.engine == "spark" and config.spark["master"].startswith("spark://")
     assert {t: (s.on_engine, s.source) for t, s in config.inputs.items()} == {
-        "transactions": (True, "s3a://lake/sales/transactions/"), "customers": (True, "crm.customers")}  # fmt: skip
+        "transactions": (True, "s3a://lake/sales/transactions/"),
+        "customers": (True, "crm.customers"),
+    }

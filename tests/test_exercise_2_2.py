@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import exercise_support as support
 import pandas as pd
 import pytest
 
-import exercise_support as support
 from custval import exercises
 from custval.exercises import service
 
@@ -52,14 +52,17 @@ def test_fewer_than_five_aspects(tmp_path):
     assert "Only 4 rows" in found["message"] and "at least 5" in found["message"] and not run.ok
 
 
-@pytest.mark.parametrize(("column", "value", "code", "shown"), [
-    ("对顾客的重要性", "6", "out_of_range", "'importance to customers' is 6; it must be between 1 and 5"),
-    ("目前表现", "0", "out_of_range", "'current performance' is 0; it must be between 1 and 5"),
-    ("目前表现", "3.5", "not_integer", "'current performance' says 3.5; a whole number"),
-    ("对顾客的重要性", "高", "not_number", "'importance to customers' says '高'"),
-    ("依据与理由", "", "required", "'evidence and reason' is empty"),
-    ("服务项目", "", "required", "'service aspect' is empty"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("column", "value", "code", "shown"),
+    [
+        ("对顾客的重要性", "6", "out_of_range", "'importance to customers' is 6; it must be between 1 and 5"),
+        ("目前表现", "0", "out_of_range", "'current performance' is 0; it must be between 1 and 5"),
+        ("目前表现", "3.5", "not_integer", "'current performance' says 3.5; a whole number"),
+        ("对顾客的重要性", "高", "not_number", "'importance to customers' says '高'"),
+        ("依据与理由", "", "required", "'evidence and reason' is empty"),
+        ("服务项目", "", "required", "'service aspect' is empty"),
+    ],
+)
 def test_bad_cells_name_row_column_and_value(tmp_path, column, value, code, shown):
     frame = service.example().astype(str)
     frame.loc[2, column] = value
@@ -97,8 +100,14 @@ def test_identical_importance_is_a_note_in_chinese_too(tmp_path):
 
 
 def test_many_bad_cells_are_all_reported_without_raising(tmp_path):
-    frame = pd.DataFrame({"服务项目": ["a", "a", "", "b", "c"], "对顾客的重要性": ["x", "9", "1.2", "", "3"],
-                          "目前表现": ["", "-1", "2", "5%", "3"], "依据与理由": ["", "", "", "", ""]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "服务项目": ["a", "a", "", "b", "c"],
+            "对顾客的重要性": ["x", "9", "1.2", "", "3"],
+            "目前表现": ["", "-1", "2", "5%", "3"],
+            "依据与理由": ["", "", "", "", ""],
+        }
+    )
     run = answer(tmp_path, frame)
     assert not run.ok
     assert {"missing_column", "required", "not_number", "out_of_range", "not_integer"} <= set(codes(run))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import exercise_support as support
 import pandas as pd
 import pytest
 
-import exercise_support as support
 from custval import exercises
 from custval.exercises import product
 
@@ -114,12 +114,15 @@ def test_misspelt_brand_shows_up_as_missing_pairs(tmp_path):
     assert any("'味小鲜'" in m and "'口味'" in m for m in missing)
 
 
-@pytest.mark.parametrize(("column", "value", "code", "shown"), [
-    ("评分", "7", "out_of_range", "'rating' is 7; it must be between 1 and 5"),
-    ("评分", "4.5", "not_integer", "'rating' says 4.5; a whole number"),
-    ("是否本企业", "maybe", "choice", "'own brand' says 'maybe'; it must be one of yes / no"),
-    ("产品属性", "", "required", "'attribute' is empty"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("column", "value", "code", "shown"),
+    [
+        ("评分", "7", "out_of_range", "'rating' is 7; it must be between 1 and 5"),
+        ("评分", "4.5", "not_integer", "'rating' says 4.5; a whole number"),
+        ("是否本企业", "maybe", "choice", "'own brand' says 'maybe'; it must be one of yes / no"),
+        ("产品属性", "", "required", "'attribute' is empty"),
+    ],
+)
 def test_bad_cells_name_row_column_and_value(tmp_path, column, value, code, shown):
     frame = example().astype(str)
     frame.loc[5, column] = value
@@ -147,9 +150,13 @@ def rows() -> pd.DataFrame:
 def test_advantages_against_the_best_competitor():
     edge = product.advantages(rows()).set_index("attribute")
     expected = {  # own, best competitor(s), their rating
-        "口味": (4, "果仁家", 5), "价格实惠": (3, "脆乐坊", 5), "包装设计": (4, "果仁家", 4),
-        "健康低糖": (3, "果仁家", 4), "购买便利": (5, "味小鲜", 4), "服务体验": (4, "味小鲜、果仁家", 3),
-    }  # fmt: skip
+        "口味": (4, "果仁家", 5),
+        "价格实惠": (3, "脆乐坊", 5),
+        "包装设计": (4, "果仁家", 4),
+        "健康低糖": (3, "果仁家", 4),
+        "购买便利": (5, "味小鲜", 4),
+        "服务体验": (4, "味小鲜、果仁家", 3),
+    }
     for attribute, (own, best, rating) in expected.items():
         assert edge.loc[attribute, "own_rating"] == own
         assert edge.loc[attribute, "best_competitor"] == best

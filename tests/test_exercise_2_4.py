@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import exercise_support as support
 import pandas as pd
 import pytest
 
-import exercise_support as support
 from custval import exercises
 from custval.exercises import groups
 
@@ -81,7 +81,11 @@ def test_share_above_one(tmp_path):
     frame.loc[5, "销售额占比"] = "4"
     run = answer(tmp_path, frame)
     problem = only(run, "out_of_range")
-    assert problem["row"] == 7 and "'share of sales' is 4" in problem["message"] and "between 0 and 1" in problem["message"]
+    assert (
+        problem["row"] == 7
+        and "'share of sales' is 4" in problem["message"]
+        and "between 0 and 1" in problem["message"]
+    )
 
 
 def test_two_groups_are_too_few(tmp_path):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import exercise_support as support
 import pandas as pd
 import pytest
 
-import exercise_support as support
 from custval import exercises
 from custval.exercises import channels
 
@@ -29,7 +29,9 @@ def test_worked_example_is_fixed_data_with_thirty_customers(tmp_path):
 
 def test_english_names_and_other_spellings_are_accepted(tmp_path):
     frame = channels.example().set_axis([f.en for f in channels.EXERCISE.fields], axis=1)
-    frame["source channel"] = frame["source channel"].map({"现有业务": "existing business", "市场调查": "问卷", "网络平台": "Online"})
+    frame["source channel"] = frame["source channel"].map(
+        {"现有业务": "existing business", "市场调查": "问卷", "网络平台": "Online"}
+    )
     frame["gender"] = frame["gender"].map({"男": "M", "女": "female", "未知": "unknown"})
     frame.loc[0, "age band"] = "26~35"
     frame.loc[1, "age band"] = "36-45岁"
@@ -63,7 +65,11 @@ def test_a_channel_with_few_customers_is_a_note(tmp_path):
     run = answer(tmp_path, frame)
     problem = only(run, "source_few")
     assert problem["severity"] == "warning" and run.ok
-    assert "Only 2 customer(s)" in problem["message"] and "'online'" in problem["message"] and "fewer than 3" in problem["message"]
+    assert (
+        "Only 2 customer(s)" in problem["message"]
+        and "'online'" in problem["message"]
+        and "fewer than 3" in problem["message"]
+    )
     assert "'source channel'" in problem["message"]
 
 
@@ -74,13 +80,16 @@ def test_too_few_customers(tmp_path):
     assert "Only 12 rows" in problem["message"] and "at least 15" in problem["message"] and not run.ok
 
 
-@pytest.mark.parametrize(("column", "value", "code", "shown"), [
-    ("年龄段", "30", "choice", "'30'; it must be one of <18 / 18-25 / 26-35 / 36-45 / 46-60 / >60"),
-    ("性别", "保密", "choice", "'保密'; it must be one of male / female / unknown"),
-    ("年消费额(元)", "-200", "out_of_range", "'yearly spend (yuan)' is -200"),
-    ("年消费额(元)", "约两千", "not_number", "'约两千', which is not a number"),
-    ("主要需求", "", "required", "'main need' is empty"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("column", "value", "code", "shown"),
+    [
+        ("年龄段", "30", "choice", "'30'; it must be one of <18 / 18-25 / 26-35 / 36-45 / 46-60 / >60"),
+        ("性别", "保密", "choice", "'保密'; it must be one of male / female / unknown"),
+        ("年消费额(元)", "-200", "out_of_range", "'yearly spend (yuan)' is -200"),
+        ("年消费额(元)", "约两千", "not_number", "'约两千', which is not a number"),
+        ("主要需求", "", "required", "'main need' is empty"),
+    ],
+)
 def test_bad_cells_name_row_column_and_value(tmp_path, column, value, code, shown):
     frame = channels.example().astype(str)
     frame.loc[9, column] = value
@@ -109,9 +118,15 @@ def test_profile_of_the_worked_example():
 
 
 def test_ties_go_to_the_younger_band_and_the_first_need():
-    frame = pd.DataFrame({"source": ["existing"] * 4, "gender": ["female", "male", "unknown", "male"],
-                          "age_band": [">60", "18-25", ">60", "18-25"], "spend": [1.0, 2.0, 3.0, 4.0],
-                          "need": ["礼盒", "零食", "零食", "礼盒"]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "source": ["existing"] * 4,
+            "gender": ["female", "male", "unknown", "male"],
+            "age_band": [">60", "18-25", ">60", "18-25"],
+            "spend": [1.0, 2.0, 3.0, 4.0],
+            "need": ["礼盒", "零食", "零食", "礼盒"],
+        }
+    )
     profile = channels.profile(frame)
     assert profile[["top_age_band", "top_need", "share_female"]].iloc[0].tolist() == ["18-25", "礼盒", 0.25]
     assert len(profile) == 1  # channels without customers are left out

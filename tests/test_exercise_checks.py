@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 
+import exercise_support as support
 import pandas as pd
 import pytest
 
-import exercise_support as support
 from custval import exercises
 from custval.exercises import channels, groups, macro, service, value_grades
 
@@ -64,10 +64,24 @@ def test_a_single_answer_file_gets_no_note(tmp_path):
 # --------------------------------------------------------------------------- numbers
 
 
-@pytest.mark.parametrize(("typed", "value"), [
-    ("4030", 4030), ("￥4,030", 4030), ("¥4,030", 4030), ("5000元", 5000), ("1.2万", 12000), ("1.2 万元", 12000),
-    ("3分", 3), ("10％", 0.1), ("15%", 0.15), ("１２３", 123), ("１，２００", 1200), ("1 200", 1200), ("0.15", 0.15),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("4030", 4030),
+        ("￥4,030", 4030),
+        ("¥4,030", 4030),
+        ("5000元", 5000),
+        ("1.2万", 12000),
+        ("1.2 万元", 12000),
+        ("3分", 3),
+        ("10％", 0.1),
+        ("15%", 0.15),
+        ("１２３", 123),
+        ("１，２００", 1200),
+        ("1 200", 1200),
+        ("0.15", 0.15),
+    ],
+)
 def test_numbers_as_students_type_them(typed, value):
     from custval.exercises.base import read_numbers
 
@@ -100,11 +114,14 @@ def test_amounts_ratings_and_shares_in_their_usual_forms_pass(tmp_path):
     assert run.ok and run.problems.empty, run.problems
 
 
-@pytest.mark.parametrize(("exercise", "frame", "column", "hint"), [
-    (value_grades.EXERCISE, value_grades.example, "目前价值", "请填金额,例如 4030 或 ￥4,030。"),
-    (service.EXERCISE, service.example, "目前表现", "请填 1 到 5 的分数。"),
-    (groups.EXERCISE, groups.example, "销售额占比", "请填 0.15 或 15%。"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("exercise", "frame", "column", "hint"),
+    [
+        (value_grades.EXERCISE, value_grades.example, "目前价值", "请填金额,例如 4030 或 ￥4,030。"),
+        (service.EXERCISE, service.example, "目前表现", "请填 1 到 5 的分数。"),
+        (groups.EXERCISE, groups.example, "销售额占比", "请填 0.15 或 15%。"),
+    ],
+)
 def test_a_word_in_a_number_cell_gets_the_hint_of_its_field(tmp_path, exercise, frame, column, hint):
     wrong = frame().astype(str)
     wrong.loc[1, column] = "不清楚"
@@ -129,7 +146,10 @@ def test_a_share_typed_as_a_whole_percentage_gets_both_readings(tmp_path):
     frame = groups.example().astype(str)
     frame.loc[0, "客户数占比"] = "12"
     run = answer(tmp_path, groups.EXERCISE, frame)
-    assert only(run, "out_of_range")["message"] == "第 2 行的「客户数占比」填的是 12,应在 0 到 1 之间 — 是否想填 0.12 或 12%?"
+    assert (
+        only(run, "out_of_range")["message"]
+        == "第 2 行的「客户数占比」填的是 12,应在 0 到 1 之间 — 是否想填 0.12 或 12%?"
+    )
     run = answer(tmp_path, groups.EXERCISE, frame, lang="en")
     assert only(run, "out_of_range")["message"].endswith("must be between 0 and 1 — did you mean 0.12 or 12%?")
     frame.loc[0, "客户数占比"] = "120"  # above 100: no guess
@@ -140,7 +160,9 @@ def test_a_share_typed_as_a_whole_percentage_gets_both_readings(tmp_path):
 
 
 def test_full_width_headers_and_spaces_are_matched(tmp_path):
-    frame = channels.example().rename(columns={"年消费额(元)": "年消费额（元）", "客户编号": " 客户编号　", "城市或地区": "城市 或 地区"})
+    frame = channels.example().rename(
+        columns={"年消费额(元)": "年消费额（元）", "客户编号": " 客户编号　", "城市或地区": "城市 或 地区"}
+    )
     run = answer(tmp_path, channels.EXERCISE, frame)
     assert run.ok and run.problems.empty, run.problems
     assert run.rows["spend"].sum() == sum(row[5] for row in channels.EXAMPLE)
@@ -218,7 +240,7 @@ def test_a_consistency_rule_runs_on_the_rows_without_errors_and_says_so(tmp_path
 def test_every_worked_example_still_passes_with_no_problems():
     for exercise in exercises.EXERCISES.values():
         module = next(m for m in exercises.MODULES if m.EXERCISE is exercise)
-        typed, problems = exercises.check(_as_read(module.example(), exercise), exercise)
+        _, problems = exercises.check(_as_read(module.example(), exercise), exercise)
         assert problems.empty, problems["message"].tolist()
 
 

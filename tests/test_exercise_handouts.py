@@ -90,7 +90,9 @@ def test_hand_outs_read_the_students_folder_and_keep_what_a_student_typed(tmp_pa
     first = nbformat.read(written[0], as_version=4)
     assert 'answers: str = "../../answers"' in first.cells[0].source
     assert "../../data/exercises/example" not in first.cells[0].source
-    assert [c.source for c in first.cells[1:]] == [c.source for c in cells(written[0].stem)[1:] if "solution" not in tags(c)]
+    assert [c.source for c in first.cells[1:]] == [
+        c.source for c in cells(written[0].stem)[1:] if "solution" not in tags(c)
+    ]
     first.cells[-1].source += "\n# my own notes"
     nbformat.write(first, written[0])
     written[1].unlink()
@@ -153,8 +155,12 @@ def test_the_summary_names_the_classes_actually_used():
     summary = value_grades.grade_summary(rows)
     a = summary.set_index("grade").loc["A"]
     assert value_grades.summary_sentence(summary, "zh") == (
-        f"你把 30 位客户分成了 A、B、C 三类:A 类 6 位,占目前价值的 {a['share_current_value']:.0%}、未来价值的 {a['share_future_value']:.0%}。")
-    assert value_grades.summary_sentence(summary, "en").startswith("You put 30 customers into three classes, A, B and C: 6 in A,")
+        "你把 30 位客户分成了 A、B、C 三类:A 类 6 位,"
+        f"占目前价值的 {a['share_current_value']:.0%}、未来价值的 {a['share_future_value']:.0%}。"
+    )
+    assert value_grades.summary_sentence(summary, "en").startswith(
+        "You put 30 customers into three classes, A, B and C: 6 in A,"
+    )
 
     everyone_a = grades_summary(["A"] * len(rows))
     assert value_grades.summary_sentence(everyone_a, "zh") == "你的 30 位客户全部为 A 类。"
@@ -163,7 +169,9 @@ def test_the_summary_names_the_classes_actually_used():
     no_a = grades_summary(["B" if g == "A" else g for g in rows["grade"]])
     sentence = value_grades.summary_sentence(no_a, "zh")
     assert sentence.startswith("你把 30 位客户分成了 B、C 两类:B 类 15 位,") and "三类" not in sentence
-    assert value_grades.summary_sentence(no_a, "en").startswith("You put 30 customers into two classes, B and C: 15 in B,")
+    assert value_grades.summary_sentence(no_a, "en").startswith(
+        "You put 30 customers into two classes, B and C: 15 in B,"
+    )
 
 
 def test_the_cross_table_keeps_value_classes_and_grid_grades_apart():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import exercise_support as support
 import pandas as pd
 import pytest
 
-import exercise_support as support
 from custval import exercises
 from custval.exercises import macro, value_grades
 
@@ -52,7 +52,10 @@ def test_every_empty_template_is_reported_as_empty(exercise_id, tmp_path):
 def test_missing_answer_file_explains_where_to_get_the_template(tmp_path):
     run = exercises.start(macro.EXERCISE, tmp_path, lang="en")
     assert codes(run) == ["unreadable"]
-    assert "2-1_macro_environment.xlsx" in run.problems["message"][0] and "data/exercises/templates" in run.problems["message"][0]
+    assert (
+        "2-1_macro_environment.xlsx" in run.problems["message"][0]
+        and "data/exercises/templates" in run.problems["message"][0]
+    )
 
 
 def test_unknown_exercise_is_a_clear_error():
@@ -70,9 +73,11 @@ def example21() -> pd.DataFrame:
 def test_21_english_headers_gbk_csv_and_xlsx_read_the_same(tmp_path):
     frame = example21()
     english = frame.set_axis([f.en for f in macro.EXERCISE.fields], axis=1)
-    for run in (answer(tmp_path, macro.EXERCISE, english),
-                answer(tmp_path / "gbk", macro.EXERCISE, frame, encoding="gbk") if (tmp_path / "gbk").mkdir() is None else None,
-                answer(tmp_path / "x", macro.EXERCISE, frame, suffix=".xlsx") if (tmp_path / "x").mkdir() is None else None):  # fmt: skip
+    for run in (
+        answer(tmp_path, macro.EXERCISE, english),
+        answer(tmp_path / "gbk", macro.EXERCISE, frame, encoding="gbk") if (tmp_path / "gbk").mkdir() is None else None,
+        answer(tmp_path / "x", macro.EXERCISE, frame, suffix=".xlsx") if (tmp_path / "x").mkdir() is None else None,
+    ):
         assert run.ok, run.problems
         assert run.rows["weight"].sum() == pytest.approx(1.0)
         assert set(run.rows["kind"]) == {"political", "economic", "social", "technological"}
@@ -100,13 +105,16 @@ def test_21_weights_within_tolerance_are_accepted_and_rescaled(tmp_path):
     assert macro.efe_table(run.rows)["weight"].sum() == pytest.approx(1.0, abs=1e-12)
 
 
-@pytest.mark.parametrize(("column", "value", "code", "shown"), [
-    ("应对评分", "5", "out_of_range", "between 1 and 4"),
-    ("应对评分", "2.5", "not_integer", "whole number"),
-    ("权重", "很高", "not_number", "'很高'"),
-    ("类别", "环境", "choice", "political / economic / social / technological"),
-    ("判断与结论", "", "required", "'judgement' is empty"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("column", "value", "code", "shown"),
+    [
+        ("应对评分", "5", "out_of_range", "between 1 and 4"),
+        ("应对评分", "2.5", "not_integer", "whole number"),
+        ("权重", "很高", "not_number", "'很高'"),
+        ("类别", "环境", "choice", "political / economic / social / technological"),
+        ("判断与结论", "", "required", "'judgement' is empty"),
+    ],
+)
 def test_21_bad_cells_get_their_own_message_with_row_and_column(tmp_path, column, value, code, shown):
     frame = example21().astype(str)
     frame.loc[3, column] = value
@@ -196,7 +204,9 @@ def test_27b_every_inconsistent_customer_is_listed_once():
     swapped.loc[swapped["customer_id"] == "K010", "grade"] = "A"  # the smallest customer promoted to A
     wrong = value_grades.inconsistent_grades(swapped)
     # every B customer dominates K010 (600, 370), and so do the C customers with both values higher.
-    dominating = swapped[(swapped["current_value"] >= 600) & (swapped["future_value"] >= 370) & (swapped["customer_id"] != "K010")]
+    dominating = swapped[
+        (swapped["current_value"] >= 600) & (swapped["future_value"] >= 370) & (swapped["customer_id"] != "K010")
+    ]
     assert sorted(wrong["customer_id"]) == sorted(dominating.loc[dominating["grade"] != "A", "customer_id"])
     assert set(wrong["other_id"]) == {"K010"} and wrong["row"].is_monotonic_increasing
 
@@ -273,7 +283,9 @@ def test_handouts_drop_every_solution_cell_and_keep_the_rest(tmp_path):
         kept = nbformat.read(handout, as_version=4).cells
         assert not any("solution" in tags(c) for c in kept), handout.name
         assert [c.source for c in kept] == [c.source for c in full if "solution" not in tags(c)]
-    assert nbformat.read(NOTEBOOKS[0], as_version=4).cells == nbformat.read(NOTEBOOKS[0], as_version=4).cells  # sources untouched
+    assert (
+        nbformat.read(NOTEBOOKS[0], as_version=4).cells == nbformat.read(NOTEBOOKS[0], as_version=4).cells
+    )  # sources untouched
     assert any("solution" in tags(c) for c in nbformat.read(NOTEBOOKS[0], as_version=4).cells)
 
 
@@ -306,27 +318,46 @@ def test_a_hand_in_index_shows_each_exercises_verdict_file_and_only_its_paramete
     from custval.report import run_report
 
     answers = wrong_macro_answer(tmp_path / "answers")
-    result = run_report(ROOT / "exercises.yml", out=tmp_path / "reports", name="S2024001", progress=False,
-                        only=["2-1_macro_environment", "2-2_service_level"], params={"answers": str(answers)})  # fmt: skip
+    result = run_report(
+        ROOT / "exercises.yml",
+        out=tmp_path / "reports",
+        name="S2024001",
+        progress=False,
+        only=["2-1_macro_environment", "2-2_service_level"],
+        params={"answers": str(answers)},
+    )
     assert result.ok  # both notebooks ran; the answers did not pass
     manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
     checks = {c["exercise"]: c for c in manifest["checks"]}
-    assert checks["2-1"]["ok"] is False and checks["2-1"]["errors"] == 1 and checks["2-1"]["file"] == "2-1_macro_environment.csv"
+    assert (
+        checks["2-1"]["ok"] is False
+        and checks["2-1"]["errors"] == 1
+        and checks["2-1"]["file"] == "2-1_macro_environment.csv"
+    )
     assert checks["2-1"]["bytes"] == (answers / "2-1_macro_environment.csv").stat().st_size
     assert checks["2-2"]["ok"] is False and checks["2-2"]["file"] is None  # not handed in
     assert manifest["parameters_used"] == ["answers", "lang"]
     html = (result.folder / "index.html").read_text(encoding="utf-8")
     assert "2 个练习中 0 个通过" in html and html.count("❌") == 2 and "2-1_macro_environment.csv" in html
     parameters = html[html.index("<h2>参数") :]
-    assert re.search(r"<th>answers</th>", parameters) and "rfm_bins" not in parameters and "horizon_years" not in parameters
+    assert (
+        re.search(r"<th>answers</th>", parameters)
+        and "rfm_bins" not in parameters
+        and "horizon_years" not in parameters
+    )
 
 
 def test_exercise_report_with_a_wrong_answer_lists_its_problems(tmp_path):
     from custval.report import run_report
 
     answers = wrong_macro_answer(tmp_path / "answers")
-    result = run_report(ROOT / "exercises.yml", out=tmp_path / "reports", only=["2-1_macro_environment"],
-                        params={"answers": str(answers)}, progress=False)  # fmt: skip
+    result = run_report(
+        ROOT / "exercises.yml",
+        out=tmp_path / "reports",
+        only=["2-1_macro_environment"],
+        params={"answers": str(answers)},
+        progress=False,
+    )
     assert result.ok  # a wrong answer is explained, not a failure
     problems = pd.read_csv(result.folder / "tables" / "2-1_macro_environment_problems.csv")
     assert problems["code"].tolist() == ["sum_not_one"]

@@ -12,8 +12,13 @@ from custval import grading
 
 def values_frame(n=100, seed=0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)], "current_value": rng.lognormal(5, 1, n),
-                         "future_value": rng.lognormal(5, 1, n)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(n)],
+            "current_value": rng.lognormal(5, 1, n),
+            "future_value": rng.lognormal(5, 1, n),
+        }
+    )
 
 
 def test_every_customer_gets_exactly_one_grade_and_counts_add_up():
@@ -43,7 +48,14 @@ def test_default_layout_and_a_custom_layout():
 def test_bands_by_quantile_and_by_value_share():
     values = pd.Series([50.0, 30, 10, 10, 0, -5], index=list("abcdef"))
     assert grading.bands(values, (0.5, 0.8)).tolist() == ["high", "medium", "low", "low", "low", "low"]
-    assert grading.bands(values, (0.8, 0.95), method="share").tolist() == ["high", "high", "medium", "medium", "low", "low"]
+    assert grading.bands(values, (0.8, 0.95), method="share").tolist() == [
+        "high",
+        "high",
+        "medium",
+        "medium",
+        "low",
+        "low",
+    ]
     with pytest.raises(ValueError, match="increasing"):
         grading.bands(values, (0.8, 0.5))
 
@@ -81,9 +93,14 @@ def test_the_character_of_a_grade_follows_the_layout():
 
 
 def test_current_value_window_and_basis():
-    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "amount": [100.0, 50.0, 30.0, 20.0],
-                       "cost": [60.0, 20.0, 10.0, 5.0],
-                       "order_date": pd.to_datetime(["2023-01-01", "2024-06-01", "2024-12-01", "2022-01-01"])})  # fmt: skip
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "amount": [100.0, 50.0, 30.0, 20.0],
+            "cost": [60.0, 20.0, 10.0, 5.0],
+            "order_date": pd.to_datetime(["2023-01-01", "2024-06-01", "2024-12-01", "2022-01-01"]),
+        }
+    )
     table = grading.current_value(tx, window="12M", as_of="2024-12-31").set_index("customer_id")
     assert table["current_value"].to_dict() == {"a": 30.0, "b": 20.0, "c": 0.0} and (table["basis"] == "margin").all()
     revenue = grading.current_value(tx.drop(columns="cost"), window="1Y", as_of="2024-12-31")
@@ -93,9 +110,14 @@ def test_current_value_window_and_basis():
 
 
 def test_key_customers_answer_the_three_questions():
-    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c"], "amount": [10.0, 100.0, 50.0, 60.0, 500.0],
-                       "cost": [5.0, 50.0, 10.0, 5.0, 490.0],
-                       "order_date": pd.to_datetime(["2023-06-01", "2024-06-01", "2023-06-01", "2024-06-01", "2024-06-01"])})  # fmt: skip
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c"],
+            "amount": [10.0, 100.0, 50.0, 60.0, 500.0],
+            "cost": [5.0, 50.0, 10.0, 5.0, 490.0],
+            "order_date": pd.to_datetime(["2023-06-01", "2024-06-01", "2023-06-01", "2024-06-01", "2024-06-01"]),
+        }
+    )
     keys = grading.key_customers(tx, as_of="2024-12-31", top=2)
     assert keys["sales"]["customer_id"].tolist() == ["c", "a"]
     assert keys["growth"]["customer_id"].tolist() == ["a", "b"] and keys["growth"]["growth"].iloc[0] == 9.0
@@ -106,15 +128,24 @@ def test_grade_migration_counts_moves_new_and_gone():
     before = pd.DataFrame({"customer_id": ["a", "b", "c"], "grade": ["A", "B", "F"]})
     after = pd.DataFrame({"customer_id": ["a", "b", "d"], "grade": ["A", "C", "E"]})
     table = grading.grade_migration(before, after)
-    assert table.loc["A", "A"] == 1 and table.loc["B", "C"] == 1 and table.loc["F", "gone"] == 1 and table.loc["new", "E"] == 1
+    assert (
+        table.loc["A", "A"] == 1
+        and table.loc["B", "C"] == 1
+        and table.loc["F", "gone"] == 1
+        and table.loc["new", "E"] == 1
+    )
     assert table.to_numpy().sum() == 4
 
 
 def test_cut_shares_describe_the_levels_the_grading_uses():
     assert grading.cut_shares() == pytest.approx({"high": 0.2, "medium": 0.3, "future_high": 0.5})
-    assert grading.cut_shares({"current": [0.6, 0.9]}) == pytest.approx({"high": 0.1, "medium": 0.3, "future_high": 0.5})
+    assert grading.cut_shares({"current": [0.6, 0.9]}) == pytest.approx(
+        {"high": 0.1, "medium": 0.3, "future_high": 0.5}
+    )
     assert grading.cut_shares(method="share") == pytest.approx({"high": 0.8, "medium": 0.15, "future_high": 0.8})
-    values = pd.DataFrame({"customer_id": range(100), "current_value": np.arange(100.0), "future_value": np.arange(100.0)})
+    values = pd.DataFrame(
+        {"customer_id": range(100), "current_value": np.arange(100.0), "future_value": np.arange(100.0)}
+    )
     levels = grading.grade(values, cuts={"current": [0.6, 0.9]})["current_level"].value_counts(normalize=True)
     assert levels["high"] == pytest.approx(grading.cut_shares({"current": [0.6, 0.9]})["high"])
 
@@ -125,4 +156,7 @@ def test_the_default_cuts_follow_the_grading_method():
     cuts = DEFAULT_PARAMETERS["grade_cuts"]
     assert grading.level_cuts(cuts, "quantile") == grading.DEFAULT_CUTS
     assert grading.level_cuts(cuts, "share") == grading.DEFAULT_SHARE_CUTS  # not the quantile cuts
-    assert grading.level_cuts({"future": [0.7]}, "share") == {"current": grading.DEFAULT_SHARE_CUTS["current"], "future": [0.7]}
+    assert grading.level_cuts({"future": [0.7]}, "share") == {
+        "current": grading.DEFAULT_SHARE_CUTS["current"],
+        "future": [0.7],
+    }

@@ -76,7 +76,9 @@ def test_delimiters_are_sniffed(tmp_path, sep):
 
 def test_xlsx_first_sheet_and_named_sheet(tmp_path):
     path = tmp_path / "tx.xlsx"
-    first = pd.DataFrame({"客户编号": [1, 2], "下单日期": [dt.datetime(2024, 3, 5), dt.datetime(2024, 3, 6)], "金额": [10.0, 20.5]})
+    first = pd.DataFrame(
+        {"客户编号": [1, 2], "下单日期": [dt.datetime(2024, 3, 5), dt.datetime(2024, 3, 6)], "金额": [10.0, 20.5]}
+    )
     second = pd.DataFrame({"customer_id": ["a"], "order_date": ["2024/01/02"], "amount": [3]})
     with pd.ExcelWriter(path) as writer:
         first.to_excel(writer, sheet_name="明细", index=False)
@@ -103,7 +105,11 @@ def test_xlsx_lines_are_sheet_rows(tmp_path):
 def test_parquet_keeps_types(tmp_path):
     path = tmp_path / "tx.parquet"
     frame = pd.DataFrame(
-        {"customer_id": ["007", "008", None], "order_date": pd.to_datetime(["2024-01-01 13:45", "2024-01-02", "2024-01-03"], format="mixed"), "amount": [1.5, np.nan, 3.0]}
+        {
+            "customer_id": ["007", "008", None],
+            "order_date": pd.to_datetime(["2024-01-01 13:45", "2024-01-02", "2024-01-03"], format="mixed"),
+            "amount": [1.5, np.nan, 3.0],
+        }
     )
     frame.to_parquet(path)
     result = read(path)
@@ -118,11 +124,15 @@ def test_a_parquet_folder_is_one_table_in_file_order_with_partition_columns(tmp_
     lines = {"2023": [("c1", "2023-05-01", 10.0), ("c2", "2023-06-01", None)], "2024": [("c1", "2024-01-02", 5.0)]}
     for year, rows in lines.items():
         (folder / f"region={year}").mkdir(parents=True)
-        frame = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"]).astype({"order_date": "datetime64[ns]"})
+        frame = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"]).astype(
+            {"order_date": "datetime64[ns]"}
+        )
         frame.to_parquet(folder / f"region={year}" / "part-0.parquet")
     result = read(folder)
     assert list(zip(result.data["customer_id"], result.data["region"])) == [("c1", "2023"), ("c1", "2024")]
-    assert result.rows_read == 3 and list(result.rejected["line"]) == [2] and list(result.rejected["column"]) == ["amount"]
+    assert (
+        result.rows_read == 3 and list(result.rejected["line"]) == [2] and list(result.rejected["column"]) == ["amount"]
+    )
     with pytest.raises(FileFormatError, match="empty.*Parquet"):
         (tmp_path / "empty").mkdir()
         read(tmp_path / "empty")
@@ -146,8 +156,20 @@ def test_unknown_extension_and_missing_file(tmp_path):
 
 @pytest.mark.parametrize(
     "text",
-    ["2024-03-05", "2024-3-5", "2024/03/05", "2024.03.05", "20240305", "2024年3月5日", "2024年03月05日",
-     "2024-03-05 14:30:00", "2024-03-05T14:30", "45356", "45356.6", "2024/3/5 8:00"],
+    [
+        "2024-03-05",
+        "2024-3-5",
+        "2024/03/05",
+        "2024.03.05",
+        "20240305",
+        "2024年3月5日",
+        "2024年03月05日",
+        "2024-03-05 14:30:00",
+        "2024-03-05T14:30",
+        "45356",
+        "45356.6",
+        "2024/3/5 8:00",
+    ],
 )
 def test_date_formats(tmp_path, text):
     data = read(write(tmp_path, HEADER + f"c,{text},1\n")).data
@@ -178,7 +200,9 @@ def test_a_dayfirst_setting_the_dates_contradict_is_an_error_not_rejected_rows(t
     path = write(tmp_path, HEADER + "a,25/03/2024,1\nb,05/04/2024,1\nc,13/04/2024,1\n")
     with pytest.raises(ColumnError, match=r"tx.csv.*order_date.*dayfirst: false.*'25/03/2024', '13/04/2024'"):
         read(path, dayfirst=False)
-    assert read(path, dayfirst=True).data["order_date"].tolist() == [pd.Timestamp(d) for d in ("2024-03-25", "2024-04-05", "2024-04-13")]
+    assert read(path, dayfirst=True).data["order_date"].tolist() == [
+        pd.Timestamp(d) for d in ("2024-03-25", "2024-04-05", "2024-04-13")
+    ]
     with pytest.raises(ColumnError, match="dayfirst: true.*'03/25/2024'"):
         read(write(tmp_path, HEADER + "a,03/25/2024,1\n", name="us.csv"), dayfirst=True)
 
@@ -193,7 +217,12 @@ def test_bad_dates_reject_the_row(tmp_path, text):
     result = read(write(tmp_path, HEADER + f"a,{text},1\nb,2024-01-01,2\n"))
     assert result.rows_read == 2 and result.rows_used == 1
     rejected = result.rejected.iloc[0]
-    assert (rejected["line"], rejected["column"], rejected["reason"], rejected["value"]) == (2, "order_date", "bad_date", text)
+    assert (rejected["line"], rejected["column"], rejected["reason"], rejected["value"]) == (
+        2,
+        "order_date",
+        "bad_date",
+        text,
+    )
 
 
 def test_bad_optional_date_is_cleared_not_rejected(tmp_path):
@@ -207,8 +236,17 @@ def test_bad_optional_date_is_cleared_not_rejected(tmp_path):
 
 @pytest.mark.parametrize(
     "text, value",
-    [('"1,234.50"', 1234.5), ("¥88", 88), ('"￥1,000"', 1000), ("１２３．５", 123.5), ("(100)", -100), ("-7.25", -7.25),
-     ("12元", 12), ("RMB 5", 5), (" 3 ", 3)],
+    [
+        ('"1,234.50"', 1234.5),
+        ("¥88", 88),
+        ('"￥1,000"', 1000),
+        ("１２３．５", 123.5),
+        ("(100)", -100),
+        ("-7.25", -7.25),
+        ("12元", 12),
+        ("RMB 5", 5),
+        (" 3 ", 3),
+    ],
 )
 def test_number_formats(tmp_path, text, value):
     assert read(write(tmp_path, HEADER + f"a,2024-01-01,{text}\n")).data["amount"][0] == value
@@ -286,7 +324,14 @@ def test_every_rejection_reason_and_flag(tmp_path):
     )
     result = read(write(tmp_path, text))
     reasons = dict(zip(result.rejected["line"], result.rejected["reason"]))
-    assert reasons == {3: "missing_value", 4: "missing_value", 5: "missing_value", 6: "bad_date", 7: "bad_number", 8: "empty_row"}
+    assert reasons == {
+        3: "missing_value",
+        4: "missing_value",
+        5: "missing_value",
+        6: "bad_date",
+        7: "bad_number",
+        8: "empty_row",
+    }
     assert result.rows_read == 10 and result.rows_used == 4 == len(result.data)
     data = result.data.set_index("customer_id")
     assert data["is_duplicate"].tolist() == [False, True, False, False]
@@ -329,10 +374,15 @@ def test_kano_range_and_factor_kinds(tmp_path):
 
 
 def test_firm_ranking_headers_and_ranks(tmp_path):
-    path = write(tmp_path, "需求,企业排序,排序人\n合理的价格,1,张经理\n倾听,0,张经理\n方便,,张经理\n放心,2.5,\n", name="firm.csv")
+    path = write(
+        tmp_path, "需求,企业排序,排序人\n合理的价格,1,张经理\n倾听,0,张经理\n方便,,张经理\n放心,2.5,\n", name="firm.csv"
+    )
     result = io.read_table("firm_ranking", path)
     assert result.data["dimension"].tolist() == ["合理的价格", "放心"] and result.data["rank"].tolist() == [1, 2.5]
-    assert list(result.rejected[["line", "reason"]].itertuples(index=False, name=None)) == [(3, "out_of_range"), (4, "missing_value")]
+    assert list(result.rejected[["line", "reason"]].itertuples(index=False, name=None)) == [
+        (3, "out_of_range"),
+        (4, "missing_value"),
+    ]
 
 
 def test_wide_survey_becomes_long(tmp_path):
@@ -354,8 +404,11 @@ def test_wide_survey_becomes_long(tmp_path):
 # --------------------------------------------------------------------------- accounting (property)
 
 _cell = st.one_of(
-    st.just(""), st.just("  "), st.sampled_from(["2024-01-05", "20240105", "2024年1月5日", "2024-02-30", "x"]),
-    st.sampled_from(["1", "-3.5", "0", "1,000", "abc", "¥12"]), st.text(alphabet="abc甲乙0123", min_size=1, max_size=4),
+    st.just(""),
+    st.just("  "),
+    st.sampled_from(["2024-01-05", "20240105", "2024年1月5日", "2024-02-30", "x"]),
+    st.sampled_from(["1", "-3.5", "0", "1,000", "abc", "¥12"]),
+    st.text(alphabet="abc甲乙0123", min_size=1, max_size=4),
 )
 
 

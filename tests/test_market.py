@@ -12,10 +12,12 @@ from custval.errors import DataError, MissingColumnError
 
 def tx_frame() -> pd.DataFrame:
     rows = [  # region, date, category, amount, cost
-        ("华东", "2023-02-01", "A", 100.0, 60.0), ("华东", "2024-02-01", "A", 150.0, 90.0),
-        ("华南", "2023-05-01", "B", 50.0, 10.0), ("华南", "2024-05-01", "B", 100.0, 20.0),
+        ("华东", "2023-02-01", "A", 100.0, 60.0),
+        ("华东", "2024-02-01", "A", 150.0, 90.0),
+        ("华南", "2023-05-01", "B", 50.0, 10.0),
+        ("华南", "2024-05-01", "B", 100.0, 20.0),
         ("西北", "2024-08-01", "A", 30.0, 15.0),  # nothing in 2023
-    ]  # fmt: skip
+    ]
     frame = pd.DataFrame(rows, columns=["region", "order_date", "product_category", "amount", "cost"])
     return frame.assign(order_date=pd.to_datetime(frame["order_date"]), customer_id="C1")
 
@@ -38,8 +40,11 @@ def test_sales_cube_periods():
 
 
 def test_sales_cube_without_cost_names_the_missing_column():
-    with pytest.raises(MissingColumnError, match=r"no column profit \(profit needs a profit or cost column\); "
-                       r"columns available: region, order_date, product_category, amount, customer_id"):
+    with pytest.raises(
+        MissingColumnError,
+        match=r"no column profit \(profit needs a profit or cost column\); "
+        r"columns available: region, order_date, product_category, amount, customer_id",
+    ):
         market.sales_cube(tx_frame().drop(columns="cost"), by=("region",))
     with pytest.raises(MissingColumnError, match="has no column channel"):
         market.sales_cube(tx_frame(), by=("channel",), values=("amount",))
@@ -59,7 +64,9 @@ def test_contribution_growth_and_zero_previous_period():
 
 
 def test_contribution_of_a_year_in_progress_compares_the_same_months():
-    table = market.contribution(tx_frame(), by="region", period="Y", through="2024-05-01").set_index(["region", "period"])
+    table = market.contribution(tx_frame(), by="region", period="Y", through="2024-05-01").set_index(
+        ["region", "period"]
+    )
     # to 1 May: 2023 = 100 + 50, 2024 = 150 + 100; 西北's August line is in neither span
     assert table.loc[("华南", "2024"), "growth"] == pytest.approx(1.0)
     assert table.loc[("华东", "2024"), "contribution_to_growth"] == pytest.approx(50 / 100)
@@ -97,12 +104,18 @@ def test_abc_covers_every_item_once_and_puts_losses_in_c():
 
 def factors() -> pd.DataFrame:
     rows = [
-        ("o1", "opportunity", 0.3, 4), ("o2", "opportunity", 0.2, 2), ("t1", "threat", 0.5, 3),
-        ("s1", "strength", 0.6, 4), ("w1", "weakness", 0.4, 1),
-        ("p1", "political", None, None), ("e1", "economic", None, None),
-    ]  # fmt: skip
+        ("o1", "opportunity", 0.3, 4),
+        ("o2", "opportunity", 0.2, 2),
+        ("t1", "threat", 0.5, 3),
+        ("s1", "strength", 0.6, 4),
+        ("w1", "weakness", 0.4, 1),
+        ("p1", "political", None, None),
+        ("e1", "economic", None, None),
+    ]
     frame = pd.DataFrame(rows, columns=["factor", "kind", "weight", "rating"])
-    return frame.assign(impact=[None] * 5 + [3, 1], probability=[None] * 5 + [4.0, 5.0], direction=[None] * 5 + ["+", "-"])
+    return frame.assign(
+        impact=[None] * 5 + [3, 1], probability=[None] * 5 + [4.0, 5.0], direction=[None] * 5 + ["+", "-"]
+    )
 
 
 def test_efe_ife_scores_and_ie_cell():
@@ -151,15 +164,25 @@ def test_space_vector_and_quadrant_with_a_scale_parameter():
 
 
 def test_bcg_quadrants_against_the_largest_competitor():
-    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-01-03", "2024-12-01"]), "amount": [300.0, 50.0],
-                        "product_category": ["A", "B"]})  # fmt: skip
+    own = pd.DataFrame(
+        {
+            "order_date": pd.to_datetime(["2024-01-03", "2024-12-01"]),
+            "amount": [300.0, 50.0],
+            "product_category": ["A", "B"],
+        }
+    )
     rows = []
     for year, size_a, size_b in ((2023, 1000.0, 1000.0), (2024, 1200.0, 1020.0)):
         for q in range(1, 5):
-            for cat, size, rivals in (("A", size_a, {"R1": 200.0, "R2": 100.0}), ("B", size_b, {"R1": 100.0, "R2": 400.0})):
+            for cat, size, rivals in (
+                ("A", size_a, {"R1": 200.0, "R2": 100.0}),
+                ("B", size_b, {"R1": 100.0, "R2": 400.0}),
+            ):
                 for name, sales in rivals.items():
                     rows.append((f"{year}Q{q}", cat, size / 4, name, sales / 4))
-    market_table = pd.DataFrame(rows, columns=["period", "product_category", "market_sales", "competitor", "competitor_sales"])
+    market_table = pd.DataFrame(
+        rows, columns=["period", "product_category", "market_sales", "competitor", "competitor_sales"]
+    )
     table = market.bcg(own, market_table).set_index("product_category")
     assert table.loc["A", "largest_competitor"] == "R1" and table.loc["A", "relative_share"] == pytest.approx(1.5)
     assert table.loc["A", "market_growth"] == pytest.approx(0.2) and table.loc["A", "quadrant"] == "star"
@@ -169,7 +192,12 @@ def test_bcg_quadrants_against_the_largest_competitor():
 
 def test_positioning_map_is_deterministic_and_explains_variance():
     rng = np.random.default_rng(0)
-    rows = [(b, a, float(r)) for b in ("甲", "乙", "丙", "丁") for a in ("价格", "质量", "服务") for r in rng.integers(1, 6, 5)]
+    rows = [
+        (b, a, float(r))
+        for b in ("甲", "乙", "丙", "丁")
+        for a in ("价格", "质量", "服务")
+        for r in rng.integers(1, 6, 5)
+    ]
     ratings = pd.DataFrame(rows, columns=["brand", "attribute", "rating"])
     first, again = market.positioning_map(ratings), market.positioning_map(ratings.sample(frac=1, random_state=3))
     pd.testing.assert_frame_equal(first, again)
@@ -186,18 +214,34 @@ def test_measure_falls_back_to_amount_without_cost_and_customer_values():
     assert market.usable_measure(tx, "profit") == "profit"
     assert market.usable_measure(tx.drop(columns="cost"), "profit") == "amount"
     values = market.customer_values(tx.assign(customer_id=["a", "b", "a", "b", "c"]))
-    assert values.loc["a", "amount"] == 150.0 and values.loc["b", "profit"] == 140.0 and list(values.index) == ["a", "b", "c"]
+    assert (
+        values.loc["a", "amount"] == 150.0
+        and values.loc["b", "profit"] == 140.0
+        and list(values.index) == ["a", "b", "c"]
+    )
     table = pd.DataFrame({"region": ["x", "y", "z"], "share": [0.2, 0.4, 0.4]})
     assert market.leaders(table, "region", "share") == ["y", "z"]
 
 
 def test_bcg_per_region_and_category():
-    own = pd.DataFrame({"order_date": pd.to_datetime(["2024-01-02", "2024-12-30"]), "amount": [40.0, 10.0],
-                        "region": ["华东", "华南"], "product_category": ["A", "A"]})  # fmt: skip
-    rows = [(f"{y}Q{q}", r, "A", size / 4, "R1", rival / 4)
-            for y, sizes in ((2023, {"华东": 100.0, "华南": 100.0}), (2024, {"华东": 100.0, "华南": 150.0}))
-            for q in range(1, 5) for r, size in sizes.items() for rival in [20.0]]  # fmt: skip
-    market_table = pd.DataFrame(rows, columns=["period", "region", "product_category", "market_sales", "competitor", "competitor_sales"])
+    own = pd.DataFrame(
+        {
+            "order_date": pd.to_datetime(["2024-01-02", "2024-12-30"]),
+            "amount": [40.0, 10.0],
+            "region": ["华东", "华南"],
+            "product_category": ["A", "A"],
+        }
+    )
+    rows = [
+        (f"{y}Q{q}", r, "A", size / 4, "R1", rival / 4)
+        for y, sizes in ((2023, {"华东": 100.0, "华南": 100.0}), (2024, {"华东": 100.0, "华南": 150.0}))
+        for q in range(1, 5)
+        for r, size in sizes.items()
+        for rival in [20.0]
+    ]
+    market_table = pd.DataFrame(
+        rows, columns=["period", "region", "product_category", "market_sales", "competitor", "competitor_sales"]
+    )
     table = market.bcg(own, market_table, by=("region", "product_category")).set_index("region")
     assert table.loc["华东", "quadrant"] == "cash_cow" and table.loc["华东", "relative_share"] == pytest.approx(2.0)
     assert table.loc["华南", "quadrant"] == "question_mark" and table.loc["华南", "market_growth"] == pytest.approx(0.5)
@@ -216,8 +260,15 @@ def monthly_market(last: str, first: str = "2023-01") -> pd.DataFrame:
     """One category; the market sells 100 a month in 2023, 115 in 2024, 120 in 2025."""
     months = pd.period_range(first, last, freq="M")
     size = {2023: 100.0, 2024: 115.0, 2025: 120.0}
-    return pd.DataFrame({"period": months.astype(str), "product_category": "A",
-                         "market_sales": [size[m.year] for m in months], "competitor": "R1", "competitor_sales": 40.0})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "period": months.astype(str),
+            "product_category": "A",
+            "market_sales": [size[m.year] for m in months],
+            "competitor": "R1",
+            "competitor_sales": 40.0,
+        }
+    )
 
 
 def own_orders(first: str, last: str) -> pd.DataFrame:
@@ -245,8 +296,20 @@ def test_bcg_needs_own_sales_for_the_whole_year_and_says_when_growth_is_unknown(
 
 
 def test_market_period_labels_years_quarters_and_months():
-    labels = pd.Series(["2024", "2024年", "2024Q3", "2024-Q2", "2024年第1季度", "2024-03", "2024/3", "2024年3月",
-                        "202403", "2024-03-01 00:00:00"])  # fmt: skip
+    labels = pd.Series(
+        [
+            "2024",
+            "2024年",
+            "2024Q3",
+            "2024-Q2",
+            "2024年第1季度",
+            "2024-03",
+            "2024/3",
+            "2024年3月",
+            "202403",
+            "2024-03-01 00:00:00",
+        ]
+    )
     periods = market.market_periods(labels)
     assert periods["year"].eq(2024).all()
     assert periods["kind"].tolist() == ["Y", "Y", "Q", "Q", "Q", "M", "M", "M", "M", "M"]
@@ -298,8 +361,12 @@ def test_cube_totals_sum_the_other_keys_one_row_per_cell():
     totals = market.cube_totals(cube, "amount", by=("period", "region"))
     assert list(totals.columns) == ["period", "region", "amount"]
     assert list(totals.itertuples(index=False, name=None)) == [
-        ("2023", "华东", 100.0), ("2023", "华南", 50.0), ("2024", "华东", 150.0), ("2024", "华南", 100.0),
-        ("2024", "西北", 30.0)]
+        ("2023", "华东", 100.0),
+        ("2023", "华南", 50.0),
+        ("2024", "华东", 150.0),
+        ("2024", "华南", 100.0),
+        ("2024", "西北", 30.0),
+    ]
     no_region = market.sales_cube(tx_frame().drop(columns="region"), by=("period", "product_category"), period="Y")
     assert market.cube_totals(no_region, "amount", by=("period", "region"))["amount"].tolist() == [150.0, 280.0]
     holes = pd.DataFrame({"region": ["a", "a", "b", None], "x": [np.nan, np.nan, 1.0, 5.0]})
@@ -321,7 +388,9 @@ def test_latest_contributions_of_a_whole_and_of_a_partial_year():
     assert partial["amount"].to_dict() == {"华东": 150.0, "华南": 100.0}  # 西北 sold in August only
     assert "profit" not in partial
     assert market.contribution_notes("2024-05-01") == [
-        ("ms_contribution", {"year": 2024}), ("ms_contribution_partial", {"year": 2024, "month": 5, "day": 1})]
+        ("ms_contribution", {"year": 2024}),
+        ("ms_contribution_partial", {"year": 2024, "month": 5, "day": 1}),
+    ]
 
 
 def test_abc_tables_of_customers_and_products_and_their_counts():
@@ -343,7 +412,8 @@ def test_bcg_notes_say_the_year_a_missing_previous_year_or_why_there_is_no_matri
     whole = market.latest_bcg(own_orders("2023-01-01", "2025-01-01"), monthly_market("2025-01"), growth_cut=0.2)
     assert whole["quadrant"].tolist() == ["dog"]  # growth 0.15 under the 0.2 cut, share 10 / 40
     assert market.bcg_notes(whole, monthly_market("2025-01"), growth_cut=0.2) == [
-        ("ms_bcg", {"year": 2024, "growth": 0.2, "share": 1.0})]
+        ("ms_bcg", {"year": 2024, "growth": 0.2, "share": 1.0})
+    ]
     unknown = market.latest_bcg(own_orders("2023-01-01", "2024-10-01"), monthly_market("2024-12"))
     assert market.bcg_notes(unknown, monthly_market("2024-12"))[1] == ("ms_bcg_no_growth", {"previous": 2022})
     partial = monthly_market("2023-02").iloc[::-1]
@@ -356,14 +426,18 @@ def test_ie_position_notes_strategies_and_factor_scores(zh):
     ie = market.ie_position(efe, ife)
     assert (ie["cell"], ie["number"], ie["strategy"]) == ("II", 2, "grow_build")
     assert ie["efe"] == pytest.approx(3.1) and ie["ife"] == pytest.approx(2.8)
-    assert market.ie_notes(ie) == [("ms_efe_ife", {"efe": ie["efe"], "ife": ie["ife"], "cell": "II",
-                                                   "strategy": "增长与建立(加大投入)"})]
+    assert market.ie_notes(ie) == [
+        ("ms_efe_ife", {"efe": ie["efe"], "ife": ie["ife"], "cell": "II", "strategy": "增长与建立(加大投入)"})
+    ]
     cells = market.ie_strategies()
     assert cells["cell"].tolist() == list(range(1, 10))
     assert cells["strategy"].tolist()[:4] == ["grow_build", "grow_build", "hold_maintain", "grow_build"]
     assert cells["strategy"].tolist()[-1] == "harvest_divest"
     assert i18n.named(cells, strategy="ie_strategy", lang="en")["strategy"].tolist()[:3] == [
-        "grow and build", "grow and build", "hold and maintain"]
+        "grow and build",
+        "grow and build",
+        "hold and maintain",
+    ]
     scores = market.factor_scores(efe, ife, market.pest_scores(factors()))
     assert scores["matrix"].tolist() == ["EFE"] * 3 + ["IFE"] * 2 + ["PEST"] * 2
     assert scores["factor"].tolist() == ["o1", "o2", "t1", "s1", "w1", "p1", "e1"]
@@ -373,16 +447,31 @@ def test_ie_position_notes_strategies_and_factor_scores(zh):
 
 
 def test_conclusion_names_leaders_core_products_and_the_ie_advice(zh):
-    by_region = pd.DataFrame({"region": ["x", "y", "z"], "share_amount": [0.6, 0.3, 0.1],
-                              "share_profit": [0.2, 0.5, 0.3], "contribution_to_growth": [0.1, 0.2, 0.7]})
+    by_region = pd.DataFrame(
+        {
+            "region": ["x", "y", "z"],
+            "share_amount": [0.6, 0.3, 0.1],
+            "share_profit": [0.2, 0.5, 0.3],
+            "contribution_to_growth": [0.1, 0.2, 0.7],
+        }
+    )
     products = pd.DataFrame({"item": ["p1", "p2", "p3"], "class": ["A", "A", "B"]})
     ie = {"cell": "II", "strategy": "grow_build"}
     [(key, values)] = market.conclusion_notes("profit", by_region, {"products": products}, ie)
     assert key == "ms_conclusion"
-    assert values == {"measure_name": "利润", "top_regions": "y、z", "growth_region": "z", "core": "p1、p2",
-                      "strategy_line": "外部与内部因素评价显示公司处于 IE 矩阵第 II 格,建议:增长与建立(加大投入)。"}
+    assert values == {
+        "measure_name": "利润",
+        "top_regions": "y、z",
+        "growth_region": "z",
+        "core": "p1、p2",
+        "strategy_line": "外部与内部因素评价显示公司处于 IE 矩阵第 II 格,建议:增长与建立(加大投入)。",
+    }
     by_amount = market.conclusion_notes("profit", by_region.drop(columns="share_profit"), {}, None)[0][1]
     assert by_amount["top_regions"] == "x、y" and by_amount["core"] == "—"
     assert market.conclusion_notes("amount", None, {}, None)[0][1] == {
-        "measure_name": "销售额", "top_regions": "—", "growth_region": "—", "core": "—",
-        "strategy_line": "没有因素评价表,无法给出 IE 矩阵建议。"}
+        "measure_name": "销售额",
+        "top_regions": "—",
+        "growth_region": "—",
+        "core": "—",
+        "strategy_line": "没有因素评价表,无法给出 IE 矩阵建议。",
+    }

@@ -16,7 +16,6 @@ from custval.clv import base
 WEEK_SECONDS = 7 * 24 * 3600
 
 
-
 @pytest.fixture(scope="module")
 def spend(cdnow):
     return clv.GammaGamma().fit(cdnow)
@@ -96,8 +95,9 @@ def test_newton_refinement_of_large_fits_works_in_any_time_unit(cdnow, monkeypat
 
 def abnormal(x):
     """An L-BFGS-B result whose line search gave up at ``x``."""
-    return optimize.OptimizeResult(x=np.asarray(x, dtype=float), success=False, nit=3, status=2,
-                                   message="ABNORMAL_TERMINATION_IN_LNSRCH")  # fmt: skip
+    return optimize.OptimizeResult(
+        x=np.asarray(x, dtype=float), success=False, nit=3, status=2, message="ABNORMAL_TERMINATION_IN_LNSRCH"
+    )
 
 
 @pytest.mark.parametrize("model_class", [clv.BetaGeo, clv.GammaGamma, clv.ParetoNBD])
@@ -112,9 +112,11 @@ def test_a_line_search_failure_at_the_optimum_is_accepted(cdnow, monkeypatch, mo
     minimize = optimize.minimize
     monkeypatch.setattr(base.optimize, "minimize", lambda fun, x0, **options: abnormal(minimize(fun, x0, **options).x))
     model = model_class().fit(cdnow)
-    published = {"BetaGeo": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
-                 "GammaGamma": {"p": 6.25, "q": 3.74, "gamma": 15.44},
-                 "ParetoNBD": {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}}[model_class.__name__]  # fmt: skip
+    published = {
+        "BetaGeo": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+        "GammaGamma": {"p": 6.25, "q": 3.74, "gamma": 15.44},
+        "ParetoNBD": {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67},
+    }[model_class.__name__]
     for name, value in published.items():
         assert model.params_[name] == pytest.approx(value, abs=0.006), name
 
@@ -164,6 +166,7 @@ ROWS = pd.DataFrame({"frequency": [0, 1, 5, 40], "recency": [0.0, 2.0, 30.0, 38.
 def purchases_if_alive(r, alpha, a, b, x, T, t):
     """E[(1 − e^(−λ p t))/p] (purchases in t before the dropout coin comes up, given λ and p) over
     λ ~ gamma(r + x, α + T) and p ~ beta(a, b + x), by quadrature on p."""
+
     def integrand(p):
         log_density = (a - 1) * np.log(p) + (b + x - 1) * np.log1p(-p) - betaln(a, b + x)
         return -np.expm1(-(r + x) * np.log1p(p * t / (alpha + T))) / p * np.exp(log_density)
@@ -192,8 +195,10 @@ def test_bgnbd_expected_purchases_at_a_equal_to_one(a):
     r, alpha, b = BGNBD["r"], BGNBD["alpha"], BGNBD["b"]
     for t in (1.0, 39.0, 52.0):
         got = model.expected_purchases(t, ROWS)
-        expected = [purchases_if_alive(r, alpha, a, b, x, T, t) * p_alive(r, alpha, a, b, x, tx, T)
-                    for x, tx, T in ROWS.itertuples(index=False)]  # fmt: skip
+        expected = [
+            purchases_if_alive(r, alpha, a, b, x, T, t) * p_alive(r, alpha, a, b, x, tx, T)
+            for x, tx, T in ROWS.itertuples(index=False)
+        ]
         assert np.isfinite(got).all()
         assert got == pytest.approx(expected, rel=1e-7), t  # the interpolation's error is below about 1e-8
     t = np.array([1.0, 39.0, 52.0, 520.0])
@@ -206,8 +211,10 @@ def test_bgnbd_expected_purchases_at_a_equal_to_one(a):
 def test_the_reference_integral_is_the_closed_form_away_from_a_one():
     model = with_params(clv.BetaGeo, **BGNBD, a=0.793)
     r, alpha, b = BGNBD["r"], BGNBD["alpha"], BGNBD["b"]
-    expected = [purchases_if_alive(r, alpha, 0.793, b, x, T, 39.0) * p_alive(r, alpha, 0.793, b, x, tx, T)
-                for x, tx, T in ROWS.itertuples(index=False)]  # fmt: skip
+    expected = [
+        purchases_if_alive(r, alpha, 0.793, b, x, T, 39.0) * p_alive(r, alpha, 0.793, b, x, tx, T)
+        for x, tx, T in ROWS.itertuples(index=False)
+    ]
     assert model.expected_purchases(39.0, ROWS) == pytest.approx(expected, rel=1e-10)
 
 

@@ -40,13 +40,18 @@ def test_cells_are_short(path):
         lines = source.splitlines()
         if "parameters" not in cell["metadata"].get("tags", []) and len(lines) > MAX_LINES:
             problems.append(f"cell {index}: {len(lines)} lines")
-        problems += [f"cell {index} line {n}: {len(line)} characters" for n, line in enumerate(lines, 1)
-                     if len(line) > MAX_WIDTH]
+        problems += [
+            f"cell {index} line {n}: {len(line)} characters" for n, line in enumerate(lines, 1) if len(line) > MAX_WIDTH
+        ]
     assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_cells_hold_no_logic(path):
-    found = [f"cell {index}: {m.group(0).strip()}" for index, cell, source in _code_cells(path)
-             if "remove_cell" not in cell["metadata"].get("tags", []) for m in LOGIC.finditer(source)]
+    found = [
+        f"cell {index}: {m.group(0).strip()}"
+        for index, cell, source in _code_cells(path)
+        if "remove_cell" not in cell["metadata"].get("tags", [])
+        for m in LOGIC.finditer(source)
+    ]
     assert not found, f"{path.name} computes in its cells (move it into a tested function): " + "; ".join(found)

@@ -18,14 +18,16 @@ HOSTILE = ['=HYPERLINK("http://evil.example","点击领取")', "@SUM(1)", "+1", 
 @pytest.fixture
 def frame():
     names = pd.Series([*HOSTILE, "王伟", None], dtype="str")
-    return pd.DataFrame({
-        "customer_id": [f"C{i}" for i in range(len(names))],
-        "name": names,
-        "grade": pd.Categorical(["=A", *"BCDEFABC"]),
-        "direction": ["+", "-", "+", "-", "+", "-", "+", "-", "+"],
-        "amount": [-12.5, 3, -0.25, 4, 5, 6, 7, 8, -9],
-        "@header": range(len(names)),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(len(names))],
+            "name": names,
+            "grade": pd.Categorical(["=A", *"BCDEFABC"]),
+            "direction": ["+", "-", "+", "-", "+", "-", "+", "-", "+"],
+            "amount": [-12.5, 3, -0.25, 4, 5, 6, 7, 8, -9],
+            "@header": range(len(names)),
+        }
+    )
 
 
 def test_xlsx_cells_are_never_formulas_and_numbers_stay_numbers(tmp_path, frame):
@@ -55,10 +57,12 @@ def test_csv_fields_never_begin_with_a_formula_character(tmp_path, frame):
 
 
 def test_the_suites_csv_reads_back_as_written(tmp_path, frame):
-    grades = outputs.write_csv(frame[["customer_id", "name", "grade"]].assign(customer_id=HOSTILE + ["a", "b"]), tmp_path / "g.csv")
+    grades = outputs.write_csv(
+        frame[["customer_id", "name", "grade"]].assign(customer_id=[*HOSTILE, "a", "b"]), tmp_path / "g.csv"
+    )
     read = io.read_grades(grades)
     lf = [h.replace("\r", "\n") for h in HOSTILE]
-    assert read["customer_id"].tolist() == lf + ["a", "b"] and read["name"].tolist()[:7] == lf
+    assert read["customer_id"].tolist() == [*lf, "a", "b"] and read["name"].tolist()[:7] == lf
     tx = pd.DataFrame({"客户编号": HOSTILE, "下单日期": "2024-01-02", "金额": [1, -2, 3, 4, 5, 6, 7]})
     data = cv.read_transactions(outputs.write_csv(tx, tmp_path / "orders.csv"))
     assert data["customer_id"].tolist() == [h.strip() for h in lf] and data["amount"].tolist() == [1, -2, 3, 4, 5, 6, 7]
@@ -73,7 +77,10 @@ def test_a_quote_the_suite_did_not_add_is_kept(tmp_path):
 def test_every_written_template_and_sample_goes_through_the_writer(tmp_path):
     from custval import exercises, questionnaires
 
-    paths = [*exercises.write_templates(tmp_path / "ex").values(), *questionnaires.write_templates(tmp_path / "q").values()]
+    paths = [
+        *exercises.write_templates(tmp_path / "ex").values(),
+        *questionnaires.write_templates(tmp_path / "q").values(),
+    ]
     for path in (p for p in paths if p.suffix == ".xlsx"):
         for sheet in openpyxl.load_workbook(path).worksheets:
             assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row), path.name

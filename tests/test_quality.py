@@ -16,13 +16,15 @@ from custval.i18n import t
 def tx_frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     n = 200
-    return pd.DataFrame({
-        "customer_id": [f"C{i % 20:02d}" for i in range(n)],
-        "order_id": [f"O{i:04d}" for i in range(n)],
-        "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 120, n), unit="D"),
-        "amount": np.round(rng.lognormal(5, 0.3, n), 2),
-        "region": ["华东", "华南", None, "华北"] * 50,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i % 20:02d}" for i in range(n)],
+            "order_id": [f"O{i:04d}" for i in range(n)],
+            "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 120, n), unit="D"),
+            "amount": np.round(rng.lognormal(5, 0.3, n), 2),
+            "region": ["华东", "华南", None, "华北"] * 50,
+        }
+    )
 
 
 def test_coverage_by_month_adds_up_to_every_line():
@@ -53,12 +55,28 @@ def test_anomalies_find_future_dates_extremes_and_excess_returns():
     tx = tx_frame()
     tx.loc[0, "order_date"] = pd.Timestamp("2030-01-01")
     tx.loc[1, "amount"] = 9_000_000.0
-    tx = pd.concat([tx, pd.DataFrame({"customer_id": ["C05"], "order_id": ["R1"], "order_date": [pd.Timestamp("2024-02-01")],
-                                      "amount": [-1e9], "region": ["华东"]})], ignore_index=True)  # fmt: skip
+    tx = pd.concat(
+        [
+            tx,
+            pd.DataFrame(
+                {
+                    "customer_id": ["C05"],
+                    "order_id": ["R1"],
+                    "order_date": [pd.Timestamp("2024-02-01")],
+                    "amount": [-1e9],
+                    "region": ["华东"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     found = quality.anomalies(tx, "2024-12-31")
     by_kind = found.groupby("kind")
     assert by_kind.get_group("future_date")["order_id"].tolist() == ["O0000"]
-    assert by_kind.get_group("future_date")["detail"].item() == (pd.Timestamp("2030-01-01") - pd.Timestamp("2024-12-31")).days
+    assert (
+        by_kind.get_group("future_date")["detail"].item()
+        == (pd.Timestamp("2030-01-01") - pd.Timestamp("2024-12-31")).days
+    )
     assert "O0001" in by_kind.get_group("extreme_amount")["order_id"].tolist()
     assert by_kind.get_group("returns_exceed_purchases")["customer_id"].tolist() == ["C05"]
     counts = quality.anomaly_counts(found).set_index("kind")["count"]
@@ -81,8 +99,14 @@ def test_summary_distribution_has_one_row_per_measure():
 def test_rejection_examples_show_the_reason_in_words_and_the_first_lines():
     from custval.dataset import rejections_by_reason
 
-    rejected = pd.DataFrame({"table": ["transactions"] * 3, "reason": ["bad_date", "bad_date", "missing_value"],
-                             "column": ["order_date", "order_date", "amount"], "line": [7, 3, 9]})
+    rejected = pd.DataFrame(
+        {
+            "table": ["transactions"] * 3,
+            "reason": ["bad_date", "bad_date", "missing_value"],
+            "column": ["order_date", "order_date", "amount"],
+            "line": [7, 3, 9],
+        }
+    )
     shown = quality.rejection_examples(rejections_by_reason(rejected))
     assert list(shown.columns) == ["table", "reason_text", "column", "rows", "examples"]
     assert shown["rows"].tolist() == [2, 1] and shown["examples"].tolist() == ["7, 3", "9"]
@@ -92,8 +116,14 @@ def test_rejection_examples_show_the_reason_in_words_and_the_first_lines():
 
 
 def test_the_summary_day_is_as_of_or_the_last_purchase_and_repeat_buyers_bought_twice():
-    summary = pd.DataFrame({"customer_id": ["a", "b", "c"], "frequency": [0, 2, 1], "monetary": [0.0, 30.0, 12.5],
-                            "last_purchase": pd.to_datetime(["2024-03-01", "2024-05-17", "2024-04-02"])})
+    summary = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "frequency": [0, 2, 1],
+            "monetary": [0.0, 30.0, 12.5],
+            "last_purchase": pd.to_datetime(["2024-03-01", "2024-05-17", "2024-04-02"]),
+        }
+    )
     assert quality.summary_day(summary) == date(2024, 5, 17)
     assert quality.summary_day(summary, "2024-06-30") == "2024-06-30"
     assert quality.repeat_buyers(summary)["customer_id"].tolist() == ["b", "c"]

@@ -38,7 +38,13 @@ def chinese_by_default():
 
 # Spreadsheet formulas as customer names and ids (OWASP CSV injection): outputs must keep them text.
 FORMULAS = ['=HYPERLINK("http://evil.example","点击领取")', "@SUM(1)", "+1", "-1+2", "\t=1+1", "=1+1"]
-HOSTILE_IDS = {"C000001": "=2+3", "C000002": "@SUM(1)", "C000003": "+1", "C000004": "-1+2", "C000005": "\t=cmd|' /C calc'!A0"}
+HOSTILE_IDS = {
+    "C000001": "=2+3",
+    "C000002": "@SUM(1)",
+    "C000003": "+1",
+    "C000004": "-1+2",
+    "C000005": "\t=cmd|' /C calc'!A0",
+}
 
 
 def _hostile(path, columns, values=None):
@@ -95,8 +101,18 @@ def test_run_succeeds_and_latest_points_at_it(english_run, project):
 def test_run_folder_has_exactly_the_documented_contents(english_run):
     _, folder = english_run
     names = {p.name for p in folder.iterdir()}
-    notebooks = {f"{n}.{ext}" for n in ("00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions", "04_value_grading",
-                           "05_resources_retention") for ext in ("ipynb", "html")}
+    notebooks = {
+        f"{n}.{ext}"
+        for n in (
+            "00_data_quality",
+            "01_market_scan",
+            "02_segmentation",
+            "03_value_dimensions",
+            "04_value_grading",
+            "05_resources_retention",
+        )
+        for ext in ("ipynb", "html")
+    }
     assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", *notebooks} == names
     tables = {p.name for p in (folder / "tables").iterdir()}
     assert {"data_quality.csv", "coverage_month.csv", "coverage_region.csv", "anomalies.csv"} <= tables
@@ -154,11 +170,17 @@ def test_the_grading_page_says_which_method_horizon_and_discount(english_run):
 def test_the_resources_page_uses_the_grading_pages_grades(english_run):
     """05 grades with the same chain and parameters as 04: every grade it uses is 04's."""
     _, folder = english_run
-    grades = pd.read_csv(folder / "tables" / "grades.csv", encoding="utf-8-sig", dtype={"customer_id": str}).set_index("customer_id")
+    grades = pd.read_csv(folder / "tables" / "grades.csv", encoding="utf-8-sig", dtype={"customer_id": str}).set_index(
+        "customer_id"
+    )
     allocation = pd.read_csv(folder / "tables" / "allocation.csv", encoding="utf-8-sig", dtype={"customer_id": str})
     graded = allocation[allocation["customer_id"].isin(grades.index)]
-    assert len(graded) > 0 and (graded["grade"].to_numpy() == grades.loc[graded["customer_id"], "grade"].to_numpy()).all()
-    assert (allocation.loc[~allocation["customer_id"].isin(grades.index), "grade"] == "F").all()  # no purchase: the low/low cell
+    assert (
+        len(graded) > 0 and (graded["grade"].to_numpy() == grades.loc[graded["customer_id"], "grade"].to_numpy()).all()
+    )
+    assert (
+        allocation.loc[~allocation["customer_id"].isin(grades.index), "grade"] == "F"
+    ).all()  # no purchase: the low/low cell
     lapsed = pd.read_csv(folder / "tables" / "win_back.csv", encoding="utf-8-sig", dtype={"customer_id": str})
     assert (lapsed["grade"].to_numpy() == grades.loc[lapsed["customer_id"], "grade"].to_numpy()).all()
     assert set(lapsed["customer_id"]) == set(grades.index[grades["lapsed"]])
@@ -182,10 +204,18 @@ def test_manifest_records_versions_parameters_inputs_and_status(english_run, pro
     path = project / "data" / "sample" / "transactions.csv"
     assert inputs["transactions"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert inputs["transactions"]["bytes"] == path.stat().st_size
-    assert inputs["transactions"]["rows_read"] == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
+    assert (
+        inputs["transactions"]["rows_read"]
+        == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
+    )
     assert [n["name"] for n in manifest["notebooks"]] == [
-        "00_data_quality", "01_market_scan", "02_segmentation", "03_value_dimensions", "04_value_grading",
-        "05_resources_retention"]  # fmt: skip
+        "00_data_quality",
+        "01_market_scan",
+        "02_segmentation",
+        "03_value_dimensions",
+        "04_value_grading",
+        "05_resources_retention",
+    ]
     assert all(n["status"] == "ok" and n["duration_seconds"] > 0 for n in manifest["notebooks"])
     assert manifest["tables"] == sorted(p.name for p in (folder / "tables").iterdir())
 
@@ -251,14 +281,34 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(project, tmp_pat
     config = tmp_path / "custval.yml"
     text = (project / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{project}/data/sample/")
     config.write_text(text + f"notebooks: {notebooks}\n", encoding="utf-8")
-    only = "00_data_quality,04_value_grading,50_fails,60_sleeps"  # two real notebooks are enough to show the others go on
-    code = main(["report", "--config", str(config), "--out", str(tmp_path / "reports"), "--name", "mixed", "--timeout", "20", "--only", only])  # the fixture sleeps 60 s; real cells need far less than 20 s even on a loaded machine
+    only = (
+        "00_data_quality,04_value_grading,50_fails,60_sleeps"  # two real notebooks are enough to show the others go on
+    )
+    code = main(
+        [
+            "report",
+            "--config",
+            str(config),
+            "--out",
+            str(tmp_path / "reports"),
+            "--name",
+            "mixed",
+            "--timeout",
+            "20",
+            "--only",
+            only,
+        ]
+    )  # the fixture sleeps 60 s; real cells need far less than 20 s even on a loaded machine
     assert code == 1
     folder = tmp_path / "reports" / "mixed"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     status = {n["name"]: n for n in manifest["notebooks"]}
     assert {k: v["status"] for k, v in status.items()} == {
-        "00_data_quality": "ok", "04_value_grading": "ok", "50_fails": "failed", "60_sleeps": "timeout"}  # fmt: skip
+        "00_data_quality": "ok",
+        "04_value_grading": "ok",
+        "50_fails": "failed",
+        "60_sleeps": "timeout",
+    }
     assert manifest["status"] == "failed"
     assert "ValueError: planted failure" in status["50_fails"]["error"]
     assert status["50_fails"]["error_link"] == "50_fails.html#failed-cell"
@@ -303,7 +353,9 @@ def test_user_errors_exit_2_with_the_offending_value(project, tmp_path, capsys, 
 
 def test_unusable_data_exits_2(project, tmp_path, capsys):
     (tmp_path / "tx.csv").write_text("客户编号,金额\nA,1\n", encoding="utf-8")
-    (tmp_path / "custval.yml").write_text(f"inputs:\n  transactions: tx.csv\nnotebooks: {project / 'notebooks'}\n", encoding="utf-8")
+    (tmp_path / "custval.yml").write_text(
+        f"inputs:\n  transactions: tx.csv\nnotebooks: {project / 'notebooks'}\n", encoding="utf-8"
+    )
     assert main(["report", "--config", str(tmp_path / "custval.yml"), "--out", str(tmp_path / "r")]) == 2
     assert "order_date" in capsys.readouterr().err
 
@@ -323,7 +375,10 @@ def test_cdnow_shaped_data_runs_every_notebook_and_says_what_it_skipped(project,
         f"inputs:\n  transactions: cdnow.csv\nnotebooks: {project / 'notebooks'}\nparameters:\n  lang: en\n",
         encoding="utf-8",
     )
-    assert main(["report", "--config", str(tmp_path / "custval.yml"), "--out", str(tmp_path / "r"), "--name", "cdnow"]) == 0
+    assert (
+        main(["report", "--config", str(tmp_path / "custval.yml"), "--out", str(tmp_path / "r"), "--name", "cdnow"])
+        == 0
+    )
     folder = tmp_path / "r" / "cdnow"
     html = (folder / "01_market_scan.html").read_text(encoding="utf-8")
     assert "no profit or cost" in html
@@ -368,7 +423,11 @@ def test_notebooks_in_parallel_or_one_by_one_give_the_same_run(project, tmp_path
     text = (project / "custval.yml").read_text(encoding="utf-8").replace("data/sample/", f"{project}/data/sample/")
     config.write_text(text + f"notebooks: {notebooks}\n", encoding="utf-8")
     result = run_report(config, out=tmp_path / "reports", params={"lang": "en"}, timeout=20, progress=False, jobs=jobs)
-    assert [(n.name, n.status) for n in result.notebooks] == [("00_data_quality", "ok"), ("50_fails", "failed"), ("60_sleeps", "timeout")]
+    assert [(n.name, n.status) for n in result.notebooks] == [
+        ("00_data_quality", "ok"),
+        ("50_fails", "failed"),
+        ("60_sleeps", "timeout"),
+    ]
     # the worker processes speak the run's language too
     assert result.notebooks[2].error == "a cell ran longer than 20 s and was interrupted (see --timeout)"
     assert (result.folder / "tables" / "data_quality.csv").exists()

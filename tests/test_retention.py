@@ -17,7 +17,9 @@ def test_simulated_base_reaches_the_steady_state():
     table = retention.simulate_base(100, 0.8, margin=50, acquisition_cost=20, fixed_cost=1000, periods=200)
     assert table.attrs["steady_customers"] == pytest.approx(100 / (1 - 0.8))
     assert table["customers"].iloc[-1] == pytest.approx(500) and table["customers"].iloc[0] == 100
-    assert table["profit"].iloc[-1] == pytest.approx(table.attrs["steady_profit"]) == pytest.approx(500 * 50 - 2000 - 1000)
+    assert (
+        table["profit"].iloc[-1] == pytest.approx(table.attrs["steady_profit"]) == pytest.approx(500 * 50 - 2000 - 1000)
+    )
 
 
 def test_claims_check_on_hand_made_numbers():
@@ -44,12 +46,27 @@ def test_claims_grid_marks_where_each_claim_holds():
 
 def test_cohort_retention_is_the_methods_rate_and_activity_has_its_own_name():
     # quarters of 2024; a return (amount < 0) is no activity
-    rows = [("a", "01-10", 10), ("a", "04-10", 10), ("a", "07-10", 10), ("a", "10-10", 10),
-            ("b", "01-20", 10), ("b", "05-20", 10), ("b", "08-20", -50),
-            ("c", "02-01", 10), ("c", "08-01", 10), ("c", "11-01", 10),
-            ("d", "03-01", 10), ("d", "06-01", -10),
-            ("e", "04-15", 10), ("e", "07-15", 10), ("f", "05-15", 10),
-            ("h", "02-15", -5), ("h", "06-15", 10), ("h", "12-15", 10), ("g", "06-30", -20)]  # fmt: skip
+    rows = [
+        ("a", "01-10", 10),
+        ("a", "04-10", 10),
+        ("a", "07-10", 10),
+        ("a", "10-10", 10),
+        ("b", "01-20", 10),
+        ("b", "05-20", 10),
+        ("b", "08-20", -50),
+        ("c", "02-01", 10),
+        ("c", "08-01", 10),
+        ("c", "11-01", 10),
+        ("d", "03-01", 10),
+        ("d", "06-01", -10),
+        ("e", "04-15", 10),
+        ("e", "07-15", 10),
+        ("f", "05-15", 10),
+        ("h", "02-15", -5),
+        ("h", "06-15", 10),
+        ("h", "12-15", 10),
+        ("g", "06-30", -20),
+    ]
     tx = pd.DataFrame(rows, columns=["customer_id", "day", "amount"])
     tx = tx.assign(order_date=pd.to_datetime("2024-" + tx.pop("day")), amount=tx["amount"].astype(float))
     rates, curves = retention.cohort_retention(tx, period="Q")
@@ -64,20 +81,38 @@ def test_cohort_retention_is_the_methods_rate_and_activity_has_its_own_name():
     assert activity.loc["2024Q2", [0, 1, 2]].tolist() == pytest.approx([1.0, 1 / 3, 1 / 3])
     pooled = curves.set_index("tenure")
     # t = 1: (2 + 1) / (4 + 3); t = 2: (1 + 0) / (2 + 1); t = 3: only 2024Q1 reached it, 2 / 2
-    assert pooled["retention"].iloc[1:].tolist() == pytest.approx([3 / 7, 1 / 3, 1.0]) and pd.isna(pooled.loc[0, "retention"])
+    assert pooled["retention"].iloc[1:].tolist() == pytest.approx([3 / 7, 1 / 3, 1.0]) and pd.isna(
+        pooled.loc[0, "retention"]
+    )
     assert pooled["activity"].tolist() == pytest.approx([1.0, 3 / 7, 3 / 7, 0.5])
-    assert pooled["customers"].tolist() == [7, 7, 7, 4] and pooled.loc[2, "previous"] == 3 and pooled.loc[2, "retained"] == 1
+    assert (
+        pooled["customers"].tolist() == [7, 7, 7, 4]
+        and pooled.loc[2, "previous"] == 3
+        and pooled.loc[2, "retained"] == 1
+    )
     with pytest.raises(ValueError, match="measure must be"):
         retention.cohort_retention(tx, measure="share")
 
 
 def test_a_tenure_nobody_reached_is_zero_not_missing():
     # x bought in Q1 only, y in Q2 and Q3: 2024Q1's tenure 2 (Q3) is observable and nobody bought
-    tx = pd.DataFrame({"customer_id": ["x", "y", "y"], "amount": 1.0, "order_date": pd.to_datetime(["2024-01-05", "2024-04-05", "2024-07-05"])})
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["x", "y", "y"],
+            "amount": 1.0,
+            "order_date": pd.to_datetime(["2024-01-05", "2024-04-05", "2024-07-05"]),
+        }
+    )
     rates, curves = retention.cohort_retention(tx, period="Q")
     activity, _ = retention.cohort_retention(tx, period="Q", measure="activity")
-    assert activity.loc["2024Q1"].tolist() == [1.0, 0.0, 0.0] and rates.loc["2024Q1", 1] == 0.0 and pd.isna(rates.loc["2024Q1", 2])
-    assert curves.set_index("tenure").loc[2, "activity"] == 0.0 and curves.set_index("tenure").loc[1, "retention"] == 0.5
+    assert (
+        activity.loc["2024Q1"].tolist() == [1.0, 0.0, 0.0]
+        and rates.loc["2024Q1", 1] == 0.0
+        and pd.isna(rates.loc["2024Q1", 2])
+    )
+    assert (
+        curves.set_index("tenure").loc[2, "activity"] == 0.0 and curves.set_index("tenure").loc[1, "retention"] == 0.5
+    )
     with pytest.raises(cv.DataError, match="no purchases"):
         retention.cohort_retention(tx.assign(amount=-1.0))
 
@@ -89,7 +124,9 @@ def test_association_rules_on_hand_made_baskets():
     rule = rules.set_index(["antecedent", "consequent"])
     assert rule.loc[("A", "B"), "support"] == 0.5 and rule.loc[("A", "B"), "confidence"] == pytest.approx(2 / 3)
     assert rule.loc[("A", "B"), "lift"] == pytest.approx((2 / 3) / 0.5) and rule.loc[("B", "A"), "confidence"] == 1.0
-    assert suggestions.to_dict("records") == [{"customer_id": "c3", "suggest": "B", "because": "A", "score": pytest.approx(2 / 3)}]
+    assert suggestions.to_dict("records") == [
+        {"customer_id": "c3", "suggest": "B", "because": "A", "score": pytest.approx(2 / 3)}
+    ]
     with pytest.raises(cv.errors.MissingColumnError, match="transactions have no column 'brand' .*customer_id, pro"):
         retention.cross_sell(tx, item="brand")
 
@@ -110,18 +147,26 @@ def test_cross_sell_suggests_what_the_customers_segment_buys():
 
 
 def test_win_back_ranks_lapsed_customers_by_their_value_when_active():
-    grades = pd.DataFrame({
-        "customer_id": list("abcdef"), "lapsed": [True, True, True, False, False, True],
-        "active_value": [900.0, 40.0, 300.0, 500.0, 200.0, 0.0], "current_value": [0.0, 0.0, 50.0, 500.0, 200.0, 0.0],
-        "grade": list("FFEACF"),
-    })  # fmt: skip
+    grades = pd.DataFrame(
+        {
+            "customer_id": list("abcdef"),
+            "lapsed": [True, True, True, False, False, True],
+            "active_value": [900.0, 40.0, 300.0, 500.0, 200.0, 0.0],
+            "current_value": [0.0, 0.0, 50.0, 500.0, 200.0, 0.0],
+            "grade": list("FFEACF"),
+        }
+    )
     lapsed = retention.win_back(grades)
     assert lapsed["customer_id"].tolist() == ["a", "c", "b", "f"]  # by value when active, the active customers left out
     # worth it: as valuable when active as the median customer who bought this year (c, d, e: 200),
     # however long ago they stopped
     assert lapsed["worth"].tolist() == [True, True, False, False] and lapsed.attrs["worth_bar"] == 200
-    summary = pd.DataFrame({"customer_id": list("abcde"), "revenue": [1.0, 2.0, 3.0, 4.0, 5.0], "n_orders": [1, 1, 2, 3, 4]})
-    summary = pd.concat([summary, pd.DataFrame({"customer_id": ["f"], "revenue": [0.0], "n_orders": [0]})], ignore_index=True)
+    summary = pd.DataFrame(
+        {"customer_id": list("abcde"), "revenue": [1.0, 2.0, 3.0, 4.0, 5.0], "n_orders": [1, 1, 2, 3, 4]}
+    )
+    summary = pd.concat(
+        [summary, pd.DataFrame({"customer_id": ["f"], "revenue": [0.0], "n_orders": [0]})], ignore_index=True
+    )
     assert retention.win_back(grades, summary)["revenue"].tolist() == [1.0, 3.0, 2.0, 0.0]
     with pytest.raises(ValueError, match="lapsed"):
         retention.win_back(grades.drop(columns="lapsed"))
@@ -157,12 +202,18 @@ def test_notebook_skips_the_claims_with_a_line_when_the_business_makes_no_profit
     (tmp_path / "custval.yml").write_text(config, encoding="utf-8")
     shutil.copy(root / "notebooks" / "05_resources_retention.ipynb", tmp_path / "nb.ipynb")
     papermill.execute_notebook(
-        str(tmp_path / "nb.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3", cwd=str(tmp_path),
+        str(tmp_path / "nb.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        kernel_name="python3",
+        cwd=str(tmp_path),
         parameters={"config": str(tmp_path / "custval.yml"), "lang": "en", "fixed_cost_share": 1.5},
         progress_bar=False,
-    )  # fmt: skip
-    text = "\n".join(str(output.get("data", {}).get("text/markdown", "")) for cell in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
-                     for output in cell.get("outputs", []))  # fmt: skip
+    )
+    text = "\n".join(
+        str(output.get("data", {}).get("text/markdown", ""))
+        for cell in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
+        for output in cell.get("outputs", [])
+    )
     assert "the claims are not checked here" in text and "is -" in text
     assert "Win-back" in text  # the later sections still ran
 
@@ -170,12 +221,26 @@ def test_notebook_skips_the_claims_with_a_line_when_the_business_makes_no_profit
 def test_business_figures_come_from_the_last_years_and_name_what_was_assumed():
     from custval import valuation
 
-    tx = pd.DataFrame({
-        "customer_id": ["a", "b", "c", "a", "c", "d", "e", "a", "d"],
-        "order_date": pd.to_datetime(["2022-03-01", "2022-05-01", "2022-06-01", "2023-03-01", "2023-04-01", "2023-05-01",
-                                      "2023-06-01", "2024-03-01", "2024-04-01"]),
-        "amount": [100.0, 50.0, 80.0, 120.0, 60.0, 90.0, 40.0, 200.0, 100.0], "cost": [60.0] * 9,
-    })  # fmt: skip
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "a", "c", "d", "e", "a", "d"],
+            "order_date": pd.to_datetime(
+                [
+                    "2022-03-01",
+                    "2022-05-01",
+                    "2022-06-01",
+                    "2023-03-01",
+                    "2023-04-01",
+                    "2023-05-01",
+                    "2023-06-01",
+                    "2024-03-01",
+                    "2024-04-01",
+                ]
+            ),
+            "amount": [100.0, 50.0, 80.0, 120.0, 60.0, 90.0, 40.0, 200.0, 100.0],
+            "cost": [60.0] * 9,
+        }
+    )
     windows = valuation.customer_windows(tx, as_of="2024-12-31")
     figures = retention.business_figures(windows, fixed_cost_share=0.3)
     # 2022 {a, b, c} → 2023 {a, c, d, e}: 2 kept of 3; 2023 → 2024 {a, d}: 2 of 4 → 4 of 7 pooled
@@ -195,8 +260,13 @@ def test_business_figures_come_from_the_last_years_and_name_what_was_assumed():
 def test_business_figures_name_the_source_of_the_acquisition_cost_and_an_unused_parameter():
     from custval import valuation
 
-    tx = pd.DataFrame({"customer_id": ["a", "b", "a", "c"], "amount": [100.0, 50.0, 120.0, 90.0],
-                       "order_date": pd.to_datetime(["2023-03-01", "2023-05-01", "2024-03-01", "2024-04-01"])})  # fmt: skip
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "a", "c"],
+            "amount": [100.0, 50.0, 120.0, 90.0],
+            "order_date": pd.to_datetime(["2023-03-01", "2023-05-01", "2024-03-01", "2024-04-01"]),
+        }
+    )
     windows = valuation.customer_windows(tx, as_of="2024-12-31")
     people = pd.DataFrame({"customer_id": ["a", "b", "c"], "acquisition_cost": [10.0, None, 30.0]})
     table = retention.business_figures(windows, people, acquisition_cost=500.0)
@@ -205,7 +275,11 @@ def test_business_figures_name_the_source_of_the_acquisition_cost_and_an_unused_
     assert retention.business_figures(windows, people).acquisition_cost_unused is None  # the default 0: nothing to say
     empty = people.assign(acquisition_cost=None)  # the column without a value: the parameter is used
     given = retention.business_figures(windows, empty, acquisition_cost=500.0)
-    assert (given.acquisition_cost, given.acquisition_source, given.acquisition_cost_unused) == (500.0, "parameter", None)
+    assert (given.acquisition_cost, given.acquisition_source, given.acquisition_cost_unused) == (
+        500.0,
+        "parameter",
+        None,
+    )
     assert retention.business_figures(windows).acquisition_source == "assumed"
 
 
@@ -216,7 +290,7 @@ def test_the_cohort_page_reads_the_pooled_curves():
     counts = {"previous": [None, 10.0, 5.0, 5.0], "retained": [None, 5.0, 3.0, 2.0]}
     curves = {"retention": [None, 0.5, 0.6, 0.4], "activity": [1.0, 0.5, 0.3, 0.2]}
     by_tenure = pd.DataFrame({"tenure": [0, 1, 2, 3], **curves, **counts})
-    (key, values), = retention.cohort_notes(by_tenure)
+    ((key, values),) = retention.cohort_notes(by_tenure)
     # after the first quarter: 3 + 2 retained of 5 + 5 active the quarter before
     assert key == "rr_cohorts_reading" and values == {"first": 0.5, "later": 0.5, "tenure": 3, "activity": 0.2}
     assert isinstance(values["tenure"], (int, np.integer)) and t(key, "en", **values)
@@ -269,11 +343,11 @@ def test_the_win_back_and_referral_notes():
     lapsed = retention.win_back(grades, summary)
     assert retention.win_back_list(lapsed).columns.tolist() == retention.WIN_BACK_COLUMNS
     models = SimpleNamespace(method_="models", lapse_threshold=0.3, future_=SimpleNamespace(lapse_days=400.0))
-    (key, values), = retention.win_back_notes(lapsed, models, lang="en")
+    ((key, values),) = retention.win_back_notes(lapsed, models, lang="en")
     assert key == "rr_win_back" and (values["n"], values["worth"], values["bar"]) == (2, 1, 50.0)
     assert values["rule"] == t("rr_lapsed_models", "en", threshold=0.3, days=400.0)
     migration = SimpleNamespace(method_="migration", lapse_threshold=0.3, future_=SimpleNamespace())
-    (_, values), = retention.win_back_notes(lapsed, migration, lang="en")
+    ((_, values),) = retention.win_back_notes(lapsed, migration, lang="en")
     assert values["rule"] == t("rr_lapsed_migration", "en", threshold=0.3)
     cyclic = pd.DataFrame({"customer_id": list("xyz"), "referred_by": ["z", "x", "y"]})
     revenue = pd.Series({"x": 1.0, "y": 1.0, "z": 1.0})

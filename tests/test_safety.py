@@ -54,7 +54,9 @@ def test_anonymize_frame_keeps_missing_values_and_other_columns():
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.delenv(anonymize.KEY_ENV, raising=False)
-    (tmp_path / "tx.csv").write_text("customer_id,order_date,amount\nA1,2024-01-02,5\n,2024-01-03,1\n", encoding="utf-8")
+    (tmp_path / "tx.csv").write_text(
+        "customer_id,order_date,amount\nA1,2024-01-02,5\n,2024-01-03,1\n", encoding="utf-8"
+    )
     (tmp_path / "custval.yml").write_text("inputs:\n  transactions: tx.csv\n", encoding="utf-8")
     return tmp_path
 
@@ -88,7 +90,7 @@ def test_a_notebook_opened_by_hand_cannot_undo_the_files_anonymize(project, monk
 def test_both_languages_have_the_same_keys():
     assert set(i18n.TEXT["zh"]) == set(i18n.TEXT["en"])
     for key in i18n.TEXT["zh"]:
-        zh_fields = {f for f in _fields(i18n.TEXT["zh"][key])}
+        zh_fields = set(_fields(i18n.TEXT["zh"][key]))
         assert zh_fields == set(_fields(i18n.TEXT["en"][key])), key
 
 

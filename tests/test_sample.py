@@ -92,22 +92,70 @@ def test_money_is_written_with_two_decimals(default_files):
 
 
 EXPECTED_COLUMNS = {
-    "transactions": ["order_id", "customer_id", "order_date", "product_category", "product", "quantity",
-                     "amount", "cost", "region", "channel", "salesperson_id", "invoice_date", "due_date",
-                     "paid_date"],
-    "customers": ["customer_id", "name", "customer_type", "gender", "birth_year", "region", "city",
-                  "income_band", "occupation", "industry", "company_size", "need_type", "preference",
-                  "acquired_on", "acquisition_channel", "acquisition_cost", "owner_id", "referred_by"],
-    "survey": ["respondent_id", "customer_id", "wave", "brand", "dimension", "importance", "performance",
-               "expectation", "overall_satisfaction", "switch_intent"],
+    "transactions": [
+        "order_id",
+        "customer_id",
+        "order_date",
+        "product_category",
+        "product",
+        "quantity",
+        "amount",
+        "cost",
+        "region",
+        "channel",
+        "salesperson_id",
+        "invoice_date",
+        "due_date",
+        "paid_date",
+    ],
+    "customers": [
+        "customer_id",
+        "name",
+        "customer_type",
+        "gender",
+        "birth_year",
+        "region",
+        "city",
+        "income_band",
+        "occupation",
+        "industry",
+        "company_size",
+        "need_type",
+        "preference",
+        "acquired_on",
+        "acquisition_channel",
+        "acquisition_cost",
+        "owner_id",
+        "referred_by",
+    ],
+    "survey": [
+        "respondent_id",
+        "customer_id",
+        "wave",
+        "brand",
+        "dimension",
+        "importance",
+        "performance",
+        "expectation",
+        "overall_satisfaction",
+        "switch_intent",
+    ],
     "kano": ["respondent_id", "feature", "functional", "dysfunctional"],
     "firm_ranking": ["dimension", "rank"],
     "market": ["period", "region", "product_category", "market_sales", "competitor", "competitor_sales"],
     "positioning": ["respondent_id", "brand", "attribute", "rating"],
-    "factors": ["factor", "framework", "kind", "weight", "rating", "impact", "probability", "direction",
-                "note"],
-    "salespeople": ["salesperson_id", "name", "region", "industries", "experience_years", "capacity",
-                    "selling_expense", "perf_individual", "perf_enterprise"],
+    "factors": ["factor", "framework", "kind", "weight", "rating", "impact", "probability", "direction", "note"],
+    "salespeople": [
+        "salesperson_id",
+        "name",
+        "region",
+        "industries",
+        "experience_years",
+        "capacity",
+        "selling_expense",
+        "perf_individual",
+        "perf_enterprise",
+    ],
 }
 EXTRA_COLUMNS = {"salespeople": {"perf_individual", "perf_enterprise"}}
 
@@ -282,8 +330,20 @@ def test_zero_amount_lines_are_gifts_with_a_cost(default_files):
 
 def test_csv_rows_are_sorted_by_date_then_order_id(default_files):
     tx = english(read_csv(default_files["transactions"]), "transactions")
-    required = ["order_id", "order_date", "product_category", "product", "quantity", "amount", "cost",
-                "region", "channel", "salesperson_id", "invoice_date", "due_date"]
+    required = [
+        "order_id",
+        "order_date",
+        "product_category",
+        "product",
+        "quantity",
+        "amount",
+        "cost",
+        "region",
+        "channel",
+        "salesperson_id",
+        "invoice_date",
+        "due_date",
+    ]
     assert tx[required].notna().all().all()
     keys = list(zip(tx["order_date"], tx["order_id"]))
     assert keys == sorted(keys)
@@ -391,10 +451,13 @@ def test_market_grows_at_the_planted_rates(default_sample):
     yearly = yearly.unstack()
     realised = (yearly["2024"] / yearly["2022"]) ** 0.5
     truth = default_sample.truth
-    planted = pd.Series({
-        (region, category): (1 + g) * (1 + h)
-        for region, g in truth["region_growth"].items() for category, h in truth["category_growth"].items()
-    })
+    planted = pd.Series(
+        {
+            (region, category): (1 + g) * (1 + h)
+            for region, g in truth["region_growth"].items()
+            for category, h in truth["category_growth"].items()
+        }
+    )
     error = (realised / planted.loc[realised.index] - 1).abs()
     assert error.median() < 0.02
     assert (error < 0.1).mean() > 0.9
@@ -408,7 +471,8 @@ def test_market_holds_own_and_competitor_sales(default_sample):
     period = tx["order_date"].dt.year.astype(str) + "Q" + tx["order_date"].dt.quarter.astype(str)
     own = tx.groupby([period.rename("period"), "region", "product_category"])["amount"].sum()
     cell = market.groupby(["period", "region", "product_category"]).agg(
-        market_sales=("market_sales", "first"), rivals=("competitor_sales", "sum"))
+        market_sales=("market_sales", "first"), rivals=("competitor_sales", "sum")
+    )
     cell["own"] = own.reindex(cell.index, fill_value=0.0)
     assert (cell["market_sales"] >= cell["own"] + cell["rivals"] - 0.01).all()
     total = cell.groupby(["region", "product_category"])[["own", "market_sales"]].sum()
@@ -462,8 +526,10 @@ def test_some_respondents_skip_the_importance_of_cost_items(default_sample):
     blank = survey[survey["importance"].isna()]
     assert set(blank["dimension"]) <= {zh for zh, kind in constants.VALUE_ITEM_KIND.items() if kind == "cost"}
     per_respondent = blank.groupby("respondent_id")["dimension"].apply(sorted).to_dict()
-    assert per_respondent == {**{r: sorted(["货币成本", "时间成本", "体力成本", "精神成本"]) for r in skipped["all"]},
-                              **{r: sorted(items) for r, items in skipped["some"].items()}}  # fmt: skip
+    assert per_respondent == {
+        **{r: sorted(["货币成本", "时间成本", "体力成本", "精神成本"]) for r in skipped["all"]},
+        **{r: sorted(items) for r, items in skipped["some"].items()},
+    }
     assert all(1 <= len(items) <= 3 for items in skipped["some"].values())
     assert survey["performance"].notna().all()
 

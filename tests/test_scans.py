@@ -25,13 +25,15 @@ def sample_tx() -> pd.DataFrame:
 def random_tx(n=3000, seed=7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     days = pd.Timestamp("2019-12-30") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
-    return pd.DataFrame({
-        "customer_id": [f"c{i:03d}" for i in rng.integers(0, 300, n)],
-        "order_date": days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
-        "amount": np.round(rng.gamma(2, 40, n) - 5, 2),
-        "cost": np.round(rng.gamma(2, 20, n), 2),
-        "region": rng.choice(["华东", "华南", None], n),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in rng.integers(0, 300, n)],
+            "order_date": days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
+            "amount": np.round(rng.gamma(2, 40, n) - 5, 2),
+            "cost": np.round(rng.gamma(2, 20, n), 2),
+            "region": rng.choice(["华东", "华南", None], n),
+        }
+    )
 
 
 @pytest.mark.parametrize("period", ["M", "Q", "Y"])
@@ -60,7 +62,11 @@ def test_sales_cube_counts_every_line_and_keeps_empty_keys_last():
     cube = market.sales_cube(tx, by=("region", "period"), period="Y")
     assert cube["lines"].sum() == len(tx)
     assert cube["region"].isna().tail(cube["region"].isna().sum()).all() and cube["region"].isna().iloc[-1]
-    expected = tx.assign(profit=tx["amount"] - tx["cost"]).groupby(["region", tx["order_date"].dt.year.astype(str)], dropna=False)["profit"].sum()
+    expected = (
+        tx.assign(profit=tx["amount"] - tx["cost"])
+        .groupby(["region", tx["order_date"].dt.year.astype(str)], dropna=False)["profit"]
+        .sum()
+    )
     found = cube.set_index(["region", "period"])["profit"]
     np.testing.assert_allclose(found.to_numpy(), expected.reindex(found.index).to_numpy(), atol=1e-6)
 

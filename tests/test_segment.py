@@ -599,7 +599,6 @@ def test_keep_lists_shown_by_name_with_notes_and_sheets():
     assert [k for k, _ in segment.keep_notes(lists, ["champions"], scores.drop(columns="slow_payer"))] == ["sg_keep"]
 
 
-
 def test_custom_segments_the_suite_does_not_know_keep_nobody_and_say_so(tmp_path):
     table = pd.DataFrame({"customer_id": list("abc"), "region": ["华东", None, "华南"], "revenue": [1.0, 5.0, 2.0]})
     scores = scored()
@@ -612,6 +611,7 @@ def test_custom_segments_the_suite_does_not_know_keep_nobody_and_say_so(tmp_path
     assert "keep_lists.xlsx" in t("sg_keep_none", lang="en") and "keep_lists.xlsx" in t("sg_keep_none", lang="zh")
     path = outputs.save_workbook(segment.keep_sheets(lists), "keep_lists", tmp_path)
     assert list(pd.read_excel(path, sheet_name=None)) == ["-"]
+
 
 def test_contact_notes_add_the_payment_calls_when_slow_payers_are_planned():
     segments = pd.Series(["champions", "lost"], index=list("ab"))

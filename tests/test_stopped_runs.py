@@ -59,9 +59,27 @@ class Run:
     """``custval report`` in a child process in its own session, its stderr read line by line."""
 
     def __init__(self, config: Path, out: Path, *args: str):
-        command = [sys.executable, "-m", "custval.cli", "report", "--config", str(config), "--out", str(out), "--lang", "en", *args]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "custval.cli",
+            "report",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+            *args,
+        ]
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         self.lines: list[str] = []
         self.seen: set[psutil.Process] = set()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -121,8 +139,10 @@ def left_after(processes: list[psutil.Process], seconds: float) -> list[str]:
 
 def kinds(processes: list[psutil.Process]) -> dict[str, int]:
     lines = [" ".join(p.cmdline()) for p in processes]
-    return {"kernels": sum("ipykernel_launcher" in line for line in lines),
-            "workers": sum("multiprocessing.spawn" in line for line in lines)}  # fmt: skip
+    return {
+        "kernels": sum("ipykernel_launcher" in line for line in lines),
+        "workers": sum("multiprocessing.spawn" in line for line in lines),
+    }
 
 
 def previous_run(out: Path) -> None:
@@ -142,7 +162,9 @@ def previous_run(out: Path) -> None:
 def test_a_stopped_run_stops_everything_it_started_and_records_what_finished(config, tmp_path, jobs, how, code):
     out = tmp_path / "reports"
     previous_run(out)
-    run = Run(config, out, "--only", "10_quick,60_sleeps,61_sleeps,62_sleeps", "--jobs", str(jobs))  # more than the workers
+    run = Run(
+        config, out, "--only", "10_quick,60_sleeps,61_sleeps,62_sleeps", "--jobs", str(jobs)
+    )  # more than the workers
     try:
         run.wait_for("10_quick: ok")
         processes = run.wait_for_kernel()  # a sleeping notebook's
@@ -189,8 +211,14 @@ def test_workers_and_kernels_end_when_the_runner_is_killed_outright(config, tmp_
 
 def test_a_dead_kernel_is_recorded_with_its_peak_memory_and_the_others_go_on(config, tmp_path):
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    result = run_report(config, out=tmp_path / "reports", only=["10_quick", "70_kernel_dies"], params={"lang": "en"},
-                        progress=False, jobs=2)  # fmt: skip
+    result = run_report(
+        config,
+        out=tmp_path / "reports",
+        only=["10_quick", "70_kernel_dies"],
+        params={"lang": "en"},
+        progress=False,
+        jobs=2,
+    )
     assert {s: signal.getsignal(s) for s in handlers} == handlers  # a library caller keeps its handlers
     quick, dies = result.notebooks
     assert (quick.name, quick.status, dies.name, dies.status) == ("10_quick", "ok", "70_kernel_dies", "dead")
@@ -202,7 +230,9 @@ def test_a_dead_kernel_is_recorded_with_its_peak_memory_and_the_others_go_on(con
     assert result.exit_code == 1 and (tmp_path / "reports" / "latest").resolve() == result.folder.resolve()
 
 
-def _partial(out: Path, name: str, runner: dict | None = None, manifest: dict | None = None, days_old: float = 2) -> Path:
+def _partial(
+    out: Path, name: str, runner: dict | None = None, manifest: dict | None = None, days_old: float = 2
+) -> Path:
     folder = out / f".{name}.partial"
     folder.mkdir(parents=True)
     (folder / "10_quick.ipynb").write_text("{}", encoding="utf-8")
@@ -230,12 +260,17 @@ def test_the_next_run_lists_stopped_runs_and_clean_removes_them(config, tmp_path
     assert "2 folder(s) left by interrupted runs" in err and ".old-killed.partial, .old-stopped.partial" in err
     manifest = json.loads((out / "first" / "manifest.json").read_text(encoding="utf-8"))
     assert [(r["folder"], r["stopped_by"], r["finished"]) for r in manifest["interrupted_runs"]] == [
-        (".old-killed.partial", "", None), (".old-stopped.partial", "SIGTERM", 1)]  # fmt: skip
+        (".old-killed.partial", "", None),
+        (".old-stopped.partial", "SIGTERM", 1),
+    ]
     index = (out / "first" / "index.html").read_text(encoding="utf-8")
     assert "Interrupted runs" in index and ".old-killed.partial" in index and ".old-running.partial" not in index
 
     assert main([*report, "--name", "second", "--clean"]) == 0
-    assert "removed 2 folder(s) left by interrupted runs: .old-killed.partial, .old-stopped.partial" in capsys.readouterr().err
+    assert (
+        "removed 2 folder(s) left by interrupted runs: .old-killed.partial, .old-stopped.partial"
+        in capsys.readouterr().err
+    )
     assert sorted(p.name for p in out.glob(".*.partial")) == [".fresh.partial", ".old-running.partial"]
     assert json.loads((out / "second" / "manifest.json").read_text(encoding="utf-8"))["interrupted_runs"] == []
     assert "Interrupted runs" not in (out / "second" / "index.html").read_text(encoding="utf-8")
@@ -244,5 +279,22 @@ def test_the_next_run_lists_stopped_runs_and_clean_removes_them(config, tmp_path
 def test_a_run_name_in_use_by_a_running_run_is_refused(config, tmp_path, capsys):
     out = tmp_path / "reports"
     folder = _partial(out, "busy", runner={"pid": os.getpid(), "started": psutil.Process().create_time()}, days_old=0)
-    assert main(["report", "--config", str(config), "--out", str(out), "--only", "10_quick", "--lang", "en", "--name", "busy"]) == 2
+    assert (
+        main(
+            [
+                "report",
+                "--config",
+                str(config),
+                "--out",
+                str(out),
+                "--only",
+                "10_quick",
+                "--lang",
+                "en",
+                "--name",
+                "busy",
+            ]
+        )
+        == 2
+    )
     assert "is in progress" in capsys.readouterr().err and (folder / "10_quick.ipynb").exists()

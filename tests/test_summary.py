@@ -72,9 +72,18 @@ def daily() -> pd.DataFrame:
 
 def test_columns_order_and_dtypes(daily):
     assert list(daily.columns) == [
-        "customer_id", "frequency", "recency", "T", "monetary", "n_orders", "revenue", "profit",
-        "first_purchase", "last_purchase", "only_returns",
-    ]  # fmt: skip
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary",
+        "n_orders",
+        "revenue",
+        "profit",
+        "first_purchase",
+        "last_purchase",
+        "only_returns",
+    ]
     assert isinstance(daily["customer_id"].dtype, pd.StringDtype)
     assert daily["frequency"].dtype == "int64" and daily["n_orders"].dtype == "int64"
     for column in ("recency", "T", "monetary", "revenue", "profit"):
@@ -389,8 +398,13 @@ def test_expression_compiles_for_pyspark(monkeypatch):
         treat_nan_as_null: bool = False
 
     monkeypatch.setattr(ibis.options, "pyspark", PySparkOptions())
-    schema = {"customer_id": "string", "order_date": "timestamp", "amount": "float64",
-              "order_id": "string", "cost": "float64"}  # fmt: skip
+    schema = {
+        "customer_id": "string",
+        "order_date": "timestamp",
+        "amount": "float64",
+        "order_id": "string",
+        "cost": "float64",
+    }
     table = ibis.table(schema, name="tx")
     for merge in (True, False):
         for calibration_end in (None, dt.date(2024, 1, 7)):

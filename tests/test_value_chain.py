@@ -51,7 +51,11 @@ def yearly_buyers(n=400, years=3, seed=4) -> pd.DataFrame:
 
 def test_the_sample_grid_has_all_six_grades_with_the_methods_defaults(sample_chain):
     graded = sample_chain.grades_
-    assert graded.attrs["method"] == "models" and graded.attrs["horizon_years"] == 5 and graded.attrs["discount_rate"] == 0.10
+    assert (
+        graded.attrs["method"] == "models"
+        and graded.attrs["horizon_years"] == 5
+        and graded.attrs["discount_rate"] == 0.10
+    )
     assert set(graded["grade"]) == set("ABCDEF")
     assert graded["customer_id"].is_unique and graded["customer_id"].is_monotonic_increasing
     assert grading.grade_table(graded)["customers"].sum() == len(graded) == 2000
@@ -85,8 +89,9 @@ def test_grades_are_the_same_every_run(sample_tx, sample_chain):
 
 
 def test_customers_with_only_returns_are_not_fitted_as_one_time_buyers(sample_tx):
-    returner = pd.DataFrame({"customer_id": ["Z999"], "order_date": [pd.Timestamp("2024-06-30")], "amount": [-500.0],
-                             "cost": [-400.0]})  # fmt: skip
+    returner = pd.DataFrame(
+        {"customer_id": ["Z999"], "order_date": [pd.Timestamp("2024-06-30")], "amount": [-500.0], "cost": [-400.0]}
+    )
     tx = pd.concat([sample_tx[["customer_id", "order_date", "amount", "cost"]], returner], ignore_index=True)
     chain = grading.ValueChain().fit(tx)
     row = chain.grades_.set_index("customer_id").loc["Z999"]
@@ -115,9 +120,14 @@ def test_when_bgnbd_cannot_be_fitted_the_fallback_still_grades_in_two_dimensions
 def test_the_migration_model_on_data_with_costs_applies_no_margin_rate_and_says_so(sample_tx):
     """With costs the migration model values the data's margin: margin_rate changes nothing, and
     the chain and its record say that no rate was applied (the record's other values unchanged)."""
-    chains = {rate: grading.ValueChain(margin_rate=rate, future_method="migration").fit(sample_tx) for rate in (None, 0.2, 0.9)}
+    chains = {
+        rate: grading.ValueChain(margin_rate=rate, future_method="migration").fit(sample_tx)
+        for rate in (None, 0.2, 0.9)
+    }
     totals = {rate: chain.grades_["future_value"].sum() for rate, chain in chains.items()}
-    assert totals[0.2] == pytest.approx(totals[None], rel=1e-12) and totals[0.9] == pytest.approx(totals[None], rel=1e-12)
+    assert totals[0.2] == pytest.approx(totals[None], rel=1e-12) and totals[0.9] == pytest.approx(
+        totals[None], rel=1e-12
+    )
     assert chains[0.2].ignored_margin_rate() == 0.2 and chains[None].ignored_margin_rate() is None
     record = chains[0.2].record()
     assert record["margin_rate_used"] is None and record["margin_rate"] == 0.2 and record["basis"] == "margin"
@@ -143,15 +153,29 @@ def channel_customers() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_dwyer_names_the_groups_that_fell_back_to_the_acquisition_cost_parameter():
     tx, people = channel_customers()
-    inputs = clv.dwyer_inputs(tx, by="channel", customers=people, acquisition_cost=99.0, min_customers=1, as_of="2023-06-30")
+    inputs = clv.dwyer_inputs(
+        tx, by="channel", customers=people, acquisition_cost=99.0, min_customers=1, as_of="2023-06-30"
+    )
     costs = inputs.drop_duplicates("channel").set_index("channel")["acquisition_cost"]
     assert costs.to_dict() == {"store": 99.0, "web": 40.0}
     assert inputs.attrs["acquisition_cost_fallback"] == ["store"] and not inputs.attrs["acquisition_cost_unused"]
-    covered = clv.dwyer_inputs(tx, by="channel", customers=people.fillna({"acquisition_cost": 5.0}), acquisition_cost=99.0,
-                               min_customers=1, as_of="2023-06-30")  # fmt: skip
+    covered = clv.dwyer_inputs(
+        tx,
+        by="channel",
+        customers=people.fillna({"acquisition_cost": 5.0}),
+        acquisition_cost=99.0,
+        min_customers=1,
+        as_of="2023-06-30",
+    )
     assert covered.attrs["acquisition_cost_fallback"] == [] and covered.attrs["acquisition_cost_unused"]
-    without = clv.dwyer_inputs(tx, by="channel", customers=people.drop(columns="acquisition_cost"), acquisition_cost=99.0,
-                               min_customers=1, as_of="2023-06-30")  # fmt: skip
+    without = clv.dwyer_inputs(
+        tx,
+        by="channel",
+        customers=people.drop(columns="acquisition_cost"),
+        acquisition_cost=99.0,
+        min_customers=1,
+        as_of="2023-06-30",
+    )
     assert without.attrs["acquisition_cost_fallback"] == [] and not without.attrs["acquisition_cost_unused"]
 
 
@@ -215,7 +239,9 @@ def test_the_migration_model_by_hand():
     assert rates.loc[(0, 1, 1), "probability"] == pytest.approx(2 / 3) and rates.loc[(0, 2, 1), "probability"] == 0.5
     assert rates.loc[(1, 1, 1), "probability"] == 0 and rates.loc[(1, 1, 1), "customers"] == 1
     states = model.states(activity).set_index("customer_id")
-    assert states.loc["a", ["recency", "frequency"]].tolist() == [0, 3] and states.loc["b", ["recency", "frequency"]].tolist() == [1, 2]
+    assert states.loc["a", ["recency", "frequency"]].tolist() == [0, 3] and states.loc[
+        "b", ["recency", "frequency"]
+    ].tolist() == [1, 2]
     # (0, 3) was never seen: it takes (0, 2)'s rate, 0.5; a customer who misses a period moves to
     # recency 1 and never returns, so a buys in period t with probability 0.5^t
     assert rates.loc[(0, 3, 1), "source"] == "fewer active periods" and rates.loc[(1, 3, 1), "probability"] == 0
@@ -233,8 +259,14 @@ def test_customer_windows_follow_calendar_month_offsets():
             tx = pd.DataFrame({"customer_id": [f"c{i}" for i in range(len(days))], "order_date": days, "amount": 1.0})
             tx = tx[tx["order_date"] <= end]
             found = valuation.customer_windows(tx, as_of=as_of, months=months).set_index("customer_id")["window"]
-            expected = [next(k for k in range(100) if end - pd.DateOffset(months=months * (k + 1)) < day <= end - pd.DateOffset(months=months * k))
-                        for day in tx["order_date"]]  # fmt: skip
+            expected = [
+                next(
+                    k
+                    for k in range(100)
+                    if end - pd.DateOffset(months=months * (k + 1)) < day <= end - pd.DateOffset(months=months * k)
+                )
+                for day in tx["order_date"]
+            ]
             assert found.reindex(tx["customer_id"]).tolist() == expected, (as_of, months)
 
 
@@ -247,15 +279,17 @@ def said(notes) -> list[str]:
 
 
 def test_the_value_notes_say_the_chains_window_basis_and_method(sample_chain):
-    (key, values), = grading.current_notes(sample_chain, lang="en")
+    ((key, values),) = grading.current_notes(sample_chain, lang="en")
     assert key == "vg_current" and values["months"] == 12 and values["as_of"] == sample_chain.as_of_.date()
     assert values["basis"] == "contribution margin (amount − cost)" and values["basis_note"] == ""
-    (key, values), = grading.future_notes(sample_chain, lang="en")
+    ((key, values),) = grading.future_notes(sample_chain, lang="en")
     assert key == "vg_future_models" and (values["years"], values["discount"]) == (5, 0.10)
     assert values["ll"] == sample_chain.future_.purchases.log_likelihood_
     assert values["margin_note"] == t("vg_margin_note", "en", margin=sample_chain.margin_rate_)  # 21 %: the data's rate
     assert grading.spend_notes(sample_chain) == [] and grading.only_returns_notes(sample_chain) == []
-    fallback = SimpleNamespace(method_="models", future_=SimpleNamespace(spend_model="mean_order_value"), n_only_returns_=3)
+    fallback = SimpleNamespace(
+        method_="models", future_=SimpleNamespace(spend_model="mean_order_value"), n_only_returns_=3
+    )
     assert grading.spend_notes(fallback) == [("vg_spend_fallback", {})]
     assert grading.only_returns_notes(fallback) == [("vg_only_returns", {"n": 3})]
     assert len(said(grading.current_notes(sample_chain) + grading.future_notes(sample_chain))) == 4
@@ -263,7 +297,7 @@ def test_the_value_notes_say_the_chains_window_basis_and_method(sample_chain):
 
 def test_the_migration_notes_say_why_it_was_used_and_which_margin_rate_it_ignored(sample_tx):
     failed = grading.ValueChain().fit(yearly_buyers())  # BG/NBD cannot be fitted: the reason is given
-    (key, values), = grading.future_notes(failed, lang="en")
+    ((key, values),) = grading.future_notes(failed, lang="en")
     assert key == "vg_future_migration" and values["months"] == 12 and failed.reason_ in values["why"]
     assert values["basis"] == "revenue" and grading.current_notes(failed, "en")[0][1]["basis_note"] != ""
     chosen = grading.ValueChain(future_method="migration", margin_rate=0.2).fit(sample_tx)
@@ -279,9 +313,13 @@ def test_dwyer_on_the_chains_horizon_and_why_there_is_none_on_a_short_history(sa
     pd.testing.assert_frame_equal(table, clv.dwyer_table(expected, years=5, discount=0.10, group="cohort"))
     (key, values), *rest = grading.dwyer_notes(inputs, table, sample_chain, by="cohort", service_cost=10.0)
     assert key == "vg_dwyer" and values["groups"] == 3 and values["observed"] == int(inputs["year"].max())
-    assert values["service"] == 10.0 and values["acquisition"] == t("vg_dwyer_acq_param", cost=0.0)  # no customers table
+    assert values["service"] == 10.0 and values["acquisition"] == t(
+        "vg_dwyer_acq_param", cost=0.0
+    )  # no customers table
     groups = grading.dwyer_groups(table, "cohort")
-    assert [g for g, _ in groups] == list(table["cohort"].unique()) and sum(len(part) for _, part in groups) == len(table)
+    assert [g for g, _ in groups] == list(table["cohort"].unique()) and sum(len(part) for _, part in groups) == len(
+        table
+    )
     assert all("cohort" not in part.columns for _, part in groups)
     short = SimpleNamespace(history_months_=grading.DWYER_MIN_MONTHS - 1)
     assert grading.dwyer_tables(sample_tx, short) == (None, None) and grading.dwyer_groups(None) == []
@@ -321,7 +359,9 @@ def test_the_grid_notes_follow_the_cut_method_and_the_lists_hold_the_kept_grades
 
 def test_the_holdout_notes_and_lines(sample_tx):
     check = valuation.holdout_check(sample_tx)
-    assert valuation.holdout_notes(check, "models") == [("vg_holdout", {"calibration_end": check.split, "weeks": check.weeks})]
+    assert valuation.holdout_notes(check, "models") == [
+        ("vg_holdout", {"calibration_end": check.split, "weeks": check.weeks})
+    ]
     assert valuation.holdout_notes(None, "models") == [("vg_holdout_skipped", {})]
     assert valuation.holdout_notes(None, "migration") == [("vg_holdout_not_models", {})]
     lines = check.lines("by_frequency")

@@ -88,8 +88,14 @@ def _all_fine(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> bool:
     if not len(x):
         return True
     with np.errstate(invalid="ignore"):
-        return bool(x.min() >= 0 and x.max() < np.inf and tx.min() >= 0 and T.max() < np.inf
-                    and (T - tx).min() >= 0 and (tx * (x == 0)).max() == 0)  # fmt: skip
+        return bool(
+            x.min() >= 0
+            and x.max() < np.inf
+            and tx.min() >= 0
+            and T.max() < np.inf
+            and (T - tx).min() >= 0
+            and (tx * (x == 0)).max() == 0
+        )
 
 
 def _floats(column: pd.Series) -> np.ndarray:
@@ -102,8 +108,10 @@ def _floats(column: pd.Series) -> np.ndarray:
 def check_repeat_buyers(model: str, summary: pd.DataFrame) -> None:
     """Raise ``FitError`` when nobody bought twice: purchase and dropout rates are then not identified."""
     if not (_floats(summary["frequency"]) > 0).any():
-        raise FitError(f"{model}: no customer has a repeat purchase (frequency > 0 for none of "
-                       f"{len(summary):,} customers), so the purchase and dropout rates cannot be estimated")  # fmt: skip
+        raise FitError(
+            f"{model}: no customer has a repeat purchase (frequency > 0 for none of "
+            f"{len(summary):,} customers), so the purchase and dropout rates cannot be estimated"
+        )
 
 
 @dataclass(eq=False)
@@ -261,8 +269,12 @@ def _subset(data: Rows, customers: int) -> Rows:
     step = total / customers
     hits = np.searchsorted(np.cumsum(weight), (np.arange(customers) + 0.5) * step, side="right")
     rows, counts = np.unique(np.minimum(hits, len(weight) - 1), return_counts=True)
-    return Rows(weight=counts * step, columns={c: v[rows] for c, v in data.columns.items()}, values=data.values,
-                index={c: v[rows] for c, v in data.index.items()})
+    return Rows(
+        weight=counts * step,
+        columns={c: v[rows] for c, v in data.columns.items()},
+        values=data.values,
+        index={c: v[rows] for c, v in data.index.items()},
+    )
 
 
 def log_mean(data: Rows, name: str, per: str | None = None) -> float:
@@ -365,8 +377,9 @@ class Model(ABC):
         missing = [c for c in self.columns if c not in summary.columns]
         if missing:
             shown = ", ".join(map(str, summary.columns))
-            raise MissingColumnError(f"{type(self).__name__} needs the summary column(s) {', '.join(missing)}; "
-                                     f"columns: {shown}")
+            raise MissingColumnError(
+                f"{type(self).__name__} needs the summary column(s) {', '.join(missing)}; columns: {shown}"
+            )
         if len(summary) == 0:
             raise FitError(f"{type(self).__name__}: no customers to fit")
         self._check_rows(summary)
@@ -439,12 +452,16 @@ class Model(ABC):
             params = np.exp(result.x)
             total = objective.total_at(result.x)
         if not np.isfinite(total) or not np.all(np.isfinite(params)):
-            raise FitError(f"{type(self).__name__}: the likelihood is not finite at the optimum; "
-                           "check the summary for impossible rows (recency > T, negative values)")  # fmt: skip
+            raise FitError(
+                f"{type(self).__name__}: the likelihood is not finite at the optimum; "
+                "check the summary for impossible rows (recency > T, negative values)"
+            )
         at_bound = [n for n, z, edges in zip(self.names, result.x, bounds) if np.min(np.abs(z - edges)) < 1e-6]
         if at_bound:
-            raise FitError(f"{type(self).__name__}: parameter(s) {', '.join(at_bound)} ran to the edge of the "
-                           "allowed range; the data do not identify the model (too few repeat buyers?)")  # fmt: skip
+            raise FitError(
+                f"{type(self).__name__}: parameter(s) {', '.join(at_bound)} ran to the edge of the "
+                "allowed range; the data do not identify the model (too few repeat buyers?)"
+            )
         self._check_converged(result, objective)
         self.params_ = dict(zip(self.names, params.tolist()))
         self.log_likelihood_ = total
@@ -509,9 +526,12 @@ class Model(ABC):
         analytic = self.derivatives >= 1
         return optimize.minimize(
             objective if analytic else (lambda z: objective(z)[0]),
-            start, jac=analytic, method="L-BFGS-B", bounds=[tuple(b) for b in bounds],
+            start,
+            jac=analytic,
+            method="L-BFGS-B",
+            bounds=[tuple(b) for b in bounds],
             options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
-        )  # fmt: skip
+        )
 
     def _check_converged(self, result, objective) -> None:
         """Raise ``FitError`` unless the optimiser converged. A line search that stops making progress
@@ -524,8 +544,10 @@ class Model(ABC):
             norm = float(np.max(np.abs(self._gradient_at(objective, result.x))))
             if norm < GRADIENT_TOLERANCE:
                 return
-            message += (f"; at its last point the gradient of the mean log-likelihood on the log parameters "
-                        f"is {norm:.2g} (largest component), above the {GRADIENT_TOLERANCE:g} taken as converged")  # fmt: skip
+            message += (
+                f"; at its last point the gradient of the mean log-likelihood on the log parameters "
+                f"is {norm:.2g} (largest component), above the {GRADIENT_TOLERANCE:g} taken as converged"
+            )
         raise FitError(message)
 
     def _gradient_at(self, objective, z, step=1e-6) -> np.ndarray:
@@ -563,8 +585,9 @@ class Model(ABC):
             if not np.all(np.isfinite(step)) or slope >= 0:
                 return None
             if np.max(np.abs(step)) <= tolerance:
-                return optimize.OptimizeResult(x=z, fun=value, jac=grad, success=True, nit=step_count,
-                                               message="Newton steps converged")  # fmt: skip
+                return optimize.OptimizeResult(
+                    x=z, fun=value, jac=grad, success=True, nit=step_count, message="Newton steps converged"
+                )
             length = 1.0
             while True:
                 trial = z + length * step
@@ -615,7 +638,12 @@ class Model(ABC):
     def summary_table(self) -> pd.DataFrame:
         """Parameters with standard errors, and the log-likelihood in ``.attrs``."""
         self._fitted()
-        table = pd.DataFrame({"parameter": self.names, "estimate": [self.params_[n] for n in self.names],
-                              "standard_error": [self.standard_errors_[n] for n in self.names]})  # fmt: skip
+        table = pd.DataFrame(
+            {
+                "parameter": self.names,
+                "estimate": [self.params_[n] for n in self.names],
+                "standard_error": [self.standard_errors_[n] for n in self.names],
+            }
+        )
         table.attrs["log_likelihood"] = self.log_likelihood_
         return table

@@ -21,11 +21,14 @@ def _pieces(data: Rows) -> dict:
     w = np.asarray(data.weight, dtype=float)
     x = ux[x_idx]
     prep = {
-        "ux": ux, "uT": uT, "utx": utx, "n": float(w.sum()),
+        "ux": ux,
+        "uT": uT,
+        "utx": utx,
+        "n": float(w.sum()),
         "w_x": np.bincount(x_idx, weights=w, minlength=len(ux)),
         "w_T": np.bincount(t_idx, weights=w, minlength=len(uT)),
         "wx_T": np.bincount(t_idx, weights=w * x, minlength=len(uT)),
-    }  # fmt: skip
+    }
     if len(x_idx) < 2 or np.all(x_idx[1:] >= x_idx[:-1]):  # sorted by x (compress): a slice
         repeat = slice(int(np.searchsorted(x, 0.0, side="right")) if np.all(ux >= 0) else 0, None)
         if np.any(x[repeat] <= 0):
@@ -34,7 +37,13 @@ def _pieces(data: Rows) -> dict:
         repeat = np.flatnonzero(x > 0)
         repeat = repeat[np.argsort(x_idx[repeat], kind="stable")]  # group the rows by x
     rx_idx = x_idx[repeat]
-    rows = {"x": x[repeat], "w": w[repeat], "T_index": t_idx[repeat], "recency_index": tx_idx[repeat], "x_index": rx_idx}
+    rows = {
+        "x": x[repeat],
+        "w": w[repeat],
+        "T_index": t_idx[repeat],
+        "recency_index": tx_idx[repeat],
+        "x_index": rx_idx,
+    }
     prep["chunks"] = [_grouped(rows, part) for part in _halves(rx_idx)]
     return prep
 
@@ -65,7 +74,7 @@ def _repeat_rows(rows: dict, params, log_T_u, log_tx_u, inv_T_u, inv_tx_u, ux) -
     release the GIL, so two halves of the rows run in parallel threads."""
     if not rows["n"]:
         return 0.0, 0.0, 0.0, 0.0, 0.0
-    r, alpha, a, b = params
+    r, _, a, b = params
     x, w, t_idx, tx_idx = rows["x"], rows["w"], rows["T_index"], rows["recency_index"]
     ux_rep = ux[rows["x_values"]]
     log_ratio = log_tx_u[tx_idx]
@@ -217,7 +226,9 @@ class BetaGeo(Model):
         r, alpha, a, b = self._fitted()
         x, tx, T = (summary[c].to_numpy(float) for c in self.columns)
         repeat = x > 0
-        log_odds = np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+        log_odds = (
+            np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+        )
         return np.where(repeat, expit(-log_odds), 1.0)
 
     def expected_purchases(self, t, summary: pd.DataFrame) -> np.ndarray:

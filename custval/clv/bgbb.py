@@ -30,8 +30,9 @@ def check_bgbb_summary(summary: pd.DataFrame) -> None:
     ]
     for bad, what in problems:
         if bad.any():
-            raise DataError(f"BetaGeoBetaBinom: {int(bad.sum())} row(s) with {what}, "
-                            f"e.g. row(s) {examples(summary.index[bad])}")  # fmt: skip
+            raise DataError(
+                f"BetaGeoBetaBinom: {int(bad.sum())} row(s) with {what}, e.g. row(s) {examples(summary.index[bad])}"
+            )
 
 
 class BetaGeoBetaBinom(Model):
@@ -62,8 +63,9 @@ class BetaGeoBetaBinom(Model):
         g = np.c_[np.zeros_like(x), np.ones_like(tx + i)]
         z = np.c_[n, tx + i]
         y, g, z = (np.where(present, v, 0.0) for v in (y, g, z))
-        log_terms = (betaln(alpha + x, beta + y) - betaln(alpha, beta)
-                     + betaln(gamma + g, delta + z) - betaln(gamma, delta))  # fmt: skip
+        log_terms = (
+            betaln(alpha + x, beta + y) - betaln(alpha, beta) + betaln(gamma + g, delta + z) - betaln(gamma, delta)
+        )
         return np.where(present, log_terms, -np.inf), x, y, g, z
 
     def _loglik(self, params, data):
@@ -76,12 +78,14 @@ class BetaGeoBetaBinom(Model):
         share = np.exp(log_terms - loglik) * data.weight[:, None]  # each term's share of L, weighted
         p_all = digamma(alpha + beta + x + y)
         t_all = digamma(gamma + delta + g + z)
-        return np.array([
-            np.sum(share * (digamma(alpha + x) - p_all)) + share.sum() * (digamma(alpha + beta) - digamma(alpha)),
-            np.sum(share * (digamma(beta + y) - p_all)) + share.sum() * (digamma(alpha + beta) - digamma(beta)),
-            np.sum(share * (digamma(gamma + g) - t_all)) + share.sum() * (digamma(gamma + delta) - digamma(gamma)),
-            np.sum(share * (digamma(delta + z) - t_all)) + share.sum() * (digamma(gamma + delta) - digamma(delta)),
-        ])  # fmt: skip
+        return np.array(
+            [
+                np.sum(share * (digamma(alpha + x) - p_all)) + share.sum() * (digamma(alpha + beta) - digamma(alpha)),
+                np.sum(share * (digamma(beta + y) - p_all)) + share.sum() * (digamma(alpha + beta) - digamma(beta)),
+                np.sum(share * (digamma(gamma + g) - t_all)) + share.sum() * (digamma(gamma + delta) - digamma(gamma)),
+                np.sum(share * (digamma(delta + z) - t_all)) + share.sum() * (digamma(gamma + delta) - digamma(delta)),
+            ]
+        )
 
     # ----------------------------------------------------------------- predictions
 
@@ -91,8 +95,9 @@ class BetaGeoBetaBinom(Model):
         alpha, beta, gamma, delta = params
         data = self._rows(summary)
         x, n = data["frequency"], data["n_periods"]
-        log_alive = (betaln(alpha + x, beta + n - x) - betaln(alpha, beta)
-                     + betaln(gamma, delta + n + 1) - betaln(gamma, delta))  # fmt: skip
+        log_alive = (
+            betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + 1) - betaln(gamma, delta)
+        )
         return np.exp(log_alive - self._loglik(params, data))
 
     def expected_purchases(self, n_star, summary: pd.DataFrame) -> np.ndarray:
@@ -140,4 +145,4 @@ def _whole(value, name: str) -> int:
     """A whole number of opportunities ≥ 0, or ``ValueError``."""
     if not float(value) >= 0 or float(value) != round(float(value)):
         raise ValueError(f"{name} must be a whole number of opportunities ≥ 0, got {value!r}")
-    return int(round(float(value)))
+    return round(float(value))

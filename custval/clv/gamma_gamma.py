@@ -31,8 +31,10 @@ class GammaGamma(Model):
         x, m = _floats(summary["frequency"]), _floats(summary["monetary"])
         missing = np.isnan(x) | ((x > 0) & np.isnan(m))
         if missing.any():
-            raise DataError(f"GammaGamma: {int(missing.sum())} row(s) with a missing or non-numeric frequency "
-                            f"or monetary value, e.g. row(s) {examples(summary.index[missing])}")  # fmt: skip
+            raise DataError(
+                f"GammaGamma: {int(missing.sum())} row(s) with a missing or non-numeric frequency "
+                f"or monetary value, e.g. row(s) {examples(summary.index[missing])}"
+            )
         usable = (x > 0) & (m > 0)
         self.excluded_ = int((~usable).sum())
         if usable.sum() < 3:
@@ -55,8 +57,12 @@ class GammaGamma(Model):
             return compress(pd.DataFrame({"frequency": x, "monetary": m}), self.columns, weights)
         code, values = _codes(x)
         weight = np.ones(len(m)) if weights is None else np.asarray(weights, dtype=float)
-        return Rows(weight=weight, columns={"frequency": x, "monetary": m}, values={"frequency": values},
-                    index={"frequency": code})
+        return Rows(
+            weight=weight,
+            columns={"frequency": x, "monetary": m},
+            values={"frequency": values},
+            index={"frequency": code},
+        )
 
     def _prepare(self, data: Rows) -> dict:
         """Parameter-free pieces of the likelihood: per-x weight totals, m x, w x and the sums of
@@ -65,8 +71,16 @@ class GammaGamma(Model):
         x, m, w = ux[x_idx], data["monetary"], np.asarray(data.weight, dtype=float)
         log_m = np.log(m)
         wx = w * x
-        return {"ux": ux, "w_x": np.bincount(x_idx, weights=w, minlength=len(ux)), "n": float(w.sum()),
-                "w": w, "wx": wx, "mx": m * x, "s_log_m": _dot(w, log_m), "sx_log_m": _dot(wx, log_m)}  # fmt: skip
+        return {
+            "ux": ux,
+            "w_x": np.bincount(x_idx, weights=w, minlength=len(ux)),
+            "n": float(w.sum()),
+            "w": w,
+            "wx": wx,
+            "mx": m * x,
+            "s_log_m": _dot(w, log_m),
+            "sx_log_m": _dot(wx, log_m),
+        }
 
     @staticmethod
     def _parts(params, data):
@@ -78,7 +92,7 @@ class GammaGamma(Model):
         return ux, x_idx, x, m, per_x, np.log(g + m * x)
 
     def _loglik(self, params, data):
-        p, q, g = params
+        p, q, _ = params
         _, x_idx, x, m, per_x, log_gmx = self._parts(params, data)
         return per_x[x_idx] + (p * x - 1) * np.log(m) - (p * x + q) * log_gmx
 
@@ -102,25 +116,35 @@ class GammaGamma(Model):
         s_inv, sx_inv = _dot(prep["w"], inv), _dot(prep["wx"], inv)
         n = prep["n"]
         px = p * ux
-        total = (W_x @ (gammaln(px + q) - gammaln(px) + px * np.log(ux)) + n * (q * np.log(g) - gammaln(q))
-                 + p * prep["sx_log_m"] - prep["s_log_m"] - p * sx_log - q * s_log)  # fmt: skip
+        total = (
+            W_x @ (gammaln(px + q) - gammaln(px) + px * np.log(ux))
+            + n * (q * np.log(g) - gammaln(q))
+            + p * prep["sx_log_m"]
+            - prep["s_log_m"]
+            - p * sx_log
+            - q * s_log
+        )
         psi = digamma(px + q)
-        grad = np.array([
-            W_x @ (ux * (psi - digamma(px) + np.log(ux))) + prep["sx_log_m"] - sx_log,
-            W_x @ psi - n * digamma(q) + n * np.log(g) - s_log,
-            n * q / g - p * sx_inv - q * s_inv,
-        ])  # fmt: skip
+        grad = np.array(
+            [
+                W_x @ (ux * (psi - digamma(px) + np.log(ux))) + prep["sx_log_m"] - sx_log,
+                W_x @ psi - n * digamma(q) + n * np.log(g) - s_log,
+                n * q / g - p * sx_inv - q * s_inv,
+            ]
+        )
         if not hessian:
             return float(total), grad, None
         inv *= inv
         s_inv2, sx_inv2 = _dot(prep["w"], inv), _dot(prep["wx"], inv)
         psi1 = polygamma(1, px + q)
         h_pq = W_x @ (ux * psi1)
-        h = np.array([
-            [W_x @ (ux**2 * (psi1 - polygamma(1, px))), h_pq, -sx_inv],
-            [h_pq, W_x @ psi1 - n * polygamma(1, q), n / g - s_inv],
-            [-sx_inv, n / g - s_inv, -n * q / g**2 + p * sx_inv2 + q * s_inv2],
-        ])  # fmt: skip
+        h = np.array(
+            [
+                [W_x @ (ux**2 * (psi1 - polygamma(1, px))), h_pq, -sx_inv],
+                [h_pq, W_x @ psi1 - n * polygamma(1, q), n / g - s_inv],
+                [-sx_inv, n / g - s_inv, -n * q / g**2 + p * sx_inv2 + q * s_inv2],
+            ]
+        )
         return float(total), grad, h
 
     def expected_spend(self, summary: pd.DataFrame) -> np.ndarray:

@@ -44,8 +44,10 @@ class RecencyMigration:
         active = _activity(activity)
         last = int(active["period"].max()) if len(active) else 0
         if last < 1:
-            raise FitError("RecencyMigration: the history covers a single period, so no customer can be "
-                           "seen coming back or not; at least two periods are needed")  # fmt: skip
+            raise FitError(
+                "RecencyMigration: the history covers a single period, so no customer can be "
+                "seen coming back or not; at least two periods are needed"
+            )
         seen = pd.concat([self._observed(active, k) for k in range(1, last + 1)], ignore_index=True)
         counts = seen.groupby(STATE).agg(customers=("bought", "size"), bought=("bought", "sum"))
         self.rates_ = self._smoothed(counts)
@@ -59,21 +61,25 @@ class RecencyMigration:
         return states.assign(bought=states["customer_id"].isin(bought))
 
     def _states(self, active: pd.DataFrame, now: int) -> pd.DataFrame:
-        per = active.groupby("customer_id", sort=True).agg(latest=("period", "min"), periods=("period", "size"),
-                                                           value=("value", "sum"))  # fmt: skip
+        per = active.groupby("customer_id", sort=True).agg(
+            latest=("period", "min"), periods=("period", "size"), value=("value", "sum")
+        )
         per_period = per["value"] / per["periods"]
         bands = np.ceil(per_period.rank(method="first", pct=True) * self.value_bands).clip(1, self.value_bands)
-        return pd.DataFrame({
-            "customer_id": per.index,
-            "recency": np.minimum(per["latest"].to_numpy() - now, self.max_recency),
-            "frequency": np.minimum(per["periods"].to_numpy(), self.max_frequency),
-            "value_band": bands.to_numpy(dtype=np.int64),
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "customer_id": per.index,
+                "recency": np.minimum(per["latest"].to_numpy() - now, self.max_recency),
+                "frequency": np.minimum(per["periods"].to_numpy(), self.max_frequency),
+                "value_band": bands.to_numpy(dtype=np.int64),
+            }
+        )
 
     def _smoothed(self, counts: pd.DataFrame) -> pd.DataFrame:
         """Every state's rate: its own share when seen often enough, else the pooled rates (see the class)."""
-        grid = pd.MultiIndex.from_product([range(self.max_recency + 1), range(1, self.max_frequency + 1),
-                                           range(1, self.value_bands + 1)], names=STATE)  # fmt: skip
+        grid = pd.MultiIndex.from_product(
+            [range(self.max_recency + 1), range(1, self.max_frequency + 1), range(1, self.value_bands + 1)], names=STATE
+        )
         table = counts.reindex(grid, fill_value=0).reset_index()
         pooled = counts.groupby(level=["recency", "frequency"]).sum()
         pair = pooled.reindex(pd.MultiIndex.from_frame(table[["recency", "frequency"]]), fill_value=0)
@@ -141,11 +147,15 @@ class RecencyMigration:
 def _activity(activity: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("customer_id", "period", "value") if c not in activity.columns]
     if missing:
-        raise DataError(f"RecencyMigration needs the column(s) {', '.join(missing)} "
-                        "(one row per customer and period with a purchase, with its margin)")  # fmt: skip
+        raise DataError(
+            f"RecencyMigration needs the column(s) {', '.join(missing)} "
+            "(one row per customer and period with a purchase, with its margin)"
+        )
     twice = activity.duplicated(["customer_id", "period"])
     if twice.any():
         shown = examples(activity.loc[twice, "customer_id"])
-        raise DataError(f"RecencyMigration: one row per customer and period, please; {int(twice.sum())} "
-                        f"pair(s) repeat, e.g. customer(s) {shown}")
+        raise DataError(
+            f"RecencyMigration: one row per customer and period, please; {int(twice.sum())} "
+            f"pair(s) repeat, e.g. customer(s) {shown}"
+        )
     return activity[["customer_id", "period", "value"]]

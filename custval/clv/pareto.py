@@ -67,8 +67,12 @@ def _log_tail(alpha, beta, t, P, Q):
     w1 = np.maximum(256.0, 16.0 * (e_l + 1.0))
     split = w > w1
     v_far = np.where(split, D / w1, v0)  # where the continued fraction takes over
-    out = (-e_s * np.log(v_far) + (1 - e_l) * np.log(D + v_far) - np.log(lam)
-           + np.log(_hyp2f1_neg(e_s, lam + 1, np.where(split, w1, w))))  # fmt: skip
+    out = (
+        -e_s * np.log(v_far)
+        + (1 - e_l) * np.log(D + v_far)
+        - np.log(lam)
+        + np.log(_hyp2f1_neg(e_s, lam + 1, np.where(split, w1, w)))
+    )
     if split.any():
         i = np.flatnonzero(split)
         out[i] = np.logaddexp(out[i], _log_near(D, v0[i], v_far[i], e_s[i], e_l[i]))
@@ -181,4 +185,3 @@ def _shrunk(k, u):
     k = np.asarray(k, dtype=float)
     safe = np.where(k == 0, 1.0, k)
     return np.where(k == 0, u, -np.expm1(-k * u) / safe)
-

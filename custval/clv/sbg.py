@@ -47,9 +47,11 @@ class ShiftedBetaGeometric(Model):
         except FitError as error:
             if "edge" not in str(error):
                 raise
-            raise FitError("ShiftedBetaGeometric: α and β ran to the edge of the allowed range; the "
-                           "retention rate does not rise with tenure, so the cohort looks homogeneous "
-                           "(a constant churn rate fits as well)") from error  # fmt: skip
+            raise FitError(
+                "ShiftedBetaGeometric: α and β ran to the edge of the allowed range; the "
+                "retention rate does not rise with tenure, so the cohort looks homogeneous "
+                "(a constant churn rate fits as well)"
+            ) from error
         self.n_periods_ = n
         return self
 
@@ -148,8 +150,10 @@ def _check_survivors(survivors) -> np.ndarray:
     rises = np.flatnonzero(np.diff(values) > 0)
     if rises.size:
         t = int(rises[0])
-        raise DataError(f"{name} must not increase (customers who left cannot come back): "
-                        f"{values[t]:g} at period {t} but {values[t + 1]:g} at period {t + 1}")  # fmt: skip
+        raise DataError(
+            f"{name} must not increase (customers who left cannot come back): "
+            f"{values[t]:g} at period {t} but {values[t + 1]:g} at period {t + 1}"
+        )
     return values
 
 

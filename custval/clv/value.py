@@ -25,6 +25,7 @@ def fit_value_models(summary: pd.DataFrame, weights=None):
     Gamma-Gamma raised (too few repeat buyers is common in small data; the caller decides what
     stands in). A BG/NBD failure is raised. Each fit is the same as on its own.
     """
+
     def spend_model():
         try:
             return GammaGamma().fit(summary, weights=weights)
@@ -37,8 +38,16 @@ def fit_value_models(summary: pd.DataFrame, weights=None):
         return purchases, spend.result()
 
 
-def clv(bgnbd, gamma_gamma, summary: pd.DataFrame, horizon: int = 12, unit: str = "M", discount: float = 0.01,
-        margin: float = 1.0, summary_unit: str | None = None) -> pd.Series:  # fmt: skip
+def clv(
+    bgnbd,
+    gamma_gamma,
+    summary: pd.DataFrame,
+    horizon: int = 12,
+    unit: str = "M",
+    discount: float = 0.01,
+    margin: float = 1.0,
+    summary_unit: str | None = None,
+) -> pd.Series:
     """Discounted expected margin over ``horizon`` periods of length ``unit`` per customer.
 
     CLV = Σ_k (E[Y(k)] − E[Y(k − 1)]) · E[spend] · margin / (1 + discount)^k, k = 1…horizon, with
@@ -51,22 +60,28 @@ def clv(bgnbd, gamma_gamma, summary: pd.DataFrame, horizon: int = 12, unit: str 
         raise ValueError(f"discount must be above −1, got {discount}")
     increments = period_purchases(bgnbd, summary, horizon, unit, summary_unit)
     total = discounted(increments, discount) * gamma_gamma.expected_spend(summary) * margin
-    return pd.Series(total, index=summary["customer_id"] if "customer_id" in summary else summary.index, name="clv")
+    return pd.Series(total, index=summary.get("customer_id", summary.index), name="clv")
 
 
-def period_purchases(bgnbd, summary: pd.DataFrame, periods: int, unit: str = "M", summary_unit: str | None = None) -> np.ndarray:
+def period_purchases(
+    bgnbd, summary: pd.DataFrame, periods: int, unit: str = "M", summary_unit: str | None = None
+) -> np.ndarray:
     """E[Y(k)] − E[Y(k − 1)] for k = 1…``periods`` periods of length ``unit`` (customers × periods):
     the purchases each customer is expected to make in each coming period. Units as in ``clv``."""
     own = summary_unit or summary.attrs.get("unit")
     if own is None:
-        raise ValueError("the summary's time unit is unknown: pass summary_unit='D', 'W' or 'M' "
-                         "(summaries from custval.summarize carry it in .attrs['unit'])")  # fmt: skip
+        raise ValueError(
+            "the summary's time unit is unknown: pass summary_unit='D', 'W' or 'M' "
+            "(summaries from custval.summarize carry it in .attrs['unit'])"
+        )
     units.check_unit(unit, units.STEPS)
     units.check_unit(own, name="summary_unit")
     fitted = getattr(bgnbd, "unit_", None)
     if fitted is not None and fitted != own:
-        raise ValueError(f"the purchase model was fitted on a summary in unit {fitted!r} but this summary's unit "
-                         f"is {own!r}: refit the model on this summary or summarize with unit={fitted!r}")  # fmt: skip
+        raise ValueError(
+            f"the purchase model was fitted on a summary in unit {fitted!r} but this summary's unit "
+            f"is {own!r}: refit the model on this summary or summarize with unit={fitted!r}"
+        )
     length = units.unit_ratio(unit, own)  # one period in the summary's unit
     cumulative = np.column_stack([bgnbd.expected_purchases(k * length, summary) for k in range(1, int(periods) + 1)])
     return np.diff(cumulative.reshape(len(summary), -1), axis=1, prepend=0.0)
@@ -91,14 +106,17 @@ def retention_clv(margin, retention, discount, horizon=None, timing: str = "end"
         raise ValueError(f"timing must be 'end' (margin at the end of each period) or 'start', got {timing!r}")
     margin, retention, discount = (np.asarray(v, dtype=float) for v in (margin, retention, discount))
     if np.any((retention < 0) | (retention > 1)):
-        raise ValueError(f"retention must be between 0 and 1, got {examples(retention[(retention < 0) | (retention > 1)])}")
+        raise ValueError(
+            f"retention must be between 0 and 1, got {examples(retention[(retention < 0) | (retention > 1)])}"
+        )
     if np.any(discount <= -1):
         raise ValueError(f"discount must be above −1, got {examples(discount[discount <= -1])}")
     if horizon is not None:
         horizon = np.asarray(horizon, dtype=float)
         if np.any((horizon < 0) | (horizon != np.floor(horizon))):
-            raise ValueError(f"horizon must be a whole number of periods ≥ 0, or None (infinite); "
-                             f"got {examples(np.ravel(horizon))}")  # fmt: skip
+            raise ValueError(
+                f"horizon must be a whole number of periods ≥ 0, or None (infinite); got {examples(np.ravel(horizon))}"
+            )
     ratio = retention / (1 + discount)
     series = _geometric_sum(ratio, horizon)  # Σ_{t=0..H−1} ratio^t
     if timing == "end":
@@ -116,17 +134,31 @@ def _geometric_sum(ratio: np.ndarray, horizon) -> np.ndarray:
         return np.where(np.isclose(ratio, 1.0, rtol=1e-12, atol=0.0), horizon, (1 - ratio**horizon) / (1 - ratio))
 
 
-DWYER_INPUTS = ["customers", "retention", "orders_per_customer", "order_value", "direct_cost_rate", "service_cost",
-                "acquisition_cost"]  # fmt: skip
+DWYER_INPUTS = [
+    "customers",
+    "retention",
+    "orders_per_customer",
+    "order_value",
+    "direct_cost_rate",
+    "service_cost",
+    "acquisition_cost",
+]
 DWYER_EXTRAS = {"year", "at_risk", "source", "direct_cost_source"}
 EMPTY_GROUP = "—"
 POOLED = "all customers"
 SIGNED_INPUTS = ("order_value", "direct_cost_rate")  # net of returns, these can be below 0
 
 
-def dwyer_inputs(tx: pd.DataFrame, by: str = "cohort", customers: pd.DataFrame | None = None, as_of=None,
-                 direct_cost_rate: float | None = None, service_cost: float = 0.0, acquisition_cost: float = 0.0,
-                 min_customers: int = 30) -> pd.DataFrame:  # fmt: skip
+def dwyer_inputs(
+    tx: pd.DataFrame,
+    by: str = "cohort",
+    customers: pd.DataFrame | None = None,
+    as_of=None,
+    direct_cost_rate: float | None = None,
+    service_cost: float = 0.0,
+    acquisition_cost: float = 0.0,
+    min_customers: int = 30,
+) -> pd.DataFrame:
     """The DWYER inputs of each group and tenure year, estimated from transaction lines (METHODS §4.2, §8.2).
 
     ``tx``: customer_id, order_date, amount; optional order_id, cost, profit and attribute columns.
@@ -168,8 +200,10 @@ def dwyer_inputs(tx: pd.DataFrame, by: str = "cohort", customers: pd.DataFrame |
     lines["_tenure"] = np.maximum(units.whole_years(lines["_first"], lines["_day"]) + 1, 1)
     last = int(people["completed"].max())
     if last < 1:
-        raise DataError(f"DWYER: no customer has a complete first tenure year by {end.date()} (first purchases from "
-                        f"{people['first'].min().date()}): at least a year of history is needed")  # fmt: skip
+        raise DataError(
+            f"DWYER: no customer has a complete first tenure year by {end.date()} (first purchases from "
+            f"{people['first'].min().date()}): at least a year of history is needed"
+        )
     table = _yearly_estimates(_customer_years(people, lines), _sorted(people["group"].unique()), min_customers, last)
     table = table.rename_axis([by, "year"]).reset_index()
     sizes = people.groupby("group", sort=False)["customer_id"].size()
@@ -180,18 +214,42 @@ def dwyer_inputs(tx: pd.DataFrame, by: str = "cohort", customers: pd.DataFrame |
     costs, cost_source, fallback_groups = _acquisition_costs(people, customers, acquisition_cost)
     table["acquisition_cost"] = table[by].map(costs)
     table["direct_cost_source"] = table[by].map(rates["source"])
-    table = table[[by, "year", "customers", "at_risk", "retention", "orders_per_customer", "order_value",
-                   "direct_cost_rate", "service_cost", "acquisition_cost", "source", "direct_cost_source"]]  # fmt: skip
-    table.attrs.update(group=by, as_of=end, returns_only_customers=returns_only, acquisition_cost_source=cost_source,
-                       acquisition_cost_fallback=fallback_groups, min_customers=min_customers,
-                       acquisition_cost_unused=bool(acquisition_cost) and cost_source != "argument" and not fallback_groups)  # fmt: skip
+    table = table[
+        [
+            by,
+            "year",
+            "customers",
+            "at_risk",
+            "retention",
+            "orders_per_customer",
+            "order_value",
+            "direct_cost_rate",
+            "service_cost",
+            "acquisition_cost",
+            "source",
+            "direct_cost_source",
+        ]
+    ]
+    table.attrs.update(
+        group=by,
+        as_of=end,
+        returns_only_customers=returns_only,
+        acquisition_cost_source=cost_source,
+        acquisition_cost_fallback=fallback_groups,
+        min_customers=min_customers,
+        acquisition_cost_unused=bool(acquisition_cost) and cost_source != "argument" and not fallback_groups,
+    )
     return table
 
 
 def _check_dwyer_arguments(direct_cost_rate, service_cost, acquisition_cost, min_customers) -> None:
     """Refuse negative cost arguments and a negative ``min_customers``."""
-    for name, value in (("direct_cost_rate", direct_cost_rate), ("service_cost", service_cost),
-                        ("acquisition_cost", acquisition_cost), ("min_customers", min_customers)):  # fmt: skip
+    for name, value in (
+        ("direct_cost_rate", direct_cost_rate),
+        ("service_cost", service_cost),
+        ("acquisition_cost", acquisition_cost),
+        ("min_customers", min_customers),
+    ):
         if value is not None and not value >= 0:
             raise ValueError(f"{name} must be 0 or more, got {value!r}")
 
@@ -201,14 +259,20 @@ def _acquired_lines(tx: pd.DataFrame, as_of) -> tuple[pd.DataFrame, pd.Timestamp
     the day used as ``as_of`` and the number of customers with returns only."""
     missing = [c for c in ("customer_id", "order_date", "amount") if c not in tx.columns]
     if missing:
-        raise MissingColumnError(f"DWYER: the transactions have no column(s) {', '.join(missing)}; "
-                                 f"columns: {', '.join(map(str, tx.columns))}")  # fmt: skip
+        raise MissingColumnError(
+            f"DWYER: the transactions have no column(s) {', '.join(missing)}; "
+            f"columns: {', '.join(map(str, tx.columns))}"
+        )
     if not pd.api.types.is_datetime64_any_dtype(tx["order_date"]):
-        raise DataError(f"DWYER: order_date must be dates, got {tx['order_date'].dtype} e.g. {examples(tx['order_date'])}")
+        raise DataError(
+            f"DWYER: order_date must be dates, got {tx['order_date'].dtype} e.g. {examples(tx['order_date'])}"
+        )
     empty = tx[["customer_id", "order_date", "amount"]].isna().any(axis=1)
     if empty.any():
-        raise DataError(f"DWYER: {int(empty.sum())} line(s) with an empty customer_id, order_date or amount, "
-                        f"e.g. row(s) {examples(tx.index[empty])}")  # fmt: skip
+        raise DataError(
+            f"DWYER: {int(empty.sum())} line(s) with an empty customer_id, order_date or amount, "
+            f"e.g. row(s) {examples(tx.index[empty])}"
+        )
     end = pd.Timestamp(as_of).normalize() if as_of is not None else tx["order_date"].max().normalize()
     lines = tx.assign(_day=tx["order_date"].dt.normalize(), _purchase=tx["amount"] >= 0)
     lines = lines[lines["_day"] <= end]
@@ -239,8 +303,10 @@ def _customer_groups(people: pd.DataFrame, lines: pd.DataFrame, by: str, custome
     else:
         own = ", ".join(map(str, lines.columns.drop(["_day", "_purchase"])))
         listed = f"({', '.join(map(str, customers.columns))})" if customers is not None else "(none given)"
-        raise DataError(f"DWYER: cannot group by {by!r}: it is not 'cohort' nor a column of the transactions "
-                        f"({own}) or of the customers table {listed}")  # fmt: skip
+        raise DataError(
+            f"DWYER: cannot group by {by!r}: it is not 'cohort' nor a column of the transactions "
+            f"({own}) or of the customers table {listed}"
+        )
     values = values.astype(object)
     blank = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
     return values.mask(blank, EMPTY_GROUP)
@@ -249,15 +315,20 @@ def _customer_groups(people: pd.DataFrame, lines: pd.DataFrame, by: str, custome
 def _customer_table(customers: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """The customers table checked: a customer_id column, one row per customer, sharing ids with the transactions."""
     if "customer_id" not in customers.columns:
-        raise MissingColumnError(f"DWYER: the customers table has no customer_id column; columns: "
-                                 f"{', '.join(map(str, customers.columns))}")  # fmt: skip
+        raise MissingColumnError(
+            f"DWYER: the customers table has no customer_id column; columns: {', '.join(map(str, customers.columns))}"
+        )
     twice = customers["customer_id"].duplicated()
     if twice.any():
-        raise DataError(f"DWYER: the customers table must have one row per customer_id; repeated: "
-                        f"{examples(customers.loc[twice, 'customer_id'])}")  # fmt: skip
+        raise DataError(
+            f"DWYER: the customers table must have one row per customer_id; repeated: "
+            f"{examples(customers.loc[twice, 'customer_id'])}"
+        )
     if not people["customer_id"].isin(customers["customer_id"]).any():
-        raise DataError(f"DWYER: no customer_id of the transactions is in the customers table: transactions "
-                        f"{examples(people['customer_id'])}; customers table {examples(customers['customer_id'])}")  # fmt: skip
+        raise DataError(
+            f"DWYER: no customer_id of the transactions is in the customers table: transactions "
+            f"{examples(people['customer_id'])}; customers table {examples(customers['customer_id'])}"
+        )
     return customers
 
 
@@ -268,7 +339,13 @@ def _customer_years(people: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     buys = lines[lines["_purchase"]]
     order = buys["order_id"] if "order_id" in buys.columns else buys["_day"]
     keys = ["customer_id", "_tenure"]
-    orders = buys.assign(_order=order).groupby(keys)["_order"].nunique().rename("orders").rename_axis(["customer_id", "year"])
+    orders = (
+        buys.assign(_order=order)
+        .groupby(keys)["_order"]
+        .nunique()
+        .rename("orders")
+        .rename_axis(["customer_id", "year"])
+    )
     sales = lines.groupby(keys)["amount"].sum().rename("sales").rename_axis(["customer_id", "year"])
     grid = grid.join(orders, on=["customer_id", "year"]).join(sales, on=["customer_id", "year"])
     grid = grid.fillna({"orders": 0, "sales": 0.0})
@@ -282,19 +359,30 @@ def _customer_years(people: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
 
 def _yearly_estimates(grid: pd.DataFrame, labels: list, min_customers: int, last: int) -> pd.DataFrame:
     """at_risk, retention, orders_per_customer, order_value and source per group (``labels``) and year 1..last."""
-    sums = {"at_risk": ("customer_id", "size"), "previous": ("previous", "sum"), "kept": ("kept", "sum"),
-            "active": ("active", "sum"), "orders": ("orders", "sum"), "sales": ("sales", "sum")}  # fmt: skip
+    sums = {
+        "at_risk": ("customer_id", "size"),
+        "previous": ("previous", "sum"),
+        "kept": ("kept", "sum"),
+        "active": ("active", "sum"),
+        "orders": ("orders", "sum"),
+        "sales": ("sales", "sum"),
+    }
     years = pd.RangeIndex(1, last + 1, name="year")
     pooled = grid.groupby("year").agg(**sums).reindex(years, fill_value=0)
     index = pd.MultiIndex.from_product([labels, years])
     own = grid.groupby(["group", "year"], sort=False).agg(**sums).reindex(index, fill_value=0)
     small = own["at_risk"].to_numpy() < min_customers
     counts = own.mask(pd.Series(small, index=index), pooled.reindex(index.get_level_values(1)).set_axis(index), axis=0)
-    out = pd.DataFrame({"at_risk": own["at_risk"].astype("int64"),
-                        "retention": _ratio(counts["kept"], counts["previous"]),
-                        "orders_per_customer": _ratio(counts["orders"], counts["active"]),
-                        "order_value": _ratio(counts["sales"], counts["orders"]),
-                        "source": np.where(small, POOLED, "group")}, index=index)  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "at_risk": own["at_risk"].astype("int64"),
+            "retention": _ratio(counts["kept"], counts["previous"]),
+            "orders_per_customer": _ratio(counts["orders"], counts["active"]),
+            "order_value": _ratio(counts["sales"], counts["orders"]),
+            "source": np.where(small, POOLED, "group"),
+        },
+        index=index,
+    )
     out.loc[out.index.get_level_values(1) == 1, "retention"] = np.nan
     return out
 
@@ -329,7 +417,9 @@ def _direct_cost_rates(lines: pd.DataFrame, fallback: float | None) -> pd.DataFr
     return out
 
 
-def _acquisition_costs(people: pd.DataFrame, customers: pd.DataFrame | None, fallback: float) -> tuple[pd.Series, str, list]:
+def _acquisition_costs(
+    people: pd.DataFrame, customers: pd.DataFrame | None, fallback: float
+) -> tuple[pd.Series, str, list]:
     """Per group: the mean ``acquisition_cost`` of its customers from the customers table, else
     ``fallback``; the source, and the groups that took ``fallback`` although the table has the
     column (none of their customers has a cost there)."""
@@ -390,7 +480,9 @@ def _group_column(groups: pd.DataFrame, group: str | None) -> str:
     group = group or (groups.attrs.get("group") if groups.attrs.get("group") in groups.columns else None)
     group = group or (candidates[0] if candidates else None)
     if group not in groups.columns:
-        raise ValueError(f"DWYER groups need a group column (pass group=...); columns: {', '.join(map(str, groups.columns))}")
+        raise ValueError(
+            f"DWYER groups need a group column (pass group=...); columns: {', '.join(map(str, groups.columns))}"
+        )
     if groups[group].isna().any():
         raise DataError(f"DWYER: {int(groups[group].isna().sum())} row(s) with an empty group in column {group!r}")
     return group
@@ -403,8 +495,10 @@ def _dwyer_years(groups: pd.DataFrame, group: str, years: int) -> pd.DataFrame:
     if "year" not in groups.columns:
         twice = groups[group].duplicated()
         if twice.any():
-            raise DataError(f"DWYER: one row per group without a year column; repeated group(s) "
-                            f"{examples(groups.loc[twice, group])}")  # fmt: skip
+            raise DataError(
+                f"DWYER: one row per group without a year column; repeated group(s) "
+                f"{examples(groups.loc[twice, group])}"
+            )
         rows = groups.set_index(group)[DWYER_INPUTS].reindex(grid.get_level_values(0))
         return rows.set_axis(grid).reset_index()
     year = pd.to_numeric(groups["year"], errors="coerce")
@@ -417,8 +511,12 @@ def _dwyer_years(groups: pd.DataFrame, group: str, years: int) -> pd.DataFrame:
         raise DataError(f"DWYER: a group has the same year twice: group(s) {examples(keyed.loc[twice, group])}")
     no_first = sorted(set(keyed[group]) - set(keyed.loc[keyed["year"] == 1, group]), key=str)
     if no_first:
-        raise DataError(f"DWYER: every group needs a year-1 row (customers, acquisition cost); missing for {examples(no_first)}")
-    given = {label: part.set_index("year").sort_index()[DWYER_INPUTS] for label, part in keyed.groupby(group, sort=False)}
+        raise DataError(
+            f"DWYER: every group needs a year-1 row (customers, acquisition cost); missing for {examples(no_first)}"
+        )
+    given = {
+        label: part.set_index("year").sort_index()[DWYER_INPUTS] for label, part in keyed.groupby(group, sort=False)
+    }
     parts = [given[label].reindex(range(1, years + 1), method="ffill").assign(**{group: label}) for label in labels]
     return pd.concat(parts).rename_axis("year").reset_index()[[group, "year", *DWYER_INPUTS]]
 
@@ -430,13 +528,17 @@ def _check_dwyer(plan: pd.DataFrame, group: str) -> None:
     retention = plan["retention"]
     unknown = retention.isna() & ~first_year
     if unknown.any():
-        raise DataError(f"DWYER: no retention for year {plan.loc[unknown, 'year'].min()} of group(s) "
-                        f"{examples(plan.loc[unknown, group])}; estimating it from transactions needs customers "
-                        f"with at least two complete tenure years")  # fmt: skip
+        raise DataError(
+            f"DWYER: no retention for year {plan.loc[unknown, 'year'].min()} of group(s) "
+            f"{examples(plan.loc[unknown, group])}; estimating it from transactions needs customers "
+            f"with at least two complete tenure years"
+        )
     wrong = retention.notna() & ~retention.between(0, 1)
     if wrong.any():
-        raise DataError(f"DWYER: retention must be between 0 and 1; group(s) {examples(plan.loc[wrong, group])} "
-                        f"have {examples(retention[wrong])}")  # fmt: skip
+        raise DataError(
+            f"DWYER: retention must be between 0 and 1; group(s) {examples(plan.loc[wrong, group])} "
+            f"have {examples(retention[wrong])}"
+        )
     for column in (c for c in DWYER_INPUTS if c != "retention"):
         values = plan.loc[first_year if column in ("customers", "acquisition_cost") else plan.index, column]
         if column in SIGNED_INPUTS:
@@ -447,7 +549,9 @@ def _check_dwyer(plan: pd.DataFrame, group: str) -> None:
             wrong, rule = ~(values >= 0), "0 or more"
         if wrong.any():
             named = plan.loc[wrong[wrong].index, group]
-            raise DataError(f"DWYER: {column} must be {rule}; group(s) {examples(named)} have {examples(values[wrong])}")
+            raise DataError(
+                f"DWYER: {column} must be {rule}; group(s) {examples(named)} have {examples(values[wrong])}"
+            )
 
 
 def markov_clv(P, R, discount: float) -> np.ndarray:
@@ -458,7 +562,9 @@ def markov_clv(P, R, discount: float) -> np.ndarray:
     """
     P, R = np.asarray(P, dtype=float), np.asarray(R, dtype=float)
     if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] != len(R):
-        raise ValueError(f"P must be square with one row per state and R one value per state; got {P.shape} and {R.shape}")
+        raise ValueError(
+            f"P must be square with one row per state and R one value per state; got {P.shape} and {R.shape}"
+        )
     if np.any(P < 0) or not np.allclose(P.sum(axis=1), 1):
         raise ValueError("P must be non-negative with rows summing to 1")
     if discount <= 0:
@@ -472,11 +578,15 @@ def event_value(events: pd.DataFrame, discount: float) -> pd.DataFrame:
     """
     missing = [c for c in ("customer_id", "probability", "value", "periods_ahead") if c not in events.columns]
     if missing:
-        raise MissingColumnError(f"events: no column(s) {', '.join(missing)}; columns: {', '.join(map(str, events.columns))}")
+        raise MissingColumnError(
+            f"events: no column(s) {', '.join(missing)}; columns: {', '.join(map(str, events.columns))}"
+        )
     wrong = ~events["probability"].between(0, 1)
     if wrong.any():
-        raise DataError(f"events: probability must be between 0 and 1; {int(wrong.sum())} row(s) have "
-                        f"{examples(events.loc[wrong, 'probability'])}, e.g. row(s) {examples(events.index[wrong])}")
+        raise DataError(
+            f"events: probability must be between 0 and 1; {int(wrong.sum())} row(s) have "
+            f"{examples(events.loc[wrong, 'probability'])}, e.g. row(s) {examples(events.index[wrong])}"
+        )
     worth = events["probability"] * events["value"] / (1 + discount) ** events["periods_ahead"]
     out = events.assign(expected_value=worth).groupby("customer_id", sort=True)["expected_value"].sum()
     return out.reset_index()
@@ -489,7 +599,9 @@ def calibration_holdout_check(model, summary: pd.DataFrame, max_frequency: int =
     predicted = model.expected_purchases(summary["duration_holdout"].to_numpy(float), summary)
     bins = summary["frequency"].clip(upper=max_frequency)
     table = pd.DataFrame({"frequency": bins, "actual": summary["frequency_holdout"], "predicted": predicted})
-    out = table.groupby("frequency").agg(customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
+    out = table.groupby("frequency").agg(
+        customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
+    )
     return out.reset_index()
 
 
@@ -518,9 +630,13 @@ def _model_unit(model, unit: str | None) -> str:
     """The model's time unit: ``unit`` or the model's ``unit_``, which must agree when both are known."""
     fitted = getattr(model, "unit_", None)
     if unit is None and fitted is None:
-        raise ValueError("the model's time unit is unknown: pass unit='D', 'W' or 'M', the unit of the summary it was fitted on")
+        raise ValueError(
+            "the model's time unit is unknown: pass unit='D', 'W' or 'M', the unit of the summary it was fitted on"
+        )
     if unit is not None and fitted is not None and unit != fitted:
-        raise ValueError(f"unit={unit!r} but the model was fitted in unit {fitted!r}: predictions would be off by the ratio")
+        raise ValueError(
+            f"unit={unit!r} but the model was fitted in unit {fitted!r}: predictions would be off by the ratio"
+        )
     return units.check_unit(unit or fitted)
 
 
@@ -529,8 +645,9 @@ def frequency_recency_matrix(model, T: float, max_frequency: int = 20, t: float 
     observed for ``T``: the grid behind the frequency–recency charts."""
     frequency = np.arange(0, max_frequency + 1)
     recency = np.linspace(0, T, steps + 1)
-    grid = pd.DataFrame([(x, tx, T) for x in frequency for tx in recency if (x > 0 or tx == 0)],
-                        columns=["frequency", "recency", "T"])  # fmt: skip
+    grid = pd.DataFrame(
+        [(x, tx, T) for x in frequency for tx in recency if (x > 0 or tx == 0)], columns=["frequency", "recency", "T"]
+    )
     grid["expected"] = model.expected_purchases(t, grid)
     grid["p_alive"] = model.p_alive(grid)
     return grid

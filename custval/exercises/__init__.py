@@ -71,8 +71,12 @@ def handouts(source, out, answers: str | None = None, keep: bool = False) -> lis
     out.mkdir(parents=True, exist_ok=True)
     fresh = [Path(shutil.copy2(path, out / path.name)) for path in originals if not (out / path.name).exists()]
     if fresh:
-        subprocess.run([sys.executable, "-m", "nbstripout", "--drop-tagged-cells", SOLUTION_TAG, *map(str, fresh)],
-                       check=True, capture_output=True, text=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "nbstripout", "--drop-tagged-cells", SOLUTION_TAG, *map(str, fresh)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     if answers is not None:
         for path in fresh:
             _set_default_answers(path, answers)
@@ -89,10 +93,23 @@ def _set_default_answers(path: Path, answers: str) -> None:
     at = [i for i, line in enumerate(lines) if line.startswith("answers:")]
     if len(at) != 1:
         raise ValueError(f"{path.name}: the parameters cell has no single `answers: str = ...` line")
-    lines[at[0]] = f"answers: str = {json.dumps(answers, ensure_ascii=False)}  # 你的答案文件夹 / folder with your answer files"
+    lines[at[0]] = (
+        f"answers: str = {json.dumps(answers, ensure_ascii=False)}  # 你的答案文件夹 / folder with your answer files"
+    )
     cells[0].source = "\n".join(lines)
     nbformat.write(nb, path)
 
 
-__all__ = ["EXERCISES", "Exercise", "ExerciseRun", "Field", "answer_file", "check", "get", "handouts", "read_answer",
-           "start", "write_templates"]  # fmt: skip
+__all__ = [
+    "EXERCISES",
+    "Exercise",
+    "ExerciseRun",
+    "Field",
+    "answer_file",
+    "check",
+    "get",
+    "handouts",
+    "read_answer",
+    "start",
+    "write_templates",
+]

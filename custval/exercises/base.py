@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from custval.errors import DataError
 from custval import i18n, parsing
+from custval.errors import DataError
 from custval.i18n import get_lang, label, t
 from custval.io import _clean_header, load_raw
 
@@ -31,8 +31,23 @@ SUM_TOLERANCE = 0.01  # weights and shares typed by hand to two decimals
 ROW = "__row__"
 ANSWER_SUFFIXES = (".xlsx", ".csv")  # the order breaks a tie between two equally new, equally filled files
 # Labels of a total row a student adds under the table (compared lower case, without spaces or a colon).
-TOTAL_LABELS = frozenset({"合计", "总计", "小计", "共计", "总和", "汇总", "合计数", "总数", "total", "totals", "subtotal",
-                          "grandtotal", "sum"})  # fmt: skip
+TOTAL_LABELS = frozenset(
+    {
+        "合计",
+        "总计",
+        "小计",
+        "共计",
+        "总和",
+        "汇总",
+        "合计数",
+        "总数",
+        "total",
+        "totals",
+        "subtotal",
+        "grandtotal",
+        "sum",
+    }
+)
 HEAD_CODES = ("ignored_file", "empty", "missing_column")  # whole-table problems shown before the rows
 
 
@@ -79,7 +94,7 @@ class Exercise:
     id: str  # course number, e.g. "2-1"
     slug: str  # file and notebook name, e.g. "2-1_macro_environment"
     fields: tuple[Field, ...]
-    rules: Callable[[pd.DataFrame, "Problems"], None] | None = None
+    rules: Callable[[pd.DataFrame, Problems], None] | None = None
     min_rows: int = 1
 
     def field(self, name: str) -> Field:
@@ -109,14 +124,16 @@ class Problems:
         self.whole: pd.DataFrame | None = None
         self.note = ""
 
-    def add(self, code: str, row=None, column: str | None = None, severity: str = ERROR, note: str | None = None,
-            **values) -> None:  # fmt: skip
+    def add(
+        self, code: str, row=None, column: str | None = None, severity: str = ERROR, note: str | None = None, **values
+    ) -> None:
         """Record problem ``code``; ``note`` (default: the rules' ``note``) ends the message."""
         header = self.exercise.field(column).header(self.lang or _lang()) if column else ""
         message = t(f"ex_problem_{code}", lang=self.lang, row=row, column=header, **values)
         message += self.note if note is None else note
-        self.rows.append({"severity": severity, "row": row, "column": header, "code": code, "message": message,
-                          "field": column})  # fmt: skip
+        self.rows.append(
+            {"severity": severity, "row": row, "column": header, "code": code, "message": message, "field": column}
+        )
 
     def frame(self) -> pd.DataFrame:
         order = sorted(range(len(self.rows)), key=lambda i: self._place(self.rows[i], i))
@@ -140,8 +157,9 @@ class Problems:
         if len(part) == len(whole):
             return part, ""
         names = "、".join(self.exercise.field(c).header(self.lang or _lang()) for c in columns)
-        return part, t("ex_partial_column", lang=self.lang, columns=names, checked=len(part),
-                       skipped=len(whole) - len(part))  # fmt: skip
+        return part, t(
+            "ex_partial_column", lang=self.lang, columns=names, checked=len(part), skipped=len(whole) - len(part)
+        )
 
 
 def _lang() -> str:
@@ -150,8 +168,9 @@ def _lang() -> str:
 
 def file_problem(code: str, message: str) -> pd.DataFrame:
     """The problem table of an answer that could not be checked at all (unreadable, not handed in)."""
-    return pd.DataFrame([{"severity": ERROR, "row": pd.NA, "column": "", "code": code, "message": message}],
-                        columns=PROBLEM_COLUMNS)  # fmt: skip
+    return pd.DataFrame(
+        [{"severity": ERROR, "row": pd.NA, "column": "", "code": code, "message": message}], columns=PROBLEM_COLUMNS
+    )
 
 
 def headers(frame: pd.DataFrame, prefix: str, lang: str | None = None, names: dict | None = None) -> pd.DataFrame:
@@ -257,8 +276,13 @@ def check(frame: pd.DataFrame, exercise: Exercise, lang: str | None = None) -> t
     """
     problems = Problems(exercise, lang)
     for name, reason in frame.attrs.get("ignored", ()):
-        problems.add("ignored_file", severity=INFO, file=name, checked=frame.attrs.get("answer_file", ""),
-                     reason=t(f"ex_ignored_{reason}", lang=lang))  # fmt: skip
+        problems.add(
+            "ignored_file",
+            severity=INFO,
+            file=name,
+            checked=frame.attrs.get("answer_file", ""),
+            reason=t(f"ex_ignored_{reason}", lang=lang),
+        )
     missing = [f.name for f in exercise.fields if f.name not in frame.columns]
     for name in missing:
         f = exercise.field(name)
@@ -313,7 +337,9 @@ def _total_rows(frame: pd.DataFrame, exercise: Exercise) -> pd.Series:
     return keys.isin(TOTAL_LABELS).astype(bool)
 
 
-def _check_column(frame: pd.DataFrame, f: Field, problems: Problems, report: bool = True) -> tuple[pd.Series, pd.Series]:
+def _check_column(
+    frame: pd.DataFrame, f: Field, problems: Problems, report: bool = True
+) -> tuple[pd.Series, pd.Series]:
     """The column typed, and which of its cells are wrong (reported unless ``report`` is off)."""
     text = frame[f.name]
     found = Problems(problems.exercise, problems.lang) if not report else problems
@@ -329,15 +355,23 @@ def _check_column(frame: pd.DataFrame, f: Field, problems: Problems, report: boo
         numbers, unreadable = read_numbers(text)
         hint = _hint(f, problems.lang or _lang())
         bad |= _flag(found, "not_number", f, frame, unreadable, hint=hint)
-        fraction = numbers.notna() & (numbers != numbers.round()) if f.kind == INTEGER else pd.Series(False, index=text.index)
+        fraction = (
+            numbers.notna() & (numbers != numbers.round()) if f.kind == INTEGER else pd.Series(False, index=text.index)
+        )
         bad |= _flag(found, "not_integer", f, frame, fraction, hint=hint)
         low = -np.inf if f.low is None else f.low
         high = np.inf if f.high is None else f.high
         outside = numbers.notna() & ~fraction & ((numbers < low) | (numbers > high))
         for index in outside[outside].index:
             end = _percent_hint(f, text[index], numbers[index], problems.lang)
-            found.add("out_of_range", row=frame.at[index, ROW], column=f.name, value=text[index],
-                      range=_range(f, problems.lang or _lang()), end=end)  # fmt: skip
+            found.add(
+                "out_of_range",
+                row=frame.at[index, ROW],
+                column=f.name,
+                value=text[index],
+                range=_range(f, problems.lang or _lang()),
+                end=end,
+            )
         return numbers, bad | outside
     return text, bad
 
@@ -405,8 +439,9 @@ def sums_to_one(typed: pd.DataFrame, column: str, problems: Problems, by: str | 
     for key, rows in groups:
         total = float(rows[column].sum())
         if abs(total - 1) > SUM_TOLERANCE:
-            problems.add("sum_not_one_group" if by else "sum_not_one", column=column, total=f"{total:.4g}", group=key,
-                         note=note)  # fmt: skip
+            problems.add(
+                "sum_not_one_group" if by else "sum_not_one", column=column, total=f"{total:.4g}", group=key, note=note
+            )
 
 
 def unique(typed: pd.DataFrame, column: str, problems: Problems) -> None:
@@ -424,8 +459,13 @@ def every_choice_used(typed: pd.DataFrame, column: str, problems: Problems, seve
     f = problems.exercise.field(column)
     for value in f.choices:
         if not (part[column] == value).any():
-            problems.add("choice_missing", column=column, value=f.choice_name(value, problems.lang or _lang()),
-                         severity=severity, note=note)  # fmt: skip
+            problems.add(
+                "choice_missing",
+                column=column,
+                value=f.choice_name(value, problems.lang or _lang()),
+                severity=severity,
+                note=note,
+            )
 
 
 def _rule(f: Field, lang: str) -> str:
@@ -436,7 +476,13 @@ def _rule(f: Field, lang: str) -> str:
         parts.append(t("ex_rule_choices", lang=lang, choices=" / ".join(f.choice_names(lang))))
     if f.kind in (NUMBER, INTEGER) and (f.low is not None or f.high is not None):
         kind = t("ex_rule_integer" if f.kind == INTEGER else "ex_rule_number", lang=lang)
-        bounds = ("ex_rule_between" if f.high is not None else "ex_rule_at_least") if f.low is not None else "ex_rule_at_most"
-        parts.append(t("ex_rule_range", lang=lang, kind=kind, range=t(bounds, lang=lang, low=_fmt(f.low), high=_fmt(f.high))))
+        bounds = (
+            ("ex_rule_between" if f.high is not None else "ex_rule_at_least")
+            if f.low is not None
+            else "ex_rule_at_most"
+        )
+        parts.append(
+            t("ex_rule_range", lang=lang, kind=kind, range=t(bounds, lang=lang, low=_fmt(f.low), high=_fmt(f.high)))
+        )
     parts.append(t("ex_rule_required" if f.required else "ex_rule_optional", lang=lang))
     return t("ex_rule_separator", lang=lang).join(parts)

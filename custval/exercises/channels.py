@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custval.exercises.base import AMOUNT, CHOICE, NUMBER, WARNING, Exercise, Field, every_choice_used, headers, unique
-from custval.i18n import TEXT, get_lang
+from custval.i18n import get_lang
 
 SOURCES = {
     "existing": ("现有业务", "existing business", "existing", "现有客户", "老客户", "会员"),
@@ -43,25 +43,59 @@ def _rules(answer: pd.DataFrame, problems) -> None:
     for source in SOURCES:
         count = int((found["source"] == source).sum())
         if 0 < count < FEW_PER_SOURCE:
-            problems.add("source_few", column="source", severity=WARNING, count=count, minimum=FEW_PER_SOURCE,
-                         value=field.choice_name(source, problems.lang or get_lang()), note=note)
+            problems.add(
+                "source_few",
+                column="source",
+                severity=WARNING,
+                count=count,
+                minimum=FEW_PER_SOURCE,
+                value=field.choice_name(source, problems.lang or get_lang()),
+                note=note,
+            )
 
 
 EXERCISE = Exercise(
     id="2-7a",
     slug="2-7_channel_groups",
     fields=(
-        Field("customer_id", "客户编号", "customer id", help_zh="每位客户一个编号,不能重复", help_en="one id per customer, each once"),
-        Field("source", "来源渠道", "source channel", CHOICE, choices=SOURCES,
-              help_zh="通过哪个渠道找到这位客户", help_en="the channel through which you found this customer"),
+        Field(
+            "customer_id",
+            "客户编号",
+            "customer id",
+            help_zh="每位客户一个编号,不能重复",
+            help_en="one id per customer, each once",
+        ),
+        Field(
+            "source",
+            "来源渠道",
+            "source channel",
+            CHOICE,
+            choices=SOURCES,
+            help_zh="通过哪个渠道找到这位客户",
+            help_en="the channel through which you found this customer",
+        ),
         Field("gender", "性别", "gender", CHOICE, choices=GENDERS),
         Field("age_band", "年龄段", "age band", CHOICE, choices=AGE_BANDS),
-        Field("city", "城市或地区", "city or region", help_zh="客户所在的城市或地区", help_en="where the customer lives"),
-        Field("spend", "年消费额(元)", "yearly spend (yuan)", NUMBER, low=0,
-              help_zh="估计这位客户一年在本企业花多少钱", help_en="about how much the customer spends with the company in a year",
-              measure=AMOUNT),
-        Field("need", "主要需求", "main need", help_zh="用几个字概括,同样的需求写法要一致,如“儿童零食”",
-              help_en="a few words; write the same need the same way each time"),
+        Field(
+            "city", "城市或地区", "city or region", help_zh="客户所在的城市或地区", help_en="where the customer lives"
+        ),
+        Field(
+            "spend",
+            "年消费额(元)",
+            "yearly spend (yuan)",
+            NUMBER,
+            low=0,
+            help_zh="估计这位客户一年在本企业花多少钱",
+            help_en="about how much the customer spends with the company in a year",
+            measure=AMOUNT,
+        ),
+        Field(
+            "need",
+            "主要需求",
+            "main need",
+            help_zh="用几个字概括,同样的需求写法要一致,如“儿童零食”",
+            help_en="a few words; write the same need the same way each time",
+        ),
     ),
     rules=_rules,
     min_rows=15,
@@ -124,18 +158,31 @@ def profile(answer: pd.DataFrame) -> pd.DataFrame:
         part = answer[answer["source"] == source]
         if part.empty:
             continue
-        rows.append({
-            "source": source,
-            "customers": len(part),
-            "share": len(part) / len(answer),
-            "mean_spend": float(part["spend"].mean()),
-            "median_spend": float(part["spend"].median()),
-            "top_age_band": _most_common(part["age_band"], AGE_BANDS),
-            "top_need": _most_common(part["need"]),
-            "share_female": float((part["gender"] == "female").mean()),
-        })  # fmt: skip
-    return pd.DataFrame(rows, columns=["source", "customers", "share", "mean_spend", "median_spend", "top_age_band",
-                                       "top_need", "share_female"])  # fmt: skip
+        rows.append(
+            {
+                "source": source,
+                "customers": len(part),
+                "share": len(part) / len(answer),
+                "mean_spend": float(part["spend"].mean()),
+                "median_spend": float(part["spend"].median()),
+                "top_age_band": _most_common(part["age_band"], AGE_BANDS),
+                "top_need": _most_common(part["need"]),
+                "share_female": float((part["gender"] == "female").mean()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "source",
+            "customers",
+            "share",
+            "mean_spend",
+            "median_spend",
+            "top_age_band",
+            "top_need",
+            "share_female",
+        ],
+    )
 
 
 def age_mix(answer: pd.DataFrame) -> pd.DataFrame:
@@ -161,7 +208,7 @@ def named(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
         if column in out:
             f = EXERCISE.field(column)
             if isinstance(out[column].dtype, pd.CategoricalDtype):
-                out[column] = out[column].cat.rename_categories(lambda v: f.choice_name(v, lang))
+                out[column] = out[column].cat.rename_categories(lambda v, f=f: f.choice_name(v, lang))
             else:
                 out[column] = [f.choice_name(v, lang) if v in f.choices else v for v in out[column]]
     return out
@@ -175,5 +222,3 @@ def shown(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
         if column in out:
             out[column] = [f"{v:.1%}" for v in out[column]]
     return headers(out, "ex27a_", lang)
-
-

@@ -23,8 +23,20 @@ import pandas as pd
 from custval import i18n
 from custval.errors import DataError
 from custval.exercises import EXAMPLE_COMPANY, EXERCISES, MODULES
-from custval.exercises.base import (CHOICE, ERROR, INFO, INTEGER, NUMBER, PROBLEM_COLUMNS, ROW, Exercise, answer_file, check,
-                                    file_problem, read_answer)  # fmt: skip
+from custval.exercises.base import (
+    CHOICE,
+    ERROR,
+    INFO,
+    INTEGER,
+    NUMBER,
+    PROBLEM_COLUMNS,
+    ROW,
+    Exercise,
+    answer_file,
+    check,
+    file_problem,
+    read_answer,
+)
 from custval.i18n import TEXT, t
 from custval.outputs import write_xlsx
 from custval.render import render_page
@@ -36,8 +48,19 @@ MISSING, UNREADABLE = "missing", "unreadable"
 EXAMPLE = "worked_example"
 IDENTICAL = "identical"
 PASS, FAIL, COPY_MARK = "✅", "❌", "⚑"
-RESULT_COLUMNS = ["student", "exercise", "file", "handed_in", "passed", "errors", "notes", "problems", "first_code",
-                  "first_message", "copy"]  # fmt: skip
+RESULT_COLUMNS = [
+    "student",
+    "exercise",
+    "file",
+    "handed_in",
+    "passed",
+    "errors",
+    "notes",
+    "problems",
+    "first_code",
+    "first_message",
+    "copy",
+]
 MAX_JOBS = 4
 XLSX_NAME, HTML_NAME = "class_summary.xlsx", "class_summary.html"
 
@@ -88,8 +111,10 @@ def collect(answers_dir, exclude=()) -> tuple[dict[str, dict[str, Path | None]],
         raise DataError(t("cc_err_empty", folder=folder))
     folders = {p.name: p for p in entries if p.is_dir()}
     flat = {student for p in entries if p.is_file() for student in [_flat_student(p.name)] if student}
-    files = {student: {e.id: _locate(student, folders.get(student), folder, e) for e in EXERCISE_LIST}
-             for student in sorted(set(folders) | flat)}  # fmt: skip
+    files = {
+        student: {e.id: _locate(student, folders.get(student), folder, e) for e in EXERCISE_LIST}
+        for student in sorted(set(folders) | flat)
+    }
     used = {path.resolve() for answers in files.values() for path in answers.values() if path is not None}
     if not used:
         raise DataError(t("cc_err_layout", folder=folder, example=f"{EXERCISE_LIST[0].slug}.xlsx"))
@@ -115,8 +140,11 @@ def _flat_student(name: str) -> str | None:
 def _locate(student: str, own: Path | None, folder: Path, exercise: Exercise) -> Path | None:
     """The student's file for ``exercise``, chosen by :func:`answer_file` among the names it
     accepts: in the student's folder, its ``answers/`` sub-folder, then flat in ``folder``."""
-    places = [(own, exercise), (own / STUDENT_SUBFOLDER if own else None, exercise),
-              (folder, dataclasses.replace(exercise, slug=f"{student}_{exercise.slug}"))]  # fmt: skip
+    places = [
+        (own, exercise),
+        (own / STUDENT_SUBFOLDER if own else None, exercise),
+        (folder, dataclasses.replace(exercise, slug=f"{student}_{exercise.slug}")),
+    ]
     for place, named in places:
         if place is not None and place.is_dir():
             try:
@@ -135,8 +163,11 @@ def check_class(answers_dir, lang: str | None = None, exclude=(), jobs: int | No
     lang = lang or i18n.get_lang()
     files, ignored = collect(answers_dir, exclude=exclude)
     examples = {m.EXERCISE.id: _example_print(m, lang) for m in MODULES}
-    tasks = [(student, exercise, answers[exercise.id], lang) for student, answers in files.items()
-             for exercise in EXERCISE_LIST]  # fmt: skip
+    tasks = [
+        (student, exercise, answers[exercise.id], lang)
+        for student, answers in files.items()
+        for exercise in EXERCISE_LIST
+    ]
     checked = _map(_check_task, tasks, jobs)
     rows = [row for row, _, _ in checked]
     problems = [found for _, found, _ in checked]
@@ -162,7 +193,9 @@ def _check_task(task: tuple) -> tuple[dict, pd.DataFrame, tuple | None]:
     return _check_one(*task)
 
 
-def _check_one(student: str, exercise: Exercise, path: Path | None, lang: str) -> tuple[dict, pd.DataFrame, tuple | None]:
+def _check_one(
+    student: str, exercise: Exercise, path: Path | None, lang: str
+) -> tuple[dict, pd.DataFrame, tuple | None]:
     """One result row, its problems and the answer's fingerprint (``None``: nothing to compare)."""
     if path is None:
         problems = file_problem(MISSING, t("cc_missing", lang=lang))
@@ -176,10 +209,19 @@ def _check_one(student: str, exercise: Exercise, path: Path | None, lang: str) -
     problems = problems[problems["severity"] != INFO]  # "which file was checked" is no problem of the answer
     errors = int((problems["severity"] == ERROR).sum())
     first = problems[problems["severity"] == ERROR] if errors else problems
-    row = {"student": student, "exercise": exercise.id, "file": path.name if path else "", "handed_in": path is not None,
-           "passed": errors == 0, "errors": errors, "notes": len(problems) - errors, "problems": len(problems),
-           "first_code": first["code"].iloc[0] if len(first) else "",
-           "first_message": first["message"].iloc[0] if len(first) else "", "copy": ""}  # fmt: skip
+    row = {
+        "student": student,
+        "exercise": exercise.id,
+        "file": path.name if path else "",
+        "handed_in": path is not None,
+        "passed": errors == 0,
+        "errors": errors,
+        "notes": len(problems) - errors,
+        "problems": len(problems),
+        "first_code": first["code"].iloc[0] if len(first) else "",
+        "first_message": first["message"].iloc[0] if len(first) else "",
+        "copy": "",
+    }
     found = problems.assign(student=student, exercise=exercise.id)[["student", "exercise", *PROBLEM_COLUMNS]]
     return row, found, None if raw is None else fingerprint(raw, typed, exercise)
 
@@ -246,8 +288,15 @@ def _copy_note(copies: list[dict], exercise: str, student: str, lang: str) -> st
 
 
 def _copies_table(copies: list[dict]) -> pd.DataFrame:
-    rows = [{"exercise": c["exercise"], "kind": c["kind"], "students": ", ".join(c["students"]),
-             "count": len(c["students"])} for c in copies]  # fmt: skip
+    rows = [
+        {
+            "exercise": c["exercise"],
+            "kind": c["kind"],
+            "students": ", ".join(c["students"]),
+            "count": len(c["students"]),
+        }
+        for c in copies
+    ]
     return pd.DataFrame(rows, columns=["exercise", "kind", "students", "count"])
 
 
@@ -261,10 +310,17 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     for exercise in EXERCISE_LIST:
         part = results[results["exercise"] == exercise.id]
         students = len(part)
-        rows.append({"exercise": exercise.id, "slug": exercise.slug, "students": students,
-                     "handed_in": int(part["handed_in"].sum()), "passed": int(part["passed"].sum()),
-                     "pass_rate": part["passed"].sum() / students if students else 0.0,
-                     "copies": int((part["copy"] != "").sum())})  # fmt: skip
+        rows.append(
+            {
+                "exercise": exercise.id,
+                "slug": exercise.slug,
+                "students": students,
+                "handed_in": int(part["handed_in"].sum()),
+                "passed": int(part["passed"].sum()),
+                "pass_rate": part["passed"].sum() / students if students else 0.0,
+                "copies": int((part["copy"] != "").sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -279,8 +335,9 @@ def frequent_problems(problems: pd.DataFrame) -> pd.DataFrame:
     table = grouped.agg(students=("student", "nunique"), occurrences=("student", "size"), example=("message", "first"))
     table = table.reset_index()
     table["_order"] = table["exercise"].map(EXERCISE_ORDER)
-    table = table.sort_values(["students", "occurrences", "_order", "code"], ascending=[False, False, True, True],
-                              kind="stable")  # fmt: skip
+    table = table.sort_values(
+        ["students", "occurrences", "_order", "code"], ascending=[False, False, True, True], kind="stable"
+    )
     return table[columns].reset_index(drop=True)
 
 
@@ -314,10 +371,17 @@ def sheets(result: ClassCheck) -> dict[str, pd.DataFrame]:
     lang = result.lang
     problems = result.frequent.assign(severity=lambda d: [t(f"severity_{s}", lang=lang) for s in d["severity"]])
     copies = result.copies.assign(kind=lambda d: [_kind_text(k, lang) for k in d["kind"]])
-    results = result.results.assign(handed_in=lambda d: d["handed_in"].map(_yes_no(lang)),
-                                    passed=lambda d: d["passed"].map({True: PASS, False: FAIL}))  # fmt: skip
-    tables = {"matrix": result.matrix, "summary": result.summary, "problems": problems, "copies": copies,
-              "details": results}  # fmt: skip
+    results = result.results.assign(
+        handed_in=lambda d: d["handed_in"].map(_yes_no(lang)),
+        passed=lambda d: d["passed"].map({True: PASS, False: FAIL}),
+    )
+    tables = {
+        "matrix": result.matrix,
+        "summary": result.summary,
+        "problems": problems,
+        "copies": copies,
+        "details": results,
+    }
     return {t(f"cc_sheet_{name}", lang=lang): _headed(frame, lang) for name, frame in tables.items()}
 
 
@@ -337,29 +401,71 @@ def _headed(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def render_html(result: ClassCheck) -> str:
     """The class summary as one standalone page (every value HTML-escaped, no script)."""
     lang = result.lang
-    keys = ("title", "matrix", "summary", "failed", "problems", "copies", "ignored", "no_copies", "no_problems", "legend")
+    keys = (
+        "title",
+        "matrix",
+        "summary",
+        "failed",
+        "problems",
+        "copies",
+        "ignored",
+        "no_copies",
+        "no_problems",
+        "legend",
+    )
     text = {key: t(f"cc_html_{key}", lang=lang, company=EXAMPLE_COMPANY) for key in keys}
     text["line"] = summary_line(result)
     details = {(r.student, r.exercise): r for r in result.results.itertuples()}
-    columns = {c: TEXT[lang].get(f"cc_col_{c}", c) for c in
-               (*RESULT_COLUMNS, "slug", "students", "pass_rate", "copies", "code", "severity", "occurrences",
-                "example", "kind", "count")}  # fmt: skip
+    columns = {
+        c: TEXT[lang].get(f"cc_col_{c}", c)
+        for c in (
+            *RESULT_COLUMNS,
+            "slug",
+            "students",
+            "pass_rate",
+            "copies",
+            "code",
+            "severity",
+            "occurrences",
+            "example",
+            "kind",
+            "count",
+        )
+    }
     return render_page(
-        "class_summary.html.j2", lang, r=result, text=text, col=columns, exercises=EXERCISE_LIST, students=result.students, details=details,
-        summary=result.summary, frequent=result.frequent, copies=result.copies,
+        "class_summary.html.j2",
+        lang,
+        r=result,
+        text=text,
+        col=columns,
+        exercises=EXERCISE_LIST,
+        students=result.students,
+        details=details,
+        summary=result.summary,
+        frequent=result.frequent,
+        copies=result.copies,
         failed=result.results[~result.results["passed"]].to_dict("records"),
         kind_text={k: _kind_text(k, lang) for k in (EXAMPLE, IDENTICAL)},
         severity_text={s: t(f"severity_{s}", lang=lang) for s in ("error", "warning")},
-        pass_mark=PASS, fail_mark=FAIL, copy_mark=COPY_MARK,
-    )  # fmt: skip
+        pass_mark=PASS,
+        fail_mark=FAIL,
+        copy_mark=COPY_MARK,
+    )
 
 
 def summary_line(result: ClassCheck) -> str:
     """One sentence: students, answers passed of all, copy groups."""
     results = result.results
-    return t("cc_summary_line", lang=result.lang, students=len(result.students), exercises=len(EXERCISE_LIST),
-             passed=int(results["passed"].sum()), total=len(results), handed_in=int(results["handed_in"].sum()),
-             copies=len(result.copies))  # fmt: skip
+    return t(
+        "cc_summary_line",
+        lang=result.lang,
+        students=len(result.students),
+        exercises=len(EXERCISE_LIST),
+        passed=int(results["passed"].sum()),
+        total=len(results),
+        handed_in=int(results["handed_in"].sum()),
+        copies=len(result.copies),
+    )
 
 
 def write_outputs(result: ClassCheck, out) -> dict[str, Path]:
@@ -370,5 +476,3 @@ def write_outputs(result: ClassCheck, out) -> dict[str, Path]:
     html = out / HTML_NAME
     html.write_text(render_html(result), encoding="utf-8")
     return {"xlsx": xlsx, "html": html}
-
-

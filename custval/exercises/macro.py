@@ -11,8 +11,17 @@ from __future__ import annotations
 import pandas as pd
 
 from custval import market
-from custval.exercises.base import CHOICE, INTEGER, NUMBER, RATING, SHARE, Exercise, Field, every_choice_used, sums_to_one
-from custval.i18n import TEXT
+from custval.exercises.base import (
+    CHOICE,
+    INTEGER,
+    NUMBER,
+    RATING,
+    SHARE,
+    Exercise,
+    Field,
+    every_choice_used,
+    sums_to_one,
+)
 
 KINDS = {
     "political": ("政治", "political", "p", "政策", "法律"),
@@ -34,12 +43,52 @@ EXERCISE = Exercise(
     id="2-1",
     slug="2-1_macro_environment",
     fields=(
-        Field("factor", "宏观环境因素", "factor", help_zh="一个具体的变化,如“居民收入增长”", help_en="one concrete change, e.g. 'rising household income'"),
-        Field("kind", "类别", "kind", CHOICE, choices=KINDS, help_zh="属于政治、经济、社会还是技术", help_en="political, economic, social or technological"),
+        Field(
+            "factor",
+            "宏观环境因素",
+            "factor",
+            help_zh="一个具体的变化,如“居民收入增长”",
+            help_en="one concrete change, e.g. 'rising household income'",
+        ),
+        Field(
+            "kind",
+            "类别",
+            "kind",
+            CHOICE,
+            choices=KINDS,
+            help_zh="属于政治、经济、社会还是技术",
+            help_en="political, economic, social or technological",
+        ),
         Field("effect", "机会或风险", "opportunity or risk", CHOICE, choices=EFFECTS),
-        Field("weight", "权重", "weight", NUMBER, low=0, high=1, help_zh="该因素有多重要,所有权重合计为 1", help_en="how much it matters; the weights add up to 1", measure=SHARE),
-        Field("rating", "应对评分", "rating", INTEGER, low=1, high=4, help_zh="企业目前应对得如何:4 很好,3 较好,2 一般,1 较差", help_en="how well the company responds today: 4 very well … 1 poorly", measure=RATING),
-        Field("judgement", "判断与结论", "judgement", help_zh="一两句话:带来什么机会或风险,企业该怎么做", help_en="a sentence or two: what it brings and what the company should do"),
+        Field(
+            "weight",
+            "权重",
+            "weight",
+            NUMBER,
+            low=0,
+            high=1,
+            help_zh="该因素有多重要,所有权重合计为 1",
+            help_en="how much it matters; the weights add up to 1",
+            measure=SHARE,
+        ),
+        Field(
+            "rating",
+            "应对评分",
+            "rating",
+            INTEGER,
+            low=1,
+            high=4,
+            help_zh="企业目前应对得如何:4 很好,3 较好,2 一般,1 较差",
+            help_en="how well the company responds today: 4 very well … 1 poorly",
+            measure=RATING,
+        ),
+        Field(
+            "judgement",
+            "判断与结论",
+            "judgement",
+            help_zh="一两句话:带来什么机会或风险,企业该怎么做",
+            help_en="a sentence or two: what it brings and what the company should do",
+        ),
     ),
     rules=_rules,
     min_rows=4,
@@ -72,18 +121,19 @@ def efe_table(answer: pd.DataFrame) -> pd.DataFrame:
     factors = answer.rename(columns={"effect": "kind", "kind": "pest"})
     factors = factors.assign(weight=factors["weight"] / factors["weight"].sum())
     table = market.efe(factors).merge(factors[["factor", "pest"]], on="factor", how="left")
-    table = table.rename(columns={"kind": "effect", "pest": "kind"})[["factor", "kind", "effect", "weight", "rating", "score"]]
+    table = table.rename(columns={"kind": "effect", "pest": "kind"})[
+        ["factor", "kind", "effect", "weight", "rating", "score"]
+    ]
     return table.sort_values(["score", "factor"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def by_kind(answer: pd.DataFrame) -> pd.DataFrame:
     """Weight and weighted score per PEST kind and effect (every kind listed)."""
     scored = answer.assign(score=answer["weight"] * answer["rating"])
-    table = scored.groupby(["kind", "effect"], sort=True).agg(factors=("factor", "size"), weight=("weight", "sum"),
-                                                              score=("score", "sum"))  # fmt: skip
+    table = scored.groupby(["kind", "effect"], sort=True).agg(
+        factors=("factor", "size"), weight=("weight", "sum"), score=("score", "sum")
+    )
     return table.reset_index()
-
-
 
 
 def named(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

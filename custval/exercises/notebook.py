@@ -16,8 +16,8 @@ import pandas as pd
 
 from custval import i18n, plots
 from custval.errors import DataError
-from custval.notebook import Presenter
 from custval.exercises.base import ERROR, ROW, WARNING, Exercise, answer_file, check, file_problem, read_answer
+from custval.notebook import Presenter
 from custval.outputs import CHECK_SUFFIX
 
 
@@ -81,10 +81,16 @@ class ExerciseRun(Presenter):
         file checked (name, bytes, last changed) — the index lists every exercise with it."""
         counts = self.problems["severity"].value_counts()
         stat = self.path.stat() if self.path is not None and self.path.is_file() else None
-        return {"exercise": self.exercise.id, "slug": self.exercise.slug, "ok": self.ok,
-                "errors": int(counts.get(ERROR, 0)), "warnings": int(counts.get(WARNING, 0)),
-                "file": self.path.name if self.path is not None else None, "bytes": stat.st_size if stat else None,
-                "modified": datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds") if stat else None}  # fmt: skip
+        return {
+            "exercise": self.exercise.id,
+            "slug": self.exercise.slug,
+            "ok": self.ok,
+            "errors": int(counts.get(ERROR, 0)),
+            "warnings": int(counts.get(WARNING, 0)),
+            "file": self.path.name if self.path is not None else None,
+            "bytes": stat.st_size if stat else None,
+            "modified": datetime.fromtimestamp(stat.st_mtime).isoformat(timespec="seconds") if stat else None,
+        }
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -97,8 +103,15 @@ def start(exercise: Exercise, answers, lang: str = "zh", output_dir: str = "") -
     i18n.set_lang(lang)
     plots.theme(lang=lang)
     path, typed, problems = _read(exercise, answers, lang)
-    return ExerciseRun(exercise=exercise, lang=lang, output_dir=output_dir, path=path, answer=typed, problems=problems,
-                       answers=Path(answers))  # fmt: skip
+    return ExerciseRun(
+        exercise=exercise,
+        lang=lang,
+        output_dir=output_dir,
+        path=path,
+        answer=typed,
+        problems=problems,
+        answers=Path(answers),
+    )
 
 
 def _read(exercise: Exercise, answers, lang: str) -> tuple[Path | None, pd.DataFrame, pd.DataFrame]:

@@ -15,7 +15,7 @@ import pandas as pd
 from custval import market
 from custval.exercises.base import CHOICE, INTEGER, RATING, ROW, Exercise, Field, Problems
 from custval.exercises.service import no_discrimination
-from custval.i18n import TEXT, get_lang
+from custval.i18n import get_lang
 
 OWN = {
     "yes": ("是", "yes", "y", "本企业", "本公司", "own", "true", "1"),
@@ -36,8 +36,14 @@ def _rules(answer: pd.DataFrame, problems: Problems) -> None:
         if marks.nunique() > 1:
             minority = marks.value_counts().idxmin()
             rows = marked.loc[marks.index[marks == minority], ROW]
-            problems.add("own_brand_mixed", row=int(rows.iloc[0]), column="own", value=brand,
-                         rows=", ".join(map(str, rows)), note="")  # fmt: skip
+            problems.add(
+                "own_brand_mixed",
+                row=int(rows.iloc[0]),
+                column="own",
+                value=brand,
+                rows=", ".join(map(str, rows)),
+                note="",
+            )
     consistent = flags.all()
     owned = consistent[consistent].index.tolist()
     if not owned and flags.any().sum() == 0:
@@ -61,8 +67,15 @@ def _pairs(answer: pd.DataFrame, problems: Problems) -> None:
     rows = named.groupby(["brand", "attribute"], sort=True)[ROW].agg(list)
     for (brand, attribute), where in rows.items():
         if len(where) > 1:
-            problems.add("pair_repeated", row=where[1], column="attribute", brand=brand, attribute=attribute,
-                         rows=", ".join(map(str, where)), note="")  # fmt: skip
+            problems.add(
+                "pair_repeated",
+                row=where[1],
+                column="attribute",
+                brand=brand,
+                attribute=attribute,
+                rows=", ".join(map(str, where)),
+                note="",
+            )
     for brand in sorted(named["brand"].unique()):
         for attribute in sorted(named["attribute"].unique()):
             if (brand, attribute) not in rows.index:
@@ -73,19 +86,50 @@ EXERCISE = Exercise(
     id="2-3",
     slug="2-3_product_competitors",
     fields=(
-        Field("brand", "品牌", "brand", help_zh="本企业或一个竞争对手的品牌名,同一品牌每行写法一致",
-              help_en="the company's own brand or a competitor's, spelt the same on every row"),
-        Field("own", "是否本企业", "own brand", CHOICE, choices=OWN, help_zh="本企业的品牌填“是”,竞争对手填“否”",
-              help_en="'yes' for the company's own brand, 'no' for a competitor"),
-        Field("attribute", "产品属性", "attribute", help_zh="顾客比较的一个方面,如口味、价格、包装、健康、购买便利、服务;每个品牌都评同样的属性",
-              help_en="one thing customers compare, e.g. taste, price, packaging, health, convenience, service; every brand rates the same ones"),
-        Field("rating", "评分", "rating", INTEGER, low=1, high=5, help_zh="这个品牌在这方面做得怎么样:5 很好 … 1 很差",
-              help_en="how good the brand is at it: 5 very good … 1 very poor", measure=RATING),
-        Field("note", "说明", "note", required=False, help_zh="评分的依据或具体表现", help_en="what the rating rests on"),
+        Field(
+            "brand",
+            "品牌",
+            "brand",
+            help_zh="本企业或一个竞争对手的品牌名,同一品牌每行写法一致",
+            help_en="the company's own brand or a competitor's, spelt the same on every row",
+        ),
+        Field(
+            "own",
+            "是否本企业",
+            "own brand",
+            CHOICE,
+            choices=OWN,
+            help_zh="本企业的品牌填“是”,竞争对手填“否”",
+            help_en="'yes' for the company's own brand, 'no' for a competitor",
+        ),
+        Field(
+            "attribute",
+            "产品属性",
+            "attribute",
+            help_zh="顾客比较的一个方面,如口味、价格、包装、健康、购买便利、服务;每个品牌都评同样的属性",
+            help_en=(
+                "one thing customers compare, e.g. taste, price, packaging, health, convenience, service;"
+                " every brand rates the same ones"
+            ),
+        ),
+        Field(
+            "rating",
+            "评分",
+            "rating",
+            INTEGER,
+            low=1,
+            high=5,
+            help_zh="这个品牌在这方面做得怎么样:5 很好 … 1 很差",
+            help_en="how good the brand is at it: 5 very good … 1 very poor",
+            measure=RATING,
+        ),
+        Field(
+            "note", "说明", "note", required=False, help_zh="评分的依据或具体表现", help_en="what the rating rests on"
+        ),
     ),
     rules=_rules,
     min_rows=MIN_ATTRIBUTES * (MIN_COMPETITORS + 1),
-)  # fmt: skip
+)
 
 # The worked example: 甜趣食品 against three made-up snack brands.
 RATINGS = {  # attribute: (甜趣食品, 果仁家, 味小鲜, 脆乐坊)
@@ -111,8 +155,11 @@ NOTES = {
 
 
 def example() -> pd.DataFrame:
-    rows = [(brand, "是" if brand == BRANDS[0] else "否", attribute, ratings[i], NOTES.get((brand, attribute), ""))
-            for i, brand in enumerate(BRANDS) for attribute, ratings in RATINGS.items()]  # fmt: skip
+    rows = [
+        (brand, "是" if brand == BRANDS[0] else "否", attribute, ratings[i], NOTES.get((brand, attribute), ""))
+        for i, brand in enumerate(BRANDS)
+        for attribute, ratings in RATINGS.items()
+    ]
     return pd.DataFrame(rows, columns=[f.zh for f in EXERCISE.fields])
 
 
@@ -161,10 +208,16 @@ def advantages(answer: pd.DataFrame, sep: str = "、") -> pd.DataFrame:
         leaders = sorted(part.loc[part["rating"] == best, "brand"].astype(str))
         gap = float(mine[attribute]) - best
         position = "advantage" if gap > 0 else "par" if gap == 0 else "behind"
-        rows.append({"attribute": attribute, "own_rating": float(mine[attribute]), "best_competitor": sep.join(leaders),
-                     "competitor_rating": best, "gap": gap, "position": position})  # fmt: skip
+        rows.append(
+            {
+                "attribute": attribute,
+                "own_rating": float(mine[attribute]),
+                "best_competitor": sep.join(leaders),
+                "competitor_rating": best,
+                "gap": gap,
+                "position": position,
+            }
+        )
     columns = ["attribute", "own_rating", "best_competitor", "competitor_rating", "gap", "position"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["gap", "attribute"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-

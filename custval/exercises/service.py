@@ -13,7 +13,7 @@ import pandas as pd
 
 from custval import dimensions
 from custval.exercises.base import INTEGER, RATING, Exercise, Field, Problems, headers, unique
-from custval.i18n import TEXT, get_lang
+from custval.i18n import get_lang
 
 SCALE = (1, 5)
 LIMITS = (0.5, 5.5)  # chart axes: the whole scale, with room for the quadrant names in the corners
@@ -38,27 +38,65 @@ EXERCISE = Exercise(
     id="2-2",
     slug="2-2_service_level",
     fields=(
-        Field("aspect", "服务项目", "service aspect", help_zh="一个具体的服务环节,如“接待礼仪”“线上客服响应速度”,每项只写一次",
-              help_en="one concrete part of the service, e.g. 'greeting in shops', 'online response time'; each once"),
-        Field("importance", "对顾客的重要性", "importance to customers", INTEGER, low=1, high=5,
-              help_zh="顾客有多看重这一项:5 非常重要 … 1 不重要", help_en="how much customers care: 5 very much … 1 hardly",
-              measure=RATING),
-        Field("performance", "目前表现", "current performance", INTEGER, low=1, high=5,
-              help_zh="企业现在做得怎么样:5 很好 … 1 很差", help_en="how well the company does it today: 5 very well … 1 very poorly",
-              measure=RATING),
-        Field("evidence", "依据与理由", "evidence and reason", help_zh="你凭什么这样打分:走访、体验、网上评价、数据",
-              help_en="what the rating rests on: a visit, your own experience, online reviews, figures"),
-        Field("suggestion", "改进建议", "improvement suggestion", required=False,
-              help_zh="这一项可以怎样做得更好", help_en="how this aspect could be done better"),
+        Field(
+            "aspect",
+            "服务项目",
+            "service aspect",
+            help_zh="一个具体的服务环节,如“接待礼仪”“线上客服响应速度”,每项只写一次",
+            help_en="one concrete part of the service, e.g. 'greeting in shops', 'online response time'; each once",
+        ),
+        Field(
+            "importance",
+            "对顾客的重要性",
+            "importance to customers",
+            INTEGER,
+            low=1,
+            high=5,
+            help_zh="顾客有多看重这一项:5 非常重要 … 1 不重要",
+            help_en="how much customers care: 5 very much … 1 hardly",
+            measure=RATING,
+        ),
+        Field(
+            "performance",
+            "目前表现",
+            "current performance",
+            INTEGER,
+            low=1,
+            high=5,
+            help_zh="企业现在做得怎么样:5 很好 … 1 很差",
+            help_en="how well the company does it today: 5 very well … 1 very poorly",
+            measure=RATING,
+        ),
+        Field(
+            "evidence",
+            "依据与理由",
+            "evidence and reason",
+            help_zh="你凭什么这样打分:走访、体验、网上评价、数据",
+            help_en="what the rating rests on: a visit, your own experience, online reviews, figures",
+        ),
+        Field(
+            "suggestion",
+            "改进建议",
+            "improvement suggestion",
+            required=False,
+            help_zh="这一项可以怎样做得更好",
+            help_en="how this aspect could be done better",
+        ),
     ),
     rules=_rules,
     min_rows=5,
-)  # fmt: skip
+)
 
 # The worked example: 甜趣食品, a made-up snack-food chain with shops, a mini-program, delivery and live streaming.
 EXAMPLE = [
     ("门店接待礼仪", 4, 4, "走访 5 家门店,店员都会主动问好并递上试吃", ""),
-    ("线上客服响应速度", 5, 1, "小程序客服晚高峰常常 10 分钟以上无人回复,差评里反复出现", "晚高峰加排客服,常见问题设自动回复"),
+    (
+        "线上客服响应速度",
+        5,
+        1,
+        "小程序客服晚高峰常常 10 分钟以上无人回复,差评里反复出现",
+        "晚高峰加排客服,常见问题设自动回复",
+    ),
     ("产品知识讲解", 4, 2, "问到低糖产品的配料和适合人群,店员多数说不清楚", "编写产品知识手册,每月抽查"),
     ("售后退换货", 4, 3, "支持 7 天无理由退换,但门店退款要 3 个工作日到账", "门店退款改为当场原路退回"),
     ("投诉处理", 5, 3, "400 热线能受理投诉,但处理结果很少回访顾客", "投诉结案后 48 小时内电话回访"),
@@ -79,12 +117,14 @@ def example() -> pd.DataFrame:
 def survey(answer: pd.DataFrame) -> pd.DataFrame:
     """The answer as the long survey table :func:`custval.dimensions.ipa` reads: the student is
     respondent 1 and every service aspect a dimension."""
-    return pd.DataFrame({
-        "respondent_id": 1,
-        "dimension": answer["aspect"].astype(str).to_numpy(),
-        "importance": answer["importance"].astype(float).to_numpy(),
-        "performance": answer["performance"].astype(float).to_numpy(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "respondent_id": 1,
+            "dimension": answer["aspect"].astype(str).to_numpy(),
+            "importance": answer["importance"].astype(float).to_numpy(),
+            "performance": answer["performance"].astype(float).to_numpy(),
+        }
+    )
 
 
 def ipa_table(answer: pd.DataFrame) -> pd.DataFrame:
@@ -95,9 +135,20 @@ def ipa_table(answer: pd.DataFrame) -> pd.DataFrame:
     """
     table = dimensions.ipa(survey(answer), center="data", scale=SCALE).rename(columns={"dimension": "aspect"})
     table = table.merge(answer[["aspect", "evidence", "suggestion"]], on="aspect", how="left")
-    columns = ["aspect", "importance", "performance", "priority", "quadrant", "center_importance",
-               "center_performance", "evidence", "suggestion"]  # fmt: skip
-    order = table[columns].sort_values(["priority", "importance", "aspect"], ascending=[False, False, True], kind="stable")
+    columns = [
+        "aspect",
+        "importance",
+        "performance",
+        "priority",
+        "quadrant",
+        "center_importance",
+        "center_performance",
+        "evidence",
+        "suggestion",
+    ]
+    order = table[columns].sort_values(
+        ["priority", "importance", "aspect"], ascending=[False, False, True], kind="stable"
+    )
     return order.reset_index(drop=True)
 
 
@@ -123,13 +174,13 @@ def chart_points(ipa: pd.DataFrame) -> pd.DataFrame:
     return points.reset_index()
 
 
-def shown(frame: pd.DataFrame, exercise: Exercise = EXERCISE, prefix: str = "ex22_",
-          lang: str | None = None) -> pd.DataFrame:  # fmt: skip
+def shown(
+    frame: pd.DataFrame, exercise: Exercise = EXERCISE, prefix: str = "ex22_", lang: str | None = None
+) -> pd.DataFrame:
     """``frame`` with headers in the student's language, template columns under their template
     headers (:func:`custval.exercises.base.headers`)."""
     lang = lang or get_lang()
     return headers(frame, prefix, lang, names={f.name: f.header(lang) for f in exercise.fields})
-
 
 
 GOOD, POOR = 3.5, 2.5  # thresholds of the verdict on the weighted service level

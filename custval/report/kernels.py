@@ -12,6 +12,7 @@ import threading
 import uuid
 import weakref
 from contextlib import suppress
+from typing import ClassVar
 
 import psutil
 
@@ -32,7 +33,7 @@ def kernel_manager_class() -> type:
     from jupyter_client import AsyncKernelManager  # only a run needs it
 
     class RunKernelManager(AsyncKernelManager):
-        started: list = []
+        started: ClassVar[list] = []  # every kernel this process started, shared by the class
         if os.name == "posix":
             transport = "ipc"
 

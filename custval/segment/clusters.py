@@ -35,8 +35,9 @@ def _fewest_clusters(k: int | None, k_range) -> int:
     """The smallest number of clusters to try: ``k``, else the low end of ``k_range`` (both at least 2)."""
     low, high = (k, k) if k is not None else k_range
     if low < 2 or high < low:
-        raise ValueError(f"k must be at least 2 and k_range a pair (low, high) with 2 ≤ low ≤ high, "
-                         f"got k={k!r}, k_range={k_range!r}")
+        raise ValueError(
+            f"k must be at least 2 and k_range a pair (low, high) with 2 ≤ low ≤ high, got k={k!r}, k_range={k_range!r}"
+        )
     return low
 
 
@@ -83,8 +84,10 @@ def cluster(
         raise DataError(f"cluster features have missing values in {', '.join(data.columns[data.isna().any()])}")
     fewest = _fewest_clusters(k, k_range)
     if len(data) <= fewest:
-        raise DataError(f"k-means needs more customers than clusters: the cluster features have {len(data)} "
-                        f"customer(s) ({examples(data.index) or 'none'}) for k={fewest}")
+        raise DataError(
+            f"k-means needs more customers than clusters: the cluster features have {len(data)} "
+            f"customer(s) ({examples(data.index) or 'none'}) for k={fewest}"
+        )
     if max_rows <= fewest:
         raise ValueError(f"max_rows must be more than the {fewest} clusters, got {max_rows}")
     skewed = [c for c in data.columns if data[c].nunique() > 2 and data[c].min() >= 0 and data[c].skew() > 1]

@@ -25,8 +25,10 @@ def settlement(tx: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [c for c in ("invoice_date", "paid_date") if c not in tx.columns]
     if missing:
-        raise MissingColumnError(f"the transactions have no column {', '.join(missing)} (settlement needs "
-                                 f"invoice_date and paid_date); columns: {', '.join(map(str, tx.columns))}")
+        raise MissingColumnError(
+            f"the transactions have no column {', '.join(missing)} (settlement needs "
+            f"invoice_date and paid_date); columns: {', '.join(map(str, tx.columns))}"
+        )
     lines = tx[(tx["amount"] > 0) & tx["invoice_date"].notna() & tx["paid_date"].notna()]
     weight = lines["amount"]
     parts = {"weight": weight, "pay": (lines["paid_date"] - lines["invoice_date"]).dt.days * weight}

@@ -71,8 +71,9 @@ def profile_table(table: pd.DataFrame, by: str) -> pd.DataFrame:
     ``table`` is :func:`customer_table`; an empty attribute forms its own row (shown empty).
     """
     if by not in table.columns:
-        raise MissingColumnError(f"the customer table has no column {by!r} to profile by; "
-                                 f"columns: {', '.join(map(str, table.columns))}")
+        raise MissingColumnError(
+            f"the customer table has no column {by!r} to profile by; columns: {', '.join(map(str, table.columns))}"
+        )
     key = table[by].astype("string").fillna("")
     grouped = table.assign(_key=key).groupby("_key", sort=True)
     out = grouped.agg(
