@@ -236,24 +236,26 @@ def test_a_filled_excel_template_reads_back(tmp_path):
 # --------------------------------------------------------------------------- delivered value with gaps
 
 
+# Own-brand ratings: "all" rated both cost items, "none" neither, "some" one of them.
+GAPPY_OWN = [
+    ("all", "own", "产品价值", 4, 6),
+    ("all", "own", "货币成本", 2, 5),
+    ("all", "own", "时间成本", 2, 3),
+    ("none", "own", "产品价值", 4, 5),
+    ("none", "own", "货币成本", None, 5),
+    ("none", "own", "时间成本", None, 4),
+    ("some", "own", "产品价值", 4, 7),
+    ("some", "own", "货币成本", 3, 6),
+    ("some", "own", "时间成本", None, 1),
+]
+
+
 def delivered_rows(rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["respondent_id", "brand", "dimension", "importance", "performance"])
 
 
 def test_tcc_is_empty_without_cost_ratings_and_uses_the_cost_items_rated():
-    survey = delivered_rows(
-        [
-            ("all", "own", "产品价值", 4, 6),
-            ("all", "own", "货币成本", 2, 5),
-            ("all", "own", "时间成本", 2, 3),
-            ("none", "own", "产品价值", 4, 5),
-            ("none", "own", "货币成本", None, 5),
-            ("none", "own", "时间成本", None, 4),
-            ("some", "own", "产品价值", 4, 7),
-            ("some", "own", "货币成本", 3, 6),
-            ("some", "own", "时间成本", None, 1),
-        ]
-    )
+    survey = delivered_rows(GAPPY_OWN)
     values = dimensions.delivered_value(survey).set_index("respondent_id")
     assert np.isnan(values.loc["none", "tcc"])  # not 0 from an empty sum
     assert np.isnan(values.loc["none", "cdv"]) and np.isnan(values.loc["none", "ratio"])
@@ -589,15 +591,7 @@ def test_the_kano_map_plots_minus_worse():
 def test_delivered_value_sentences_steps_and_long_table():
     survey = delivered_rows(
         [
-            ("all", "own", "产品价值", 4, 6),
-            ("all", "own", "货币成本", 2, 5),
-            ("all", "own", "时间成本", 2, 3),
-            ("none", "own", "产品价值", 4, 5),
-            ("none", "own", "货币成本", None, 5),
-            ("none", "own", "时间成本", None, 4),
-            ("some", "own", "产品价值", 4, 7),
-            ("some", "own", "货币成本", 3, 6),
-            ("some", "own", "时间成本", None, 1),
+            *GAPPY_OWN,
             ("r4", "rival", "产品价值", 4, 7),
             ("r4", "rival", "货币成本", 2, 1),
             ("r4", "rival", "时间成本", 2, 1),

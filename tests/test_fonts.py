@@ -25,17 +25,6 @@ def clean_style():
     plt.close("all")
 
 
-@pytest.fixture
-def only_vendored_font(monkeypatch):
-    """Pretend the machine has no CJK font at all, so only the shipped file can be found."""
-    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
-    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font SC",))
-    monkeypatch.setattr(fonts, "SYSTEM_FONT_FILES", ())
-    fonts.cjk_font.cache_clear()
-    yield
-    fonts.cjk_font.cache_clear()
-
-
 def test_vendored_font_is_used_without_a_system_font(only_vendored_font):
     assert plots.theme() == "WenQuanYi Micro Hei"
     assert plt.rcParams["font.family"] == ["DejaVu Sans", "WenQuanYi Micro Hei"]

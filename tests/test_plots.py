@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from custval import fonts, plots
+from custval import plots
 from custval.grading import DEFAULT_LAYOUT
 
 DATA = pd.DataFrame({"region": ["华东", "华南", "西北"], "amount": [-1250.5, 3000.0, 52000.0]})
@@ -121,17 +121,6 @@ def clean_style():
         plots.theme()
         yield
     plt.close("all")
-
-
-@pytest.fixture
-def only_vendored_font(monkeypatch):
-    """Pretend the machine has no CJK font at all, so only the shipped file can be found."""
-    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
-    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font SC",))
-    monkeypatch.setattr(fonts, "SYSTEM_FONT_FILES", ())
-    fonts.cjk_font.cache_clear()
-    yield
-    fonts.cjk_font.cache_clear()
 
 
 def render(ax) -> None:

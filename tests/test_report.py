@@ -19,6 +19,7 @@ from custval.config import DEFAULT_PARAMETERS
 from custval.dataset import load
 from custval.datasets import read_cdnow
 from custval.io import read_grades
+from custval.parameters import REPORTS
 from custval.report import run_report
 from custval.report.kernels import kernel_manager_class
 from custval.report.manifest import input_record, sha256
@@ -101,18 +102,7 @@ def test_run_succeeds_and_latest_points_at_it(english_run, project):
 def test_run_folder_has_exactly_the_documented_contents(english_run):
     _, folder = english_run
     names = {p.name for p in folder.iterdir()}
-    notebooks = {
-        f"{n}.{ext}"
-        for n in (
-            "00_data_quality",
-            "01_market_scan",
-            "02_segmentation",
-            "03_value_dimensions",
-            "04_value_grading",
-            "05_resources_retention",
-        )
-        for ext in ("ipynb", "html")
-    }
+    notebooks = {f"{n}.{ext}" for n in REPORTS for ext in ("ipynb", "html")}
     assert {"index.html", "manifest.json", "rejected_rows.csv", "tables", *notebooks} == names
     tables = {p.name for p in (folder / "tables").iterdir()}
     assert {"data_quality.csv", "coverage_month.csv", "coverage_region.csv", "anomalies.csv"} <= tables
@@ -208,14 +198,7 @@ def test_manifest_records_versions_parameters_inputs_and_status(english_run, pro
         inputs["transactions"]["rows_read"]
         == inputs["transactions"]["rows_used"] + inputs["transactions"]["rows_rejected"]
     )
-    assert [n["name"] for n in manifest["notebooks"]] == [
-        "00_data_quality",
-        "01_market_scan",
-        "02_segmentation",
-        "03_value_dimensions",
-        "04_value_grading",
-        "05_resources_retention",
-    ]
+    assert [n["name"] for n in manifest["notebooks"]] == list(REPORTS)
     assert all(n["status"] == "ok" and n["duration_seconds"] > 0 for n in manifest["notebooks"])
     assert manifest["tables"] == sorted(p.name for p in (folder / "tables").iterdir())
 
