@@ -138,7 +138,7 @@ def test_parameters_are_validated_and_as_of_normalised(tmp_path):
     from custval.config import merge_parameters
 
     assert merge_parameters(None, {"as_of": "2024/6/30"})["as_of"] == "2024-06-30"
-    for bad in ({"anonymize": "yes"}, {"as_of": "someday"}, {"lang": "fr"}):
+    for bad in ({"anonymize": "yes"}, {"as_of": "someday"}, {"as_of": -1}, {"as_of": "20240630"}, {"lang": "fr"}):
         with pytest.raises(ConfigError, match=next(iter(bad))):
             merge_parameters(None, bad)
 

@@ -40,6 +40,7 @@ REPORTS = (
 CONFIG, RUNNER, OPTIONAL = "config", "runner", "optional"  # set in custval.yml; always or on request by the runner
 README_START, README_END = "<!-- parameters:start -->", "<!-- parameters:end -->"
 _SAME = object()
+_DAY = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ def _text(value) -> bool:
 
 
 def _is_day(value) -> bool:
+    """A calendar day: a date, or text such as 2024-06-30 or 2024/6/30 (not a bare number such as -1)."""
+    if not isinstance(value, (str, date)) or (isinstance(value, str) and not _DAY.fullmatch(value.strip())):
+        return False
     try:
         return not pd.isna(pd.Timestamp(str(value)))
     except (TypeError, ValueError):
