@@ -176,7 +176,8 @@ def test_delivered_value_with_stated_importance_as_weights():
     assert fixed["tcv"] == pytest.approx(5.0) and fixed["tcc"] == pytest.approx(5.0)
 
 
-def test_delivery_problems_rank_weighted_shortfalls():
+def three_shortfalls() -> pd.DataFrame:
+    """Shortfalls 3, 1, 0 on needs whose derived importance is 0.2, 0.7, 0.1."""
     stated = pd.DataFrame(
         {
             "dimension": ["a", "b", "c"],
@@ -186,7 +187,11 @@ def test_delivery_problems_rank_weighted_shortfalls():
         }
     )
     derived = pd.DataFrame({"dimension": ["a", "b", "c"], "share": [0.2, 0.7, 0.1]})
-    table = dimensions.delivery_problems(stated, derived)
+    return dimensions.delivery_problems(stated, derived)
+
+
+def test_delivery_problems_rank_weighted_shortfalls():
+    table = three_shortfalls()
     assert table["dimension"].tolist() == ["b", "a", "c"]  # 0.7 × 1 > 0.2 × 3 > 0.1 × 0
     assert table["priority"].tolist() == pytest.approx([0.7, 0.6, 0.0])
 
@@ -624,16 +629,7 @@ def test_delivered_value_sentences_steps_and_long_table():
 
 
 def test_the_improvement_list_numbers_the_first_positive_priorities(zh):
-    stated = pd.DataFrame(
-        {
-            "dimension": ["a", "b", "c"],
-            "importance": [6.0, 6.0, 6.0],
-            "performance": [3.0, 5.0, 7.0],
-            "quadrant": ["concentrate_here"] * 3,
-        }
-    )
-    derived = pd.DataFrame({"dimension": ["a", "b", "c"], "share": [0.2, 0.7, 0.1]})
-    problems = dimensions.delivery_problems(stated, derived)
+    problems = three_shortfalls()
     assert dimensions.improvement_notes(problems) == [
         ("vd_improvements", {"items": "1. b(未达差距 1.00)\n2. a(未达差距 3.00)"})
     ]  # c has no shortfall
