@@ -16,7 +16,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from custval.errors import DataError, MissingColumnError, examples
-from custval.i18n import name, t
+from custval.i18n import Notes, name, t
 from custval.segment import LEVELS
 
 # Weights of the four fit terms; they are normalised to sum to 1.
@@ -684,8 +684,6 @@ def sales_efficiency(
 # --------------------------------------------------------------------------- what notebook 05 says
 # Sentences as (i18n key, values) notes for ``run.say_all`` and tables as the page shows them, in the
 # report language (``lang=None``: the current one).
-
-Notes = list[tuple[str, dict]]
 
 
 def current_notes(customers: pd.DataFrame, load: pd.DataFrame, summary: dict, hours_per_grade: dict) -> Notes:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from custval.errors import DataError, examples
-from custval.i18n import t
+from custval.i18n import Notes, t
 from custval.parsing import period_span
 
 QUADRANTS = {
@@ -138,7 +138,7 @@ def ipa(survey: pd.DataFrame, center="data", scale=(1, 7), by=None) -> pd.DataFr
     return means
 
 
-def ipa_notes(table: pd.DataFrame, survey: pd.DataFrame, center="data") -> list[tuple[str, dict]]:
+def ipa_notes(table: pd.DataFrame, survey: pd.DataFrame, center="data") -> Notes:
     """Step 1's sentence: the dimensions of an :func:`ipa` table, the respondents of ``survey`` and where
     the crosshair is (``center`` as in :func:`ipa`)."""
     where = t(f"vd_center_{center}", value=table["center_importance"].iloc[0])
@@ -401,7 +401,7 @@ def changed_dimensions(change: pd.DataFrame) -> list:
     return change.loc[change["rising"], "dimension"].tolist() + change.loc[change["fading"], "dimension"].tolist()
 
 
-def value_change_notes(change: pd.DataFrame) -> list[tuple[str, dict]]:
+def value_change_notes(change: pd.DataFrame) -> Notes:
     """Step 3's sentence: how many waves, how they were ordered, the two compared and the dimensions
     rising and fading (:func:`value_change`)."""
     rising, fading = change.loc[change["rising"], "dimension"], change.loc[change["fading"], "dimension"]
@@ -414,12 +414,12 @@ def value_change_notes(change: pd.DataFrame) -> list[tuple[str, dict]]:
     return [("vd_step3", {**waves, "rising": _listed(rising), "fading": _listed(fading)})]
 
 
-def one_wave_notes(waves: list) -> list[tuple[str, dict]]:
+def one_wave_notes(waves: list) -> Notes:
     """Why step 3 is skipped when the survey has one wave (``waves`` from :func:`survey_waves`) or none."""
     return [("vd_step3_one_wave", {"wave": waves[0] if waves else t("vd_none")})]
 
 
-def unused_wave_notes(survey: pd.DataFrame, order=None, by: str = "wave") -> list[tuple[str, dict]]:
+def unused_wave_notes(survey: pd.DataFrame, order=None, by: str = "wave") -> Notes:
     """A note naming the labels of ``order`` no survey row holds (:func:`absent_waves`), when there are any."""
     absent = absent_waves(survey, order, by)
     return [("vd_wave_order_unused", {"labels": _listed(absent)})] if absent else []
@@ -479,7 +479,7 @@ def rank_disagreements(table: pd.DataFrame, top: int = 5) -> pd.DataFrame:
     return apart.drop(columns="_size").head(top).reset_index(drop=True)
 
 
-def firm_ranking_notes(table: pd.DataFrame, wave=None) -> list[tuple[str, dict]]:
+def firm_ranking_notes(table: pd.DataFrame, wave=None) -> Notes:
     """The sentence on a :func:`firm_vs_customer` table: who ranked (the mean of several rankers), which
     respondents (of survey ``wave`` when given), Spearman's ρ and the largest disagreements."""
     apart = rank_disagreements(table)
@@ -727,7 +727,7 @@ def delivery_problems(stated: pd.DataFrame, derived: pd.DataFrame, gaps: pd.Data
     return table
 
 
-def improvement_notes(problems: pd.DataFrame, top: int = TOP_IMPROVEMENTS) -> list[tuple[str, dict]]:
+def improvement_notes(problems: pd.DataFrame, top: int = TOP_IMPROVEMENTS) -> Notes:
     """The numbered list of the first ``top`` :func:`delivery_problems` with a priority above 0."""
     first = problems[problems["priority"] > 0].head(top)
     items = [

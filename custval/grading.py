@@ -10,7 +10,7 @@ import pandas as pd
 
 from custval import clv, segment, units, valuation
 from custval.errors import DataError, FitError, MissingColumnError, NotFittedError
-from custval.i18n import label, name, t
+from custval.i18n import Notes, label, name, t
 from custval.summary import summarize
 
 # (future, current) → grade. Future value has two levels, current value three.
@@ -551,8 +551,6 @@ def chain_parameters(parameters: dict) -> dict:
 
 # --------------------------------------------------------------------------- what notebook 04 says
 # Sentences as (i18n key, values) notes for ``run.say_all``, in the report language (``lang=None``: the current one).
-
-Notes = list[tuple[str, dict]]
 
 
 def current_notes(chain: ValueChain, lang: str | None = None) -> Notes:

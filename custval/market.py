@@ -11,7 +11,7 @@ import pandas as pd
 
 from custval import parsing, scans
 from custval.errors import DataError, MissingColumnError, examples
-from custval.i18n import t
+from custval.i18n import Notes, t
 
 PERIODS = {"M": "M", "Q": "Q", "Y": "Y"}
 MEASURES = ("amount", "profit")  # what ranking and ABC can measure
@@ -318,7 +318,7 @@ def latest_contributions(tx, last, keys=GROWTH_KEYS, values=None, engine=None) -
     return tables
 
 
-def contribution_notes(last) -> list[tuple[str, dict]]:
+def contribution_notes(last) -> Notes:
     """The sentences before the contribution tables: the latest year, and the span compared when it is not over."""
     day = pd.Timestamp(last)
     notes = [("ms_contribution", {"year": day.year})]
@@ -482,7 +482,7 @@ def ie_position(external: pd.DataFrame, internal: pd.DataFrame) -> dict:
     return {**ie_cell(ife_score, efe_score), "efe": efe_score, "ife": ife_score}
 
 
-def ie_notes(ie: dict) -> list[tuple[str, dict]]:
+def ie_notes(ie: dict) -> Notes:
     """The sentence on the factor evaluation: both totals, the IE cell and its strategy (:func:`ie_position`)."""
     strategy = t(f"strategy_{ie['strategy']}")
     return [("ms_efe_ife", {"efe": ie["efe"], "ife": ie["ife"], "cell": ie["cell"], "strategy": strategy})]

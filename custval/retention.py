@@ -13,7 +13,7 @@ import pandas as pd
 
 from custval import scans
 from custval.errors import DataError, MissingColumnError, examples
-from custval.i18n import t
+from custval.i18n import Notes, t
 
 
 def cohort_retention(
@@ -516,7 +516,6 @@ def _cycles(parent: pd.Series) -> tuple[list, set]:
 # Sentences as (i18n key, values) notes for ``run.say_all`` and tables as the page shows them, in the
 # report language (``lang=None``: the current one).
 
-Notes = list[tuple[str, dict]]
 # The win-back list's columns: the grading's, the summary's and whether the customer is worth winning back.
 WIN_BACK_COLUMNS = ["customer_id", "grade", "active_value", "current_value", "revenue", "n_orders", "last_purchase"]
 WIN_BACK_COLUMNS += ["p_alive", "worth"]

@@ -23,6 +23,7 @@ from custval.clv import (
 from custval.clv.migration import RecencyMigration
 from custval.clv.value import discounted, period_purchases
 from custval.errors import FitError
+from custval.i18n import Notes
 from custval.summary import summarize
 
 LAPSE_QUANTILE = 0.9  # one-time buyers: lapsed once this share of repeat buyers would have bought again
@@ -330,7 +331,7 @@ def holdout_split(tx: pd.DataFrame, min_days: int = 365):
     return (last - pd.Timedelta(days=round(days / 3 / 7) * 7)).date()
 
 
-def holdout_notes(check: HoldoutCheck | None, method: str) -> list[tuple[str, dict]]:
+def holdout_notes(check: HoldoutCheck | None, method: str) -> Notes:
     """The holdout check's split and weeks (as ``(i18n key, values)`` notes for ``run.say_all``),
     or why there is none: skipped (``holdout_check`` gave None) or a future value not from BG/NBD."""
     if check is not None:

@@ -15,6 +15,8 @@ from types import MappingProxyType
 import yaml
 
 LANGS = ("zh", "en")
+# What a report page says, as analysis functions return it: (key, values) pairs, shown by ``run.say_all``.
+Notes = list[tuple[str, dict]]
 _current = {"lang": "zh"}
 _FOLDER = Path(__file__).parent
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custval.i18n import name, named, t
+from custval.i18n import Notes, name, named, t
 from custval.segment.clusters import Clusters
 from custval.segment.contact import PAYMENT_CALL_MINUTES, keep_lists
 from custval.segment.payment import payment_counts, slow_payer_counts, with_payment
 from custval.segment.rfm import uses_payment
 
 NO_PAYMENT = ("no_columns", "no_lines")  # payment_behaviour notes that come without settlement data
-Notes = list[tuple[str, dict]]
 
 
 def rfm_notes(scores: pd.DataFrame, rules: str, frequency_per, method: str, center: str, uncovered, lang=None) -> Notes:
