@@ -91,8 +91,15 @@ class NotebookRun(Presenter):
 
     def summary(self, **options) -> pd.DataFrame:
         """The customer summary of the transactions at the run's ``as_of``, on the configured
-        engine (``engine:`` in the configuration; DuckDB by default)."""
-        return summarize(self.data.transactions, as_of=self.as_of, engine=self.engine, **options)
+        engine (``engine:`` in the configuration; DuckDB by default). Without ``options`` it is
+        computed once per notebook (it scans every line) and each call gets its own copy."""
+        if options:
+            return summarize(self.data.transactions, as_of=self.as_of, engine=self.engine, **options)
+        return self._summary.copy()
+
+    @cached_property
+    def _summary(self) -> pd.DataFrame:
+        return summarize(self.data.transactions, as_of=self.as_of, engine=self.engine)
 
     @cached_property
     def value_chain(self):
