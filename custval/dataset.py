@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from custval import anonymize, io, schema
+from custval import anonymize, io, schema, store
 from custval.config import Config, read_config
 from custval.engines import connect
 from custval.errors import ColumnError, ConfigError
@@ -24,7 +24,7 @@ class Dataset:
     def __getattr__(self, name):
         if name in schema.TABLES:
             read = self.reads.get(name)
-            return None if read is None else read.data
+            return None if read is None else read.frame()
         raise AttributeError(name)
 
     @property
@@ -51,15 +51,40 @@ class Dataset:
 
 
 def load(config="custval.yml", **parameters) -> Dataset:
-    """Read every input named in the configuration file (parameters override the file's)."""
+    """Read every input named in the configuration file (parameters override the file's).
+
+    Inside ``custval report`` the inputs were read and checked once by the runner
+    (:func:`load_into`); the run's clean tables are opened instead of reading them again.
+    """
     config = config if isinstance(config, Config) else read_config(config, overrides=parameters or None)
+    reads = store.open_run_store(store_key(config))
+    if reads is None:
+        reads = _read_all(config)
+    check_parameters(config, reads)
+    return Dataset(config=config, reads=reads)
+
+
+def load_into(config: Config, folder) -> Dataset:
+    """Read and check every input once and keep the clean tables in ``folder`` (``custval.store``),
+    for the notebooks of a report run to open."""
+    reads = store.write(_read_all(config), folder, store_key(config))
+    check_parameters(config, reads)
+    return Dataset(config=config, reads=reads)
+
+
+def store_key(config: Config) -> dict:
+    """What a run's clean tables depend on besides the input files."""
+    path = str(config.path.resolve()) if config.path else None
+    return {"config": path, "anonymize": bool(config.parameters.get("anonymize"))}
+
+
+def _read_all(config: Config) -> dict[str, io.ReadResult]:
     engine = _engine_for_inputs(config)
     reads = {table: _read(spec, engine) for table, spec in config.inputs.items()}
     check_shared_columns(config, reads)
-    check_parameters(config, reads)
     if config.parameters.get("anonymize"):
         reads = _anonymized(reads, config)
-    return Dataset(config=config, reads=reads)
+    return reads
 
 
 def check_shared_columns(config: Config, reads: dict) -> None:
@@ -96,7 +121,7 @@ def group_columns(reads: dict) -> list[str]:
     for table in ("transactions", "customers"):
         if table not in reads:
             continue
-        data, spec = reads[table].data, schema.TABLES[table]
+        data, spec = reads[table].frame(), schema.TABLES[table]
         for column in data.columns:
             if (
                 column in NOT_GROUPS
@@ -133,7 +158,7 @@ def _anonymized(reads: dict, config: Config) -> dict:
     return {
         table: replace(
             read,
-            data=anonymize.anonymize_frame(read.data, key),
+            data=anonymize.anonymize_frame(read.frame(), key),
             rejected=anonymize.anonymize_rejected(read.rejected, key),
         )
         for table, read in reads.items()
@@ -143,7 +168,7 @@ def _anonymized(reads: dict, config: Config) -> dict:
 def quality_table(reads) -> pd.DataFrame:
     rows = []
     for read in reads:
-        flags = {f: int(read.data[f].sum()) if f in read.data else 0 for f in ("is_return", "is_zero", "is_duplicate")}
+        flags = read.flag_counts()
         rows.append(
             {
                 "table": read.table,

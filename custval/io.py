@@ -30,6 +30,7 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 REJECTED_COLUMNS = ["table", "file", "line", "column", "reason", "value"]
 LINE = "__line__"
+FLAGS = ("is_return", "is_zero", "is_duplicate")
 
 
 class RowsRejectedWarning(UserWarning):
@@ -42,7 +43,7 @@ class ReadResult:
 
     table: str
     file: str
-    data: pd.DataFrame
+    data: pd.DataFrame | None  # None while the rows are only stored (see ``frame``)
     rows_read: int
     rejected: pd.DataFrame
     cleared: pd.DataFrame
@@ -50,10 +51,24 @@ class ReadResult:
     mapping: dict[str, str] = field(default_factory=dict)
     unmatched: tuple[str, ...] = ()  # mapping keys (shared ones only) that named no header of this file
     headers: tuple[str, ...] = ()  # the file's own headers, before mapping
+    parquet: str | None = None  # where the clean rows are stored when ``data`` is not loaded yet (None)
+    counts: dict[str, int] | None = None  # flagged lines (is_return, is_zero, is_duplicate) of stored rows
 
     @property
     def rows_rejected(self) -> int:
         return len(self.rejected)
+
+    def frame(self) -> pd.DataFrame:
+        """The clean rows: ``data``, loaded from ``parquet`` on first use when the rows were stored."""
+        if self.data is None:
+            self.data = pd.read_parquet(self.parquet)
+        return self.data
+
+    def flag_counts(self) -> dict[str, int]:
+        """Lines flagged as returns, zero amounts and duplicates (0 for a flag the table does not have)."""
+        if self.counts is not None:
+            return {flag: int(self.counts.get(flag, 0)) for flag in FLAGS}
+        return {flag: int(self.data[flag].sum()) if flag in self.data else 0 for flag in FLAGS}
 
     @property
     def rows_used(self) -> int:

@@ -94,12 +94,19 @@ class NotebookRun(Presenter):
         engine (``engine:`` in the configuration; DuckDB by default). Without ``options`` it is
         computed once per notebook (it scans every line) and each call gets its own copy."""
         if options:
-            return summarize(self.data.transactions, as_of=self.as_of, engine=self.engine, **options)
+            return summarize(self.lines, as_of=self.as_of, engine=self.engine, **options)
         return self._summary.copy()
 
     @cached_property
     def _summary(self) -> pd.DataFrame:
-        return summarize(self.data.transactions, as_of=self.as_of, engine=self.engine)
+        return summarize(self.lines, as_of=self.as_of, engine=self.engine)
+
+    @property
+    def lines(self):
+        """All transaction lines for the engine's scans: in a report run the run's clean Parquet
+        file, read out of core (``custval.store``); else the frame read from the inputs."""
+        read = self.data.reads["transactions"]
+        return read.parquet if read.data is None and read.parquet else read.frame()
 
     @cached_property
     def value_chain(self):

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import time
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -146,3 +146,18 @@ def _last_change(folder: Path) -> float:
         return max([folder.stat().st_mtime, *(p.lstat().st_mtime for p in folder.iterdir())])
     except OSError:
         return time.time()
+
+
+@contextmanager
+def work_folder(out: Path, run_id: str):
+    """A hidden folder in ``out`` for the run's clean tables (``custval.store``), removed when the
+    run ends however it ends; ``out`` goes too when the run created it and left nothing in it."""
+    made = not out.exists()
+    folder = out / f".{run_id}.work"
+    folder.mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from custval import i18n
 from custval.config import RUN_PARAMETERS_ENV, read_config
-from custval.dataset import load
+from custval.dataset import load_into
 from custval.i18n import t
 from custval.outputs import write_csv
 from custval.report.contract import check_inputs, given, runner_parameters, select_notebooks
@@ -30,9 +30,11 @@ from custval.report.folders import (
     release,
     remove_unclaimed,
     stale_partials,
+    work_folder,
 )
 from custval.report.manifest import build_manifest, write_manifest
 from custval.report.workers import RunInterrupted, default_jobs, log, run_all, stop_on_signals
+from custval.store import STORE_ENV
 
 
 @dataclass
@@ -78,6 +80,9 @@ def run_report(
     ``KeyboardInterrupt`` with ``exit_code`` 143 or 130) is raised; the caller's own signal
     handlers are back in place by then. Leftovers of earlier stopped runs (``stale_partials``) are
     logged and listed in the index; ``clean`` removes them first.
+
+    The inputs are read and checked once, here, into a work folder of clean tables
+    (``custval.store``) that every notebook opens; it is removed when the run ends.
     """
     started = datetime.now().astimezone()
     config = read_config(config, overrides=params or None)
@@ -86,7 +91,15 @@ def run_report(
     check_inputs(config, notebooks)
     out = Path(out)
     run_id = new_run_id(out, name, started)
-    dataset = load(config)  # unusable data stops the run here, before any notebook
+    with work_folder(out, run_id) as work:
+        dataset = load_into(config, work)  # unusable data stops the run here, before any notebook
+        with _kernels_see(STORE_ENV, str(work)):
+            return _run(config, notebooks, dataset, out, run_id, started, timeout, progress, jobs, clean)
+
+
+def _run(config, notebooks, dataset, out, run_id, started, timeout, progress, jobs, clean) -> RunResult:
+    """The run once its data is read: the notebooks executed into the ``.partial`` folder, its
+    manifest and index written, the folder published."""
     progress = sys.stderr.isatty() if progress is None else progress
     partial = _open(out, run_id, clean, progress)
     write_csv(dataset.rejected, partial / "rejected_rows.csv")
@@ -135,7 +148,7 @@ def _leftovers(out: Path, progress: bool) -> list[dict]:
 def _execute(tasks: list[tuple], jobs: int, progress: bool, parameters: dict, partial: Path, describe) -> list:
     """Run the tasks under the run's signal handlers; a signal records the stopped run before it goes on."""
     done: dict[int, NotebookResult] = {}
-    with stop_on_signals(), _kernels_see(parameters):
+    with stop_on_signals(), _kernels_see(RUN_PARAMETERS_ENV, json.dumps(parameters, ensure_ascii=False)):
         try:
             return run_all(tasks, jobs, progress, i18n.get_lang(), done)
         except RunInterrupted as stop:
@@ -144,18 +157,19 @@ def _execute(tasks: list[tuple], jobs: int, progress: bool, parameters: dict, pa
 
 
 @contextmanager
-def _kernels_see(parameters: dict):
-    """Within the block, the kernels this process and its workers start see the run's parameters
-    (``custval.notebook.start`` reads them), also those their notebook does not declare."""
-    before = os.environ.get(RUN_PARAMETERS_ENV)
-    os.environ[RUN_PARAMETERS_ENV] = json.dumps(parameters, ensure_ascii=False)
+def _kernels_see(variable: str, value: str):
+    """Within the block, the kernels this process and its workers start see ``variable``: the
+    run's parameters (also those their notebook does not declare) and its clean tables, which
+    ``custval.notebook.start`` reads."""
+    before = os.environ.get(variable)
+    os.environ[variable] = value
     try:
         yield
     finally:
         if before is None:
-            os.environ.pop(RUN_PARAMETERS_ENV, None)
+            os.environ.pop(variable, None)
         else:
-            os.environ[RUN_PARAMETERS_ENV] = before
+            os.environ[variable] = before
 
 
 def _record_stop(stop: RunInterrupted, partial: Path, names: list[str], done: dict, describe, progress: bool) -> None:
