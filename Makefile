@@ -70,10 +70,12 @@ handin: $(STAMP)
 	@$(call handouts,True)
 	$(BIN)/custval report --config handin.yml --name $(NAME)
 
-# One table of every DESIGN.md target (the Spark row needs Java; skipped without it);
+# One table of every DESIGN.md target (the Spark row needs Java; skipped without it), then the report
+# at 1 M and 10 M lines against summarize (bench_report.py; data cached in the temp folder; ~20 min today);
 # bench_summarize.py and bench_fit.py give the detail of those two steps.
+# Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--report-sizes 1M" (none: no report rows).
 bench: $(SPARK_STAMP)
-	$(BIN)/python benchmarks/bench_all.py
+	$(BIN)/python benchmarks/bench_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .pytest_cache build

@@ -12,6 +12,10 @@ BG/NBD + Gamma-Gamma fits at 100 k and 1.65 M customers, grading 1 M customers, 
 chain (current value, summary, fits, five years of future value, grades) at 1 M transactions,
 notebook 02's clustering (``segment.features`` + ``segment.cluster``, k chosen from 2–8) at 1.65 M
 customers, and the whole report on ``data/sample/``.
+
+Then the report rows of ``bench_report.py``: ``summarize``, each notebook and the whole report at 1 M
+and 10 M lines in one run, peak memory per process, ratios to ``summarize`` and the issue-23 targets
+(``--report-sizes 1M`` for fewer, ``none`` for none; skipped with ``--only`` unless asked for).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+import bench_report  # noqa: E402
 from bench_summarize import CUSTOMERS, dataset, peak_gb  # noqa: E402
 
 SMALL = 165_000  # customers: about 1 million transactions
@@ -202,6 +207,17 @@ def spark_available() -> bool:
     return bool(os.environ.get("JAVA_HOME") or shutil.which("java"))
 
 
+def report_rows(sizes: str) -> int:
+    """``bench_report``'s table at ``sizes`` (none for ``""`` or ``"none"``); the number of its targets missed."""
+    if sizes.strip().lower() in ("", "none"):
+        return 0
+    _, rows = bench_report.report_benchmark(sizes)
+    print(bench_report.format_text(rows))
+    print(bench_report.verdict_line(rows))
+    print()
+    return bench_report.missed(rows)
+
+
 def timed(case: str, runs: int) -> list[dict]:
     results = []
     for _ in range(runs):
@@ -214,11 +230,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", help="comma-separated rows to run: " + ", ".join(CASES))
+    parser.add_argument("--report-sizes", help="report rows at these sizes (default 1M,10M; none: no report rows)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker)))
         return 0
+    report_sizes = args.report_sizes if args.report_sizes is not None else "" if args.only else "1M,10M"
+    try:
+        bench_report.parse_sizes("" if report_sizes.lower() == "none" else report_sizes)
+    except ValueError as exc:
+        parser.error(f"--report-sizes: {exc}")
     dataset(SMALL), dataset(CUSTOMERS), _summary()  # write the cached data before timing anything
     print(
         f"custval benchmarks — {_cores()} cores, Python {sys.version.split()[0]}, median of {args.runs} runs, "
@@ -259,6 +281,7 @@ def main(argv=None) -> int:
             f"  {', '.join(verdicts) or '—'}"
         )
     print()
+    failed += report_rows(report_sizes)
     print(
         "lifetimes 0.11.3 (DESIGN.md reference, 2 cores): summary 11.3 s and BetaGeoFitter.fit 14.6 s at 10 M lines /"
         " 1.65 M customers; see benchmarks/README.md to re-measure it."
