@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from custval import anonymize, io, schema, store
+from custval import anonymize, engine_reader, io, schema, store
 from custval.config import Config, read_config
 from custval.engines import connect
 from custval.errors import ColumnError, ConfigError
@@ -67,7 +67,7 @@ def load(config="custval.yml", **parameters) -> Dataset:
 def load_into(config: Config, folder) -> Dataset:
     """Read and check every input once and keep the clean tables in ``folder`` (``custval.store``),
     for the notebooks of a report run to open."""
-    reads = store.write(_read_all(config), folder, store_key(config))
+    reads = store.write(_read_all(config, folder), folder, store_key(config))
     check_parameters(config, reads)
     return Dataset(config=config, reads=reads)
 
@@ -78,9 +78,18 @@ def store_key(config: Config) -> dict:
     return {"config": path, "anonymize": bool(config.parameters.get("anonymize"))}
 
 
-def _read_all(config: Config) -> dict[str, io.ReadResult]:
+def _read_all(config: Config, folder=None) -> dict[str, io.ReadResult]:
+    """Every input read and checked; with a store ``folder``, the big local tables are checked by
+    the engine straight into it (``custval.engine_reader``), the rest by the Python reader."""
     engine = _engine_for_inputs(config)
-    reads = {table: _read(spec, engine) for table, spec in config.inputs.items()}
+    reads = {}
+    for table, spec in config.inputs.items():
+        if folder is not None and config.engine == "duckdb" and engine_reader.engine_readable(table, spec.source):
+            reads[table] = engine_reader.read_to_parquet(
+                table, spec.path, store.table_file(folder, table), **spec.read_options()
+            )
+        else:
+            reads[table] = _read(spec, engine)
     check_shared_columns(config, reads)
     if config.parameters.get("anonymize"):
         reads = _anonymized(reads, config)

@@ -66,8 +66,8 @@ class ReadResult:
 
     def flag_counts(self) -> dict[str, int]:
         """Lines flagged as returns, zero amounts and duplicates (0 for a flag the table does not have)."""
-        if self.counts is not None:
-            return {flag: int(self.counts.get(flag, 0)) for flag in FLAGS}
+        if self.counts is not None or self.data is None:  # stored rows carry their counts (none: no flags)
+            return {flag: int((self.counts or {}).get(flag, 0)) for flag in FLAGS}
         return {flag: int(self.data[flag].sum()) if flag in self.data else 0 for flag in FLAGS}
 
     @property
