@@ -10,6 +10,7 @@ Line numbers are file lines (header = line 1) for CSV, sheet rows for XLSX, row 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io as _io
 import re
@@ -137,11 +138,36 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileFormatError(t("err_unreadable", file=path, detail=exc)) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = _without_trailing_fields(text.lstrip("\ufeff"), header, path)
     if text.endswith("\n") and len(frame) and (frame.iloc[-1] == "").all():
         frame = frame.iloc[:-1]
     if "'" in text:  # cells the suite wrote formula-safe ('=x) read back as written (=x)
         frame = unmarked(frame)
     return frame, encoding
+
+
+def _without_trailing_fields(text: str, header: str, path: Path) -> pd.DataFrame:
+    """Rows with more fields than the header (pandas would silently make the first column an
+    index): empty extra fields, as a delimiter at the end of every line leaves, are dropped; an
+    extra value is an error naming its line."""
+    delimiter = parsing.sniff_delimiter(header)
+    width = max(len(row) for row in csv.reader(_io.StringIO(text), delimiter=delimiter))
+    try:
+        cells = pd.read_csv(
+            _io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, header=None, names=range(width)
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise FileFormatError(t("err_unreadable", file=path, detail=exc)) from None
+    names, rows = list(cells.iloc[0]), cells.iloc[1:].reset_index(drop=True)
+    width = len([n for n in names if n != ""]) if names[-1] == "" else len(names)
+    extra = rows.iloc[:, width:]
+    filled = (extra != "").any(axis=1)
+    if filled.any():
+        first = int(filled.idxmax())
+        value = next(v for v in extra.iloc[first] if v != "")
+        raise FileFormatError(t("err_extra_fields", file=path, line=first + 2, value=value))
+    return rows.iloc[:, :width].set_axis(names[:width], axis=1)
 
 
 def _read_excel(path: Path, sheet) -> pd.DataFrame:

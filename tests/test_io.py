@@ -428,3 +428,18 @@ def test_row_accounting_holds_on_messy_files(tmp_path, rows):
     used_lines = set(range(2, len(rows) + 2)) - set(result.rejected["line"])
     assert len(used_lines) == len(result.data)
     assert result.data["customer_id"].notna().all() and result.data["order_date"].notna().all()
+
+
+def test_a_delimiter_at_the_end_of_every_line_loses_no_column(tmp_path):
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,order_date,amount\nC1,2024-01-01,5,\nC2,2024-01-02,6,\n", encoding="utf-8")
+    result = io.read_table("transactions", path)
+    assert result.data[["customer_id", "amount"]].values.tolist() == [["C1", 5.0], ["C2", 6.0]]
+    assert result.rows_read == 2 and result.rejected.empty
+
+
+def test_a_value_beyond_the_header_is_an_error_naming_its_line(tmp_path):
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,order_date,amount\nC1,2024-01-01,5,\nC2,2024-01-02,6,'=x\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match=r"tx.csv.*3.*'=x"):
+        io.read_table("transactions", path)
