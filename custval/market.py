@@ -142,7 +142,7 @@ def contribution(tx, by="region", period="Y", values=("amount", "profit"), engin
         table, engine, _ = scans.source(tx, engine, ("order_date",), "contribution")
         day = pd.Timestamp(through)
         tx = table.filter(table.order_date.month() * 100 + table.order_date.day() <= day.month * 100 + day.day)
-    cube = sales_cube(tx, by=(by, "period"), period=period, values=values, engine=engine)
+    cube = sales_cube(tx, by=(by, "period"), period=period, values=values, engine=engine, customers=False)
     totals = cube.dropna(subset=[by]).set_index([by, "period"])[values]
     grid = pd.MultiIndex.from_product(
         [sorted(totals.index.get_level_values(by).unique()), sorted(cube["period"].unique())], names=[by, "period"]
@@ -338,7 +338,7 @@ def abc_tables(tx, cuts=(0.8, 0.95), by="profit", engine=None) -> dict[str, pd.D
     tables = {"customers": abc(customer_values(tx, engine=engine), cuts=cuts, by=by)}
     key = product_key(tx)
     if key in tx.columns:
-        products = sales_cube(tx, by=(key,), values=value_columns(tx), engine=engine)
+        products = sales_cube(tx, by=(key,), values=value_columns(tx), engine=engine, customers=False)
         tables["products"] = abc(products, cuts=cuts, by=by, item=key)
     return tables
 

@@ -12,12 +12,16 @@ removes that ``'`` again when it reads a CSV, so the suite's own tables read bac
 
 from __future__ import annotations
 
+import datetime
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
+from openpyxl.cell import WriteOnlyCell
 
 from custval.i18n import t
 
@@ -64,14 +68,20 @@ def formula_rows(column: pd.Series) -> np.ndarray:
 
 
 def _flagged(column: pd.Series, carriage_return: bool) -> np.ndarray:
-    """Cells holding formula-like text, or (``carriage_return``) a CR anywhere: vectorised for
-    string columns (the common case, millions of cells in a sample file), cell by cell otherwise."""
+    """Cells holding formula-like text, or (``carriage_return``) a CR anywhere: vectorised for text
+    columns (millions of cells in a customer table), per category for categorical ones, cell by cell
+    only for columns that mix text with other values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hits = _flagged(pd.Series(column.cat.categories, dtype=object), carriage_return)
+        return np.append(hits, False)[column.cat.codes.to_numpy()]  # code -1 (missing) takes the False
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        column = column.astype("string")
     if isinstance(column.dtype, pd.StringDtype):
         hits = column.str.startswith(FORMULA_START) & ~column.isin(LONE_SIGNS)
         if carriage_return:
             hits |= column.str.contains("\r", regex=False)
         return hits.fillna(False).to_numpy(dtype=bool)
-    if not (column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype)):
+    if column.dtype != object:
         return np.zeros(len(column), dtype=bool)
 
     def flag(value):
@@ -110,18 +120,76 @@ def write_csv(frame: pd.DataFrame, path, *, encoding: str = "utf-8-sig", **optio
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path) -> Path:
     """Write one sheet per entry (sheet names made Excel-safe); no cell is ever a formula. With no
-    entries, one sheet says there is nothing to list (a workbook needs a visible sheet)."""
+    entries, one sheet says there is nothing to list (a workbook needs a visible sheet). Rows are
+    streamed (openpyxl's write-only workbook), so memory and time grow with the cells, nothing more;
+    values and number formats are those ``DataFrame.to_excel`` writes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     shown = sheets or {EMPTY_SHEET: pd.DataFrame(columns=[t("xlsx_nothing_to_list")])}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for title, frame in shown.items():
-            name = sheet_name(title, used)
-            frame.to_excel(writer, sheet_name=name, index=False)
-            _as_text(writer.sheets[name], frame)
+    book = openpyxl.Workbook(write_only=True)
+    for title, frame in shown.items():
+        sheet = book.create_sheet(sheet_name(title, used))
+        sheet.append([_text_cell(sheet, c) if is_formula_like(str(c)) else c for c in frame.columns])
+        for row in zip(*(_cells(sheet, frame.iloc[:, j]) for j in range(frame.shape[1]))):
+            sheet.append(row)
+    book.save(path)
     _without_timestamps(path)
     return path
+
+
+DATETIME_FORMAT, DATE_FORMAT = "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD"  # pandas' to_excel formats
+MISSING = ""  # what to_excel writes for a missing value: an empty text cell
+
+
+def _cells(sheet, column: pd.Series) -> list:
+    """A column's cells as ``DataFrame.to_excel`` writes them: numbers as numbers (±inf as the text
+    ``inf``), missing values empty, dates with pandas' formats, other values as text; formula-like
+    text as a text cell with Excel's quote prefix."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biu":
+        return column.tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        out = values.astype(object)
+        out[np.isnan(values)] = MISSING
+        out[np.isposinf(values)], out[np.isneginf(values)] = "inf", "-inf"
+        return out.tolist()
+    out = [_excel_value(sheet, v) for v in column.to_numpy(dtype=object)]
+    for i in np.flatnonzero(formula_rows(column)):
+        out[i] = _text_cell(sheet, out[i])
+    return out
+
+
+def _excel_value(sheet, value):
+    """One value as pandas' Excel writer converts it (``ExcelWriter._value_with_fmt``)."""
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return ("inf" if value > 0 else "-inf") if np.isinf(value) else float(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        if getattr(value, "tzinfo", None) is not None:
+            raise ValueError("Excel does not support datetimes with timezones; make them timezone-naive first")
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = DATETIME_FORMAT if isinstance(value, datetime.datetime) else DATE_FORMAT
+        return cell
+    if isinstance(value, datetime.timedelta):
+        cell = WriteOnlyCell(sheet, value.total_seconds() / 86400)
+        cell.number_format = "0"
+        return cell
+    return value if isinstance(value, (str, Decimal)) else str(value)
+
+
+def _text_cell(sheet, value) -> WriteOnlyCell:
+    """``value`` as a text cell marked with Excel's quote prefix, so it stays text when edited."""
+    cell = WriteOnlyCell(sheet, str(value))
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 FIXED_TIME = "2000-01-01T00:00:00Z"
@@ -139,18 +207,6 @@ def _without_timestamps(path: Path) -> None:
             book.writestr(
                 zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED
             )
-
-
-def _as_text(sheet, frame: pd.DataFrame) -> None:
-    """Turn the cells openpyxl made formulas (any text starting with ``=``) back into text, and
-    mark every formula-like text cell with Excel's quote prefix, so editing it keeps it text."""
-    spots = [(1, j) for j, c in enumerate(frame.columns, start=1) if is_formula_like(str(c))]
-    for j in range(frame.shape[1]):
-        spots += [(int(i) + 2, j + 1) for i in np.flatnonzero(formula_rows(frame.iloc[:, j]))]
-    for row, col in spots:
-        cell = sheet.cell(row=row, column=col)
-        cell.data_type = "s"
-        cell.quotePrefix = True
 
 
 def save_table(data: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:

@@ -27,18 +27,48 @@ def coverage(tx: pd.DataFrame, by: str = "month") -> pd.DataFrame:
     if by not in COVERAGE_KEYS:
         raise ValueError(f"by must be one of {', '.join(COVERAGE_KEYS)}, got {by!r}")
     if by == "month":
-        key = tx["order_date"].dt.strftime("%Y-%m")
+        dates = tx["order_date"]
+        key = dates.dt.year * 100 + dates.dt.month  # sorts as the YYYY-MM label does
     elif by in tx.columns:
         key = tx[by].astype("string").fillna("")
     else:
         raise MissingColumnError(f"the transactions have no column {by!r}; columns: {', '.join(map(str, tx.columns))}")
-    grouped = tx.assign(_key=key).groupby("_key", sort=True, dropna=False)
-    table = grouped.agg(lines=("amount", "size"), customers=("customer_id", "nunique"), amount=("amount", "sum"))
+    codes, keys = pd.factorize(key, sort=True, use_na_sentinel=False)
+    table = pd.DataFrame(
+        {
+            "lines": np.bincount(codes, minlength=len(keys)),
+            "customers": _distinct_per_group(codes, tx["customer_id"], len(keys)),
+            "amount": tx["amount"].groupby(codes).sum().to_numpy(),
+        },
+        index=[_month_label(k) for k in keys] if by == "month" else keys,
+    )
     table = table.rename_axis(by).reset_index()
     total = table["amount"].sum()
     table["share_lines"] = table["lines"] / table["lines"].sum()
     table["share_amount"] = table["amount"] / total if total else np.nan
     return table
+
+
+def _month_label(number) -> str | float:
+    """``YYYY-MM`` of a year × 100 + month number (NaN stays NaN)."""
+    return number if pd.isna(number) else f"{int(number) // 100:04d}-{int(number) % 100:02d}"
+
+
+BITMAP_CELLS = 200_000_000  # group × id pairs counted in a table of flags (at most this many bytes), else hashed
+
+
+def _distinct_per_group(codes: np.ndarray, ids: pd.Series, groups: int) -> np.ndarray:
+    """Distinct non-missing ``ids`` in each group of ``codes`` (0…groups−1), on integer codes, not text:
+    a table of flags group × id when it is small (months, regions), else the distinct pairs."""
+    id_codes, uniques = pd.factorize(ids)
+    known = id_codes >= 0
+    width = max(len(uniques), 1)
+    if groups * width <= BITMAP_CELLS:
+        seen = np.zeros((groups, width), dtype=bool)
+        seen[codes[known], id_codes[known]] = True
+        return seen.sum(axis=1)
+    pairs = pd.unique(codes[known].astype("int64") * width + id_codes[known])
+    return np.bincount(pairs // width, minlength=groups)
 
 
 def summary_distribution(summary: pd.DataFrame, measures=SUMMARY_MEASURES) -> pd.DataFrame:
@@ -130,8 +160,10 @@ def _extreme(tx: pd.DataFrame, z: float) -> pd.DataFrame:
 
 def _returns_exceed(tx: pd.DataFrame) -> pd.DataFrame:
     """Customers whose returns add up to more than their purchases; ``detail`` = the excess."""
-    bought = tx["amount"].clip(lower=0).groupby(tx["customer_id"]).sum()
-    returned = (-tx["amount"]).clip(lower=0).groupby(tx["customer_id"]).sum()
+    returning = tx.loc[tx["amount"] < 0, "customer_id"].unique()  # only they can return more than they bought
+    lines = tx.loc[tx["customer_id"].isin(returning), ["customer_id", "amount"]]
+    bought = lines["amount"].clip(lower=0).groupby(lines["customer_id"]).sum()
+    returned = (-lines["amount"]).clip(lower=0).groupby(lines["customer_id"]).sum()
     excess = (returned - bought)[lambda s: s > 0]
     return pd.DataFrame(
         {

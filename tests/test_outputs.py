@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -102,3 +103,47 @@ def test_a_workbook_with_nothing_to_list_has_one_sheet_saying_so(tmp_path):
     assert [[c.value for c in row] for row in book["-"].iter_rows()] == [[t("xlsx_nothing_to_list")]]
     assert pd.read_excel(path).empty
     assert outputs.write_xlsx({}, tmp_path / "again.xlsx").read_bytes() == path.read_bytes()
+
+
+def test_the_streamed_workbook_holds_what_to_excel_writes(tmp_path):
+    varied = pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2024-01-02 03:04:05", None, "2023-12-31 00:00:00"]),
+            "flag": [True, False, True],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "ratio": [0.5, np.nan, np.inf],
+            "grade": pd.Categorical(["A", None, "=B"]),
+            "mixed": ["=1", -5, None],
+            "text": pd.array(["王伟", None, "@x"], dtype="string"),
+            "n": [1, 2, 3],
+        }
+    )
+    ours = outputs.write_xlsx({"s": varied}, tmp_path / "ours.xlsx")
+    varied.to_excel(tmp_path / "pandas.xlsx", sheet_name="s", index=False)
+
+    def cells(path):
+        sheet = openpyxl.load_workbook(path)["s"]
+        return [
+            [(c.value, c.data_type, c.number_format if c.is_date else "") for c in row] for row in sheet.iter_rows()
+        ]
+
+    unsafe = cells(tmp_path / "pandas.xlsx")  # pandas alone writes "=1" as a formula
+    assert cells(ours) == [[(v, "s" if kind == "f" else kind, f) for v, kind, f in row] for row in unsafe]
+    sheet = openpyxl.load_workbook(ours)["s"]
+    assert [c.coordinate for row in sheet.iter_rows() for c in row if c.quotePrefix] == ["F2", "E4", "G4"]
+    assert sheet["F3"].value == -5 and sheet["D4"].value == "inf" and sheet["B2"].value is True
+
+
+def test_formula_like_text_is_found_in_every_kind_of_column():
+    assert outputs.formula_rows(pd.Series(["=1", -5, None, "a", "+"], dtype=object)).tolist() == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert outputs.formula_rows(pd.Series(["a", "-b", None], dtype=object)).tolist() == [False, True, False]
+    grades = pd.Series(pd.Categorical(["=A", None, "B", "=A"]))
+    assert outputs.formula_rows(grades).tolist() == [True, False, False, True]
+    assert outputs.formula_rows(pd.Series(pd.Categorical([None, None]))).tolist() == [False, False]
+    assert outputs.formula_rows(pd.Series([-1.0, 2.0])).tolist() == [False, False]

@@ -127,3 +127,20 @@ def test_the_summary_day_is_as_of_or_the_last_purchase_and_repeat_buyers_bought_
     assert quality.summary_day(summary) == date(2024, 5, 17)
     assert quality.summary_day(summary, "2024-06-30") == "2024-06-30"
     assert quality.repeat_buyers(summary)["customer_id"].tolist() == ["b", "c"]
+
+
+@pytest.mark.parametrize("bitmap_cells", [quality.BITMAP_CELLS, 0])  # a table of flags, or the distinct pairs
+def test_coverage_counts_each_customer_once_per_month_across_years(monkeypatch, bitmap_cells):
+    monkeypatch.setattr(quality, "BITMAP_CELLS", bitmap_cells)
+    tx = tx_frame()
+    tx["order_date"] = pd.Timestamp("2023-11-20") + pd.to_timedelta(np.arange(200) % 90, unit="D")
+    tx["customer_id"] = tx["customer_id"].astype("string")
+    tx.loc[3, "customer_id"] = None  # counted as a line, not as a customer
+    table = quality.coverage(tx, by="month")
+    month = tx["order_date"].dt.strftime("%Y-%m")
+    expected = tx.groupby(month)["customer_id"].nunique()
+    assert table["month"].tolist() == ["2023-11", "2023-12", "2024-01", "2024-02"] == expected.index.tolist()
+    assert table["customers"].tolist() == expected.tolist()
+    assert table["lines"].tolist() == month.value_counts().sort_index().tolist()
+    by_region = quality.coverage(tx, by="region")
+    assert by_region["customers"].tolist() == tx.groupby(tx["region"].fillna(""))["customer_id"].nunique().tolist()

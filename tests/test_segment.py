@@ -619,3 +619,73 @@ def test_contact_notes_add_the_payment_calls_when_slow_payers_are_planned():
     assert segment.contact_notes(plan) == [("sg_contact", {"hours": pytest.approx(4 * 20 / 60 + 0.25 * 2 / 60)})]
     paying = segment.contact_plan(segments, slow_payers=pd.Series([True, False], index=list("ab")))
     assert segment.contact_notes(paying)[1] == ("sg_contact_payment", {"minutes": segment.PAYMENT_CALL_MINUTES})
+
+
+def test_keep_workbook_holds_the_top_of_each_region_and_the_csv_every_customer(tmp_path):
+    table = pd.DataFrame(
+        {
+            "customer_id": list("abcdef"),
+            "region": ["华东", "华东", "华东", None, "华南", "华东"],
+            "revenue": [1.0, 5.0, 3.0, 2.0, 4.0, 0.5],
+        }
+    )
+    segments = pd.Series(["champions"] * 5 + ["lost"], index=list("abcdef"))
+    lists = segment.keep_lists(table, segments, keep=["champions"])
+    sheets = segment.keep_sheets(lists, top=2)
+    assert {name: frame["customer_id"].tolist() for name, frame in sheets.items()} == {
+        "-": ["d"],
+        "华东": ["b", "c"],  # the two with the highest revenue; a is only in the CSV
+        "华南": ["e"],
+    }
+    assert {name: len(frame) for name, frame in segment.keep_sheets(lists).items()} == {"-": 1, "华东": 3, "华南": 1}
+    complete = segment.list_table(lists)
+    assert list(complete.columns) == ["region", "customer_id", "segment", "revenue"]
+    assert complete[["region", "customer_id"]].values.tolist() == [
+        ["", "d"],
+        ["华东", "b"],
+        ["华东", "c"],
+        ["华东", "a"],
+        ["华南", "e"],
+    ]
+    outputs.save_workbook(sheets, "keep_lists", tmp_path)
+    outputs.save_table(complete, "keep_lists", tmp_path)
+    book = pd.read_excel(tmp_path / "tables" / "keep_lists.xlsx", sheet_name=None)
+    written = pd.read_csv(tmp_path / "tables" / "keep_lists.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert len(book["华东"]) == 2 and written["customer_id"].tolist() == ["d", "b", "c", "a", "e"]
+    scores = scored().drop(columns="slow_payer")
+    capped = segment.keep_notes(lists, ["champions"], scores, top=2, lang="en")
+    assert capped[-1] == ("sg_lists_capped", {"top": 2, "regions": 1, "n": 5})
+    assert segment.keep_notes(lists, ["champions"], scores, top=3)[-1] == ("sg_lists_complete", {"n": 5})
+    assert "keep_lists.csv" in t("sg_lists_capped", lang="zh", top=2, regions=1, n=5)
+
+
+def test_an_empty_keep_list_table_still_has_its_columns():
+    assert list(segment.list_table({})) == ["region", "customer_id"] and segment.list_table({}).empty
+
+
+def test_positions_of_customer_ids_agree_with_pandas():
+    index = pd.Index(pd.array(["c1", "c3", "c2"], dtype="string[pyarrow]"))
+    lines = pd.Series(["c2", "c9", None, "c1", "c2"], dtype="string[pyarrow]")
+    assert segment.positions(index, lines).tolist() == [2, -1, -1, 0, 2]
+    assert segment.positions(pd.Index([7, 5]), pd.Series([5, 5, 8])).tolist() == [1, 1, -1]
+    mixed = pd.Index(["a", 1], dtype=object)  # Arrow cannot type this: pandas' lookup answers
+    assert segment.positions(mixed, pd.Series([1, "a", "b"], dtype=object)).tolist() == [1, 0, -1]
+
+
+def test_sales_shares_equal_the_grouped_sums_of_each_segments_lines():
+    rng = np.random.default_rng(3)
+    n = 2000
+    tx = pd.DataFrame(
+        {
+            "customer_id": pd.array([f"c{i}" for i in rng.integers(0, 300, n)], dtype="string"),
+            "region": pd.array(rng.choice(["东", "西", "南", None], n), dtype="string"),
+            "amount": np.round(rng.lognormal(4, 1, n), 2),
+        }
+    )
+    ids = [f"c{i}" for i in range(280)]  # c280… have lines but no segment
+    segments = pd.Series(rng.choice(["s2", "s1", "s3"], len(ids)), index=ids)
+    shares = segment.sales_shares(tx, segments, "region")
+    lines = tx.assign(segment=tx["customer_id"].map(segments)).dropna(subset=["segment", "region"])
+    sales = lines.groupby(["segment", "region"])["amount"].sum()
+    expected = (sales / sales.groupby(level="segment").transform("sum")).rename("share").reset_index()
+    pd.testing.assert_frame_equal(shares, expected, check_dtype=False, check_exact=True)

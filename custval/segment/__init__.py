@@ -14,6 +14,7 @@ Every public name is importable from ``custval.segment`` itself (``segment.rfm_s
 from custval.segment.clusters import MAX_FIT_ROWS, Clusters, cluster, features
 from custval.segment.contact import (
     KEEP_LEVELS,
+    KEEP_LIST_TOP,
     LEVELS,
     LIST_COLUMNS,
     PAYMENT_CALL_MINUTES,
@@ -21,6 +22,7 @@ from custval.segment.contact import (
     contact_plan,
     keep_lists,
     kept_segments,
+    list_table,
 )
 from custval.segment.page import (
     NO_PAYMENT,
@@ -60,6 +62,7 @@ from custval.segment.profiles import (
     age_band,
     customer_table,
     enterprises,
+    positions,
     profile_attributes,
     profile_table,
     sales_shares,
@@ -94,6 +97,7 @@ __all__ = [
     "ENTERPRISE",
     "FREQUENCY_PER",
     "KEEP_LEVELS",
+    "KEEP_LIST_TOP",
     "LEVELS",
     "LIST_COLUMNS",
     "MAX_FIT_ROWS",
@@ -126,12 +130,14 @@ __all__ = [
     "keep_notes",
     "keep_sheets",
     "kept_segments",
+    "list_table",
     "payment_band",
     "payment_behaviour",
     "payment_counts",
     "payment_notes",
     "payment_profile",
     "payment_shares",
+    "positions",
     "profile_attributes",
     "profile_table",
     "rf_grid",

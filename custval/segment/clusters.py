@@ -76,6 +76,7 @@ def cluster(
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     if max_rows < 2:
         raise ValueError(f"max_rows must be at least 2, got {max_rows}")
@@ -102,13 +103,14 @@ def cluster(
     fitted = x[rows]
     candidates = [k] if k is not None else list(range(k_range[0], min(k_range[1], len(fitted) - 1) + 1))
     fits, scores = {}, {}
-    for n in candidates:
-        fits[n] = KMeans(n_clusters=n, n_init=10, random_state=random_state).fit(fitted)
-        sample = min(len(fitted), 5000)
-        scores[n] = silhouette_score(fitted, fits[n].labels_, sample_size=sample, random_state=random_state)
-    best = k if k is not None else max(scores, key=lambda n: (round(scores[n], 12), -n))
-    fit = fits[best]
-    assigned = fit.predict(x) if len(fitted) < len(x) else fit.labels_
+    with threadpool_limits(1):  # OpenMP threads spin while waiting: 10-20× the CPU time on a busy machine
+        for n in candidates:
+            fits[n] = KMeans(n_clusters=n, n_init=10, random_state=random_state).fit(fitted)
+            sample = min(len(fitted), 5000)
+            scores[n] = silhouette_score(fitted, fits[n].labels_, sample_size=sample, random_state=random_state)
+        best = k if k is not None else max(scores, key=lambda n: (round(scores[n], 12), -n))
+        fit = fits[best]
+        assigned = fit.predict(x) if len(fitted) < len(x) else fit.labels_
     centres = pd.DataFrame(scaler.inverse_transform(fit.cluster_centers_), columns=data.columns)
     centres[skewed] = np.expm1(centres[skewed])
     order = centres.iloc[:, 0].sort_values(ascending=False, kind="stable").index

@@ -45,6 +45,7 @@ SEGMENT_LEVELS = {
     "general_winback": "basic",
 }
 KEEP_LEVELS = ("partnership", "proactive", "accountable")  # segments served at these levels are kept
+KEEP_LIST_TOP = 500  # customers per region in the keep-list workbook: what a branch reads; the CSV lists all
 # The columns of a keep list, those the customer table has (settlement columns show who pays late).
 LIST_COLUMNS = (
     "customer_id",
@@ -82,6 +83,15 @@ def keep_lists(table: pd.DataFrame, segments: pd.Series, keep, by: str = "region
         ordered = group.sort_values(["revenue", "customer_id"], ascending=[False, True])
         lists[str(value)] = ordered[columns].reset_index(drop=True)
     return lists
+
+
+def list_table(lists: dict[str, pd.DataFrame], by: str = "region") -> pd.DataFrame:
+    """Every list of :func:`keep_lists` in one table, ``by`` first (empty for customers without one),
+    in the lists' order: the complete lists, for a CSV beside a workbook cut to what a person reads."""
+    columns = next(iter(lists.values())).columns if lists else pd.Index(["customer_id"])
+    parts = [frame.assign(**{by: region}) for region, frame in lists.items()]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns).assign(**{by: ""})
+    return table[[by, *(c for c in table.columns if c != by)]].astype({by: "string"})
 
 
 def contact_plan(

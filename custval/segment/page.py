@@ -73,7 +73,7 @@ def cluster_notes(found: Clusters, features: pd.DataFrame, asked_k: int = 0, lan
 
 def cluster_crosstab(segments: pd.Series, clusters: pd.Series, lang=None) -> pd.DataFrame:
     """Customers per segment (rows, by display name in its order) and cluster (columns)."""
-    shown = segments.map(lambda segment: name("seg", segment, lang))
+    shown = segments.map({segment: name("seg", segment, lang) for segment in segments.unique()})
     table = pd.crosstab(shown, clusters.reindex(segments.index))
     return table.rename_axis(index=t("col_segment", lang), columns=t("col_cluster", lang)).reset_index()
 
@@ -85,14 +85,18 @@ def shown_keep_lists(table: pd.DataFrame, scores: pd.DataFrame, segments: pd.Ser
     return {region: named(frame, lang, segment="seg", payment_band="pay") for region, frame in lists.items()}
 
 
-def keep_sheets(lists: dict) -> dict:
-    """The keep lists as workbook sheets, one per region; customers without a region on sheet "-"."""
-    return {region or "-": frame for region, frame in lists.items()}
+def keep_sheets(lists: dict, top: int | None = None) -> dict:
+    """The keep lists as workbook sheets, one per region; customers without a region on sheet "-".
+    With ``top``, each sheet holds only its first ``top`` customers (by revenue): what a branch reads,
+    and what a workbook can hold at millions of customers; :func:`list_table` keeps them all."""
+    return {region or "-": frame if top is None else frame.head(top) for region, frame in lists.items()}
 
 
-def keep_notes(lists: dict, keep, scores: pd.DataFrame, lang=None) -> Notes:
+def keep_notes(lists: dict, keep, scores: pd.DataFrame, top: int | None = None, lang=None) -> Notes:
     """The kept segments and customers, and how many of them pay slowly (with settlement data); that
-    there is nothing to list when no customer is in a kept segment."""
+    there is nothing to list when no customer is in a kept segment. With ``top`` (the workbook's
+    customers per region, :func:`keep_sheets`), whether the workbook lists them all or only the
+    first ``top`` of some regions, the complete lists being in the CSV."""
     kept = sum(len(frame) for frame in lists.values())
     if not kept:
         return [("sg_keep_none", {})]
@@ -100,6 +104,11 @@ def keep_notes(lists: dict, keep, scores: pd.DataFrame, lang=None) -> Notes:
     notes = [("sg_keep", {"segments": segments, "n": kept})]
     if "slow_payer" in scores.columns:
         notes.append(("sg_keep_slow", {"n": int(sum(frame["slow_payer"].sum() for frame in lists.values()))}))
+    if top is not None:
+        cut = sum(len(frame) > top for frame in lists.values())
+        notes.append(
+            ("sg_lists_capped", {"top": top, "regions": cut, "n": kept}) if cut else ("sg_lists_complete", {"n": kept})
+        )
     return notes
 
 

@@ -29,7 +29,8 @@ def settlement(tx: pd.DataFrame) -> pd.DataFrame:
             f"the transactions have no column {', '.join(missing)} (settlement needs "
             f"invoice_date and paid_date); columns: {', '.join(map(str, tx.columns))}"
         )
-    lines = tx[(tx["amount"] > 0) & tx["invoice_date"].notna() & tx["paid_date"].notna()]
+    used = [c for c in ("customer_id", "amount", "invoice_date", "paid_date", "due_date") if c in tx.columns]
+    lines = tx.loc[(tx["amount"] > 0) & tx["invoice_date"].notna() & tx["paid_date"].notna(), used]
     weight = lines["amount"]
     parts = {"weight": weight, "pay": (lines["paid_date"] - lines["invoice_date"]).dt.days * weight}
     if "due_date" in lines.columns:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from custval import units
 from custval.errors import MissingColumnError
@@ -100,6 +102,16 @@ def enterprises(table: pd.DataFrame) -> pd.Series | None:
     return table.set_index("customer_id")["customer_type"].eq(ENTERPRISE)
 
 
+def positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Where each of ``values`` is in ``index`` (unique; −1 where absent), as ``index.get_indexer``:
+    on text, Arrow's hash lookup, several times faster than pandas' on millions of lines."""
+    try:
+        found = pc.index_in(pa.array(values.array), value_set=pa.array(index.array))
+    except (pa.ArrowException, TypeError):
+        return index.get_indexer(values)
+    return found.fill_null(-1).to_numpy().astype("intp")
+
+
 def yearly_rate(counts: pd.Series, days: pd.Series) -> pd.Series:
     """``counts`` per year of observed time (``days``, a daily summary's ``T``, at least
     ``RATE_FLOOR_DAYS`` so a customer seen for a day does not buy 365 times a year)."""
@@ -109,6 +121,14 @@ def yearly_rate(counts: pd.Series, days: pd.Series) -> pd.Series:
 def sales_shares(tx: pd.DataFrame, segments: pd.Series, by: str) -> pd.DataFrame:
     """Each segment's sales (``amount``) split by ``by`` (e.g. region): columns segment, ``by`` and
     ``share`` of the segment's sales. Lines of customers without a segment are left out."""
-    lines = tx.assign(segment=tx["customer_id"].map(segments))
-    sales = lines.groupby(["segment", by])["amount"].sum()
+    segment_codes, names = pd.factorize(segments, sort=True)
+    customer = positions(segments.index, tx["customer_id"])
+    line_segment = np.where(customer >= 0, segment_codes[customer], -1)
+    key_codes, keys = pd.factorize(tx[by], sort=True)
+    kept = (line_segment >= 0) & (key_codes >= 0)
+    cell = line_segment[kept].astype("int64") * len(keys) + key_codes[kept]  # integer keys: no text hashed twice
+    sales = pd.Series(tx["amount"].to_numpy()[kept]).groupby(cell).sum()
+    cells = sales.index.to_numpy()
+    index = pd.MultiIndex.from_arrays([names[cells // len(keys)], keys[cells % len(keys)]], names=["segment", by])
+    sales = sales.set_axis(index)
     return sales.groupby(level="segment").transform(lambda s: s / s.sum()).rename("share").reset_index()

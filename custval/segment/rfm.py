@@ -66,7 +66,7 @@ def rfm_scores(
     for score, (column, reverse) in specs.items():
         if column in values:
             scores[score] = _scores(values[column], bins, reverse, method)
-            empty = sorted(set(range(1, bins + 1)) - set(scores[score].dropna()))
+            empty = sorted(set(range(1, bins + 1)) - set(scores[score].dropna().unique().tolist()))
             if empty and values[column].notna().any():
                 warnings.append({"score": score, "column": column, "empty": empty, "bins": bins})
     out = values.join(scores).reset_index()
@@ -77,16 +77,19 @@ def rfm_scores(
 
 def _scores(values: pd.Series, bins: int, reverse: bool, method: str) -> pd.Series:
     """Scores 1…bins (``Int64``; missing stays missing), reversed when ``reverse``."""
-    present = values.dropna()
+    known = values.notna().to_numpy()
+    present = values[known]
     if present.empty:
         return pd.Series(pd.NA, index=values.index, dtype="Int64")
     if method == "rank":
-        codes = pd.qcut(present.rank(method="first"), bins, labels=False, duplicates="drop") + 1
+        codes = (pd.qcut(present.rank(method="first"), bins, labels=False, duplicates="drop") + 1).to_numpy()
     else:
-        codes = pd.Series(_quantile_bins(present.to_numpy(dtype=float), bins, method == "rfm"), index=present.index)
+        codes = _quantile_bins(present.to_numpy(dtype=float), bins, method == "rfm")
     if reverse:
         codes = bins + 1 - codes
-    return codes.reindex(values.index).astype("Int64")
+    full = np.ones(len(values), dtype="int64")
+    full[known] = codes  # by position: no lookup of millions of customer ids
+    return pd.Series(pd.arrays.IntegerArray(full, ~known), index=values.index)
 
 
 def _quantile_bins(x: np.ndarray, bins: int, plus_one: bool) -> np.ndarray:
