@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -323,7 +325,7 @@ def _assignment(c, s, covered, rank, solved, levels: dict) -> pd.DataFrame:
     out["priority"] = rank
     out["covered"] = covered
     grades = c["grade"] if "grade" in c else pd.Series(pd.NA, index=c.index)
-    level = grades.map(lambda g: levels.get(g, UNCOVERED_DEFAULT_LEVEL)).astype("string")
+    level = grades.astype(object).map(levels).fillna(UNCOVERED_DEFAULT_LEVEL).astype("string")
     out["contact_level"] = level.where(~covered, pd.NA)
     out["reason"] = pd.Series(np.where(covered, None, "capacity"), index=out.index, dtype="string")
     out.attrs.update(objective=objective, gap=gap, covered=int(covered.sum()), uncovered=int((~covered).sum()))
@@ -476,16 +478,23 @@ def current_assignment(customers: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- targets
 
 
-def last_12_months(tx: pd.DataFrame, as_of=None) -> pd.DataFrame:
+def last_12_months(tx: pd.DataFrame, as_of=None, columns=None) -> pd.DataFrame:
     """The lines of the 12 months up to ``as_of`` (default: the latest order date), both ends as
-    the value chain counts them: after ``as_of`` − 12 months, up to and including ``as_of``."""
+    the value chain counts them: after ``as_of`` − 12 months, up to and including ``as_of``; only
+    ``columns`` (those of them ``tx`` has) when given, so that millions of lines are not copied whole."""
     end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
-    return tx[(tx["order_date"] > end - pd.DateOffset(months=12)) & (tx["order_date"] <= end)]
+    rows = ((tx["order_date"] > end - pd.DateOffset(months=12)) & (tx["order_date"] <= end)).to_numpy()
+    return tx.loc[rows, _present(tx, columns)]
+
+
+def _present(tx: pd.DataFrame, columns) -> list:
+    """``columns`` that ``tx`` has, each once (every column of ``tx`` for None)."""
+    return list(tx.columns) if columns is None else [c for c in dict.fromkeys(columns) if c in tx.columns]
 
 
 def company_target(tx: pd.DataFrame, growth: float, as_of=None) -> float:
     """The company's sales target: the last 12 months' sales up to ``as_of`` × (1 + ``growth``)."""
-    return float(last_12_months(tx, as_of)["amount"].sum() * (1 + growth))
+    return float(last_12_months(tx, as_of, ["amount"])["amount"].sum() * (1 + growth))
 
 
 def decompose_target(
@@ -508,7 +517,8 @@ def decompose_target(
     (not covered, or not in the assignment) form cells with an empty ``salesperson_id``.
     """
     by = list(by)
-    recent = _owned(last_12_months(tx, as_of), assignment).assign(month=lambda d: d["order_date"].dt.month)
+    lines = last_12_months(tx, as_of, ["customer_id", "order_date", "amount", *by])
+    recent = _owned(lines, assignment).assign(month=lambda d: d["order_date"].dt.month)
     missing = [c for c in by if c not in recent.columns]
     if missing:
         raise MissingColumnError(
@@ -558,7 +568,10 @@ def _owned(tx: pd.DataFrame, assignment: pd.DataFrame | None) -> pd.DataFrame:
         index=assignment["customer_id"].astype("string").to_numpy(),
     )
     owners = owners[~owners.index.duplicated()]
-    return tx.assign(salesperson_id=tx["customer_id"].astype("string").map(owners).astype("string").to_numpy())
+    found = pc.index_in(pa.array(tx["customer_id"].astype("string")), value_set=pa.array(owners.index, pa.string()))
+    found = found.fill_null(-1).to_numpy()  # each line's customer in ``owners`` (-1: not there); by hashing in Arrow
+    named = owners.to_numpy(dtype=object)[np.maximum(found, 0)] if len(owners) else np.full(len(found), pd.NA)
+    return tx.assign(salesperson_id=np.where(found >= 0, named, pd.NA))
 
 
 def target_tracking(
@@ -584,7 +597,8 @@ def target_tracking(
     else:
         due = targets
     planned = due.groupby(by, dropna=False)["target"].sum()
-    this_year = _owned(tx[(tx["order_date"].dt.year == year) & (tx["order_date"] <= end)], assignment)
+    rows = ((tx["order_date"].dt.year == year) & (tx["order_date"] <= end)).to_numpy()
+    this_year = _owned(tx.loc[rows, _present(tx, ["customer_id", "amount", *by])], assignment)
     actual = this_year.groupby(by, dropna=False)["amount"].sum()
     table = pd.DataFrame({"target_to_date": planned, "actual": actual}).fillna(0.0)
     table["achieved"] = table["actual"] / table["target_to_date"].where(table["target_to_date"] > 0)
@@ -605,7 +619,7 @@ def year_to_date(
     """
     end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
     before = pd.Timestamp(year=end.year, month=1, day=1) - pd.Timedelta(days=1)
-    if last_12_months(tx, before)["amount"].clip(lower=0).sum() <= 0:
+    if last_12_months(tx, before, ["amount"])["amount"].clip(lower=0).sum() <= 0:
         return None
     target = company_target(tx, growth, as_of=before)
     plan = decompose_target(tx, target, by=(*by, "month"), as_of=before, assignment=assignment)
@@ -647,7 +661,8 @@ def sales_efficiency(
     selling. ``.attrs["cost_basis"]`` says which: ``selling_expense``, ``cost_of_goods`` or None.
     """
     end = tx["order_date"].max()
-    recent, before = last_12_months(tx, end), last_12_months(tx, end - pd.DateOffset(months=12))
+    columns = ["customer_id", "salesperson_id", "amount", "cost"]
+    recent, before = last_12_months(tx, end, columns), last_12_months(tx, end - pd.DateOffset(months=12), columns)
     table = recent.groupby("salesperson_id").agg(sales=("amount", "sum"), customers=("customer_id", "nunique"))
     if "cost" in recent:
         table["gross_profit"] = table["sales"] - recent.groupby("salesperson_id")["cost"].sum()

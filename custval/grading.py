@@ -36,6 +36,7 @@ HORIZONS = (1, 3, 5)  # years compared on the page (METHODS §1.4's sensitivity 
 CURRENT_MONTHS = 12  # current value: the margin of the last 12 months
 DWYER_MIN_MONTHS = 24  # DWYER estimates retention from two complete tenure years at least
 CUT_SHIFT = 0.10  # ±10 percentiles
+KEY_LIST_TOP = segment.KEEP_LIST_TOP  # customers per region in the key-customer workbook; the CSV lists all
 
 
 def current_value(tx, window: str = "12M", as_of=None, engine=None) -> pd.DataFrame:
@@ -121,10 +122,19 @@ def grade(
     out = customers.copy()
     out["current_level"] = bands(out[current], cuts["current"], method)
     out["future_level"] = bands(out[future], cuts["future"], method)
-    cells = {(f, c): layout[(f, c)] for f in ("high", "low") for c in ("high", "medium", "low")}
-    pairs = pd.MultiIndex.from_arrays([out["future_level"], out["current_level"]])
-    out["grade"] = pd.Series(pd.Series(cells).reindex(pairs).to_numpy(dtype=object), index=out.index, dtype="str")
+    cells = np.array([[layout[(f, c)] for c in LEVELS["current"]] for f in LEVELS["future"]], dtype=object)
+    row = _level_codes(out["future_level"], LEVELS["future"])
+    column = _level_codes(out["current_level"], LEVELS["current"])
+    out["grade"] = pd.Series(cells[row, column], index=out.index, dtype="str")
     return out
+
+
+def _level_codes(levels: pd.Series, names) -> np.ndarray:
+    """The position of each level in ``names`` (``bands`` gives no other)."""
+    codes = np.zeros(len(levels), dtype=np.int64)
+    for position, level in enumerate(names[1:], start=1):
+        codes[(levels == level).to_numpy(bool)] = position
+    return codes
 
 
 def parse_layout(text: str) -> dict:
@@ -225,8 +235,10 @@ def key_customers(tx: pd.DataFrame, as_of=None, top: int = 20, window_months: in
     """
     end = pd.Timestamp(as_of) if as_of is not None else tx["order_date"].max()
     start, before = end - pd.DateOffset(months=window_months), end - pd.DateOffset(months=2 * window_months)
-    recent = tx[(tx["order_date"] > start) & (tx["order_date"] <= end)]
-    earlier = tx[(tx["order_date"] > before) & (tx["order_date"] <= start)]
+    day = tx["order_date"]
+    columns = [c for c in ("customer_id", "amount", "cost", "profit") if c in tx.columns]
+    recent = tx.loc[((day > start) & (day <= end)).to_numpy(), columns]
+    earlier = tx.loc[((day > before) & (day <= start)).to_numpy(), columns]
     sales = recent.groupby("customer_id")["amount"].sum()
     previous = earlier.groupby("customer_id")["amount"].sum()
     both = sales.index.intersection(previous.index[previous > 0])
@@ -668,3 +680,19 @@ def key_lists(people: pd.DataFrame, graded: pd.DataFrame, keep=("A", "B", "C"), 
     the ``keep`` grades as the segments to keep: one list per ``by`` value, by revenue."""
     values = people.merge(graded[["customer_id", "grade", "current_value", "future_value"]], on="customer_id")
     return segment.keep_lists(values, graded.set_index("customer_id")["grade"], keep=list(keep), by=by)
+
+
+def key_list_sheets(lists: dict, top: int = KEY_LIST_TOP) -> dict:
+    """The lists of ``key_lists`` as workbook sheets, each cut to its first ``top`` customers by
+    revenue (``segment.keep_sheets``): what a branch reads. ``segment.list_table`` holds them all."""
+    return segment.keep_sheets(lists, top=top)
+
+
+def key_list_notes(lists: dict, top: int = KEY_LIST_TOP) -> Notes:
+    """Where the lists are: all in the workbook, or the first ``top`` of each region there and the
+    complete lists in the CSV (with how many regions were cut)."""
+    total = sum(len(frame) for frame in lists.values())
+    cut = sum(len(frame) > top for frame in lists.values())
+    if cut:
+        return [("vg_lists_capped", {"top": top, "regions": cut, "n": total})]
+    return [("vg_lists_complete", {"n": total})]

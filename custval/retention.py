@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import permutations
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -17,7 +18,7 @@ from custval.i18n import Notes, t
 
 
 def cohort_retention(
-    tx, period: str = "Q", engine=None, measure: str = "retention"
+    tx, period: str = "Q", engine=None, measure: str = "retention", as_of=None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Acquisition cohorts × periods since acquisition (tenure), and both curves by tenure.
 
@@ -33,13 +34,14 @@ def cohort_retention(
     observable for the cohort, or, for retention, when nobody was active in t−1) and the pooled
     curves by tenure: ``retention`` = Σ active in t and t−1 / Σ active in t−1 and ``activity`` =
     Σ active / Σ cohort sizes over the cohorts that have reached t, with those counts
-    (``customers`` in the cohorts, ``active``, ``previous`` active in t−1, ``retained``). ``tx`` and
-    ``engine`` as in ``summarize``: the counting runs on DuckDB or Spark.
+    (``customers`` in the cohorts, ``active``, ``previous`` active in t−1, ``retained``). ``tx``,
+    ``engine`` and ``as_of`` (lines after it are not counted) as in ``summarize``: the counting runs
+    on DuckDB or Spark.
     """
     scans.check_period(period)
     if measure not in ("retention", "activity"):
         raise ValueError(f"measure must be 'retention' or 'activity', got {measure!r}")
-    counts = _cohort_counts(tx, period, engine)
+    counts = _cohort_counts(tx, period, engine, as_of)
     if counts.empty:
         raise DataError("cohort_retention: no purchases (lines with amount ≥ 0) to form cohorts from")
     cells = counts.set_index(["cohort", "tenure"])
@@ -74,9 +76,11 @@ def cohort_retention(
     return table, curve
 
 
-def _cohort_counts(tx, period: str, engine) -> pd.DataFrame:
+def _cohort_counts(tx, period: str, engine, as_of=None) -> pd.DataFrame:
     """Per cohort (period ordinal) and tenure: customers active, and active in the period before too."""
     table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "cohort_retention")
+    if as_of is not None:
+        table = table.filter(table.order_date.cast("date") <= ibis.literal(pd.Timestamp(as_of).date()))
     bought = table.filter(table.amount >= 0)
     active = bought.select(
         customer_id=bought.customer_id, number=scans.period_number(bought.order_date, period)
@@ -349,22 +353,33 @@ def cross_sell(
     ``min_share`` of the customer's segment buys, ranked by that share (``because`` names the
     segment); without it, the consequents of rules whose antecedent the customer buys, ranked by
     confidence (``because`` names the antecedent). ``score`` is the share or the confidence.
+    Customers are rows of one customer × item table, so the work grows with customers × items.
     """
     if item not in tx.columns:
         raise MissingColumnError(
             f"the transactions have no column {item!r} to find cross-selling items in; "
             f"columns: {', '.join(map(str, tx.columns))}"
         )
-    baskets = tx[tx["amount"] > 0].groupby("customer_id")[item].apply(lambda s: frozenset(s.dropna()))
-    items = sorted({i for b in baskets for i in b})
-    has = pd.DataFrame({i: baskets.map(lambda b, i=i: i in b) for i in items}, index=baskets.index)
+    has = _baskets(tx, item)
     rules = _rules(has, min_support, min_confidence)
-    rules.attrs["customers"] = len(baskets)
+    rules.attrs["customers"] = len(has)
     if segments is None:
-        candidates = _rule_candidates(baskets, rules, top)
+        candidates = _rule_candidates(has, rules, top)
     else:
         candidates = _segment_candidates(has, segments, min_share, top)
-    return rules, pd.DataFrame(candidates, columns=["customer_id", "suggest", "because", "score"])
+    return rules, candidates
+
+
+def _baskets(tx: pd.DataFrame, item: str) -> pd.DataFrame:
+    """Customer (rows, sorted) × item (columns, sorted) table of who bought what: the customers with
+    a line of ``amount`` > 0 (even if its item is empty) and the items on such lines."""
+    bought = tx.loc[tx["amount"] > 0, ["customer_id", item]]
+    customer, customers = pd.factorize(bought["customer_id"], sort=True)
+    thing, items = pd.factorize(bought[item], sort=True)
+    has = np.zeros((len(customers), len(items)), dtype=bool)
+    named = (thing >= 0) & (customer >= 0)
+    has[customer[named], thing[named]] = True
+    return pd.DataFrame(has, index=pd.Index(customers, name="customer_id"), columns=list(items))
 
 
 def _rules(has: pd.DataFrame, min_support: float, min_confidence: float) -> pd.DataFrame:
@@ -390,23 +405,35 @@ def _rules(has: pd.DataFrame, min_support: float, min_confidence: float) -> pd.D
     ).reset_index(drop=True)
 
 
-def _rule_candidates(baskets: pd.Series, rules: pd.DataFrame, top: int) -> list[dict]:
-    candidates = []
-    for customer, basket in baskets.items():
-        fitting = rules[rules["antecedent"].isin(basket) & ~rules["consequent"].isin(basket)]
-        best = (
-            fitting.sort_values(["confidence", "consequent"], ascending=[False, True])
-            .drop_duplicates("consequent")
-            .head(top)
+CANDIDATE_COLUMNS = ["customer_id", "suggest", "because", "score"]
+
+
+def _rule_candidates(has: pd.DataFrame, rules: pd.DataFrame, top: int) -> pd.DataFrame:
+    """Per customer the consequents of the rules whose antecedent they buy and consequent they do
+    not, best confidence first (ties: by consequent, then antecedent), each consequent once."""
+    matrix, column = has.to_numpy(), {item: j for j, item in enumerate(has.columns)}
+    parts = [
+        pd.DataFrame(
+            {
+                "order": np.flatnonzero(matrix[:, column[rule.antecedent]] & ~matrix[:, column[rule.consequent]]),
+                "suggest": rule.consequent,
+                "because": rule.antecedent,
+                "score": rule.confidence,
+            }
         )
-        candidates += [
-            {"customer_id": customer, "suggest": r.consequent, "because": r.antecedent, "score": r.confidence}
-            for r in best.itertuples()
-        ]
-    return candidates
+        for rule in rules.itertuples()
+    ]
+    if not parts:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    table = pd.concat(parts, ignore_index=True).sort_values(
+        ["order", "score", "suggest", "because"], ascending=[True, False, True, True], kind="stable"
+    )
+    table = table.drop_duplicates(["order", "suggest"]).groupby("order", sort=False).head(top)
+    table["customer_id"] = has.index[table["order"].to_numpy()]
+    return table[CANDIDATE_COLUMNS].reset_index(drop=True)
 
 
-def _segment_candidates(has: pd.DataFrame, segments: pd.Series, min_share: float, top: int) -> list[dict]:
+def _segment_candidates(has: pd.DataFrame, segments: pd.Series, min_share: float, top: int) -> pd.DataFrame:
     """Items a customer's segment commonly buys and the customer does not; customers without a
     segment get no candidates."""
     segment = segments.reindex(has.index)
@@ -414,13 +441,13 @@ def _segment_candidates(has: pd.DataFrame, segments: pd.Series, min_share: float
     mine = shares.reindex(segment.to_numpy()).set_axis(has.index)  # each customer's segment shares
     wanted = mine.where((mine >= min_share) & ~has).rename_axis(index="customer_id", columns="suggest").stack().dropna()
     if wanted.empty:
-        return []
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     table = wanted.rename("score").reset_index()
-    table["order"] = table["customer_id"].map(dict(zip(has.index, range(len(has)))))
+    table["order"] = has.index.get_indexer(table["customer_id"])
     table = table.sort_values(["order", "score", "suggest"], ascending=[True, False, True], kind="stable")
     table = table.groupby("order", sort=False).head(top)
-    table["because"] = table["customer_id"].map(segment)
-    return table[["customer_id", "suggest", "because", "score"]].to_dict("records")
+    table["because"] = segment.to_numpy()[table["order"].to_numpy()]
+    return table[CANDIDATE_COLUMNS].reset_index(drop=True)
 
 
 def win_back(grades: pd.DataFrame, summary: pd.DataFrame | None = None, quantile: float = 0.5) -> pd.DataFrame:
@@ -460,56 +487,92 @@ def referral_value(customers: pd.DataFrame, values: pd.Series, depth: int = 3, d
     each step weighted by ``decay`` (referred directly: decay¹, their referrals: decay², …).
 
     Cycles in ``referred_by`` are detected: the customers on a cycle are listed in
-    ``.attrs["cycles"]`` and the edge closing each cycle is ignored, so nothing loops.
+    ``.attrs["cycles"]`` and the edge closing each cycle is ignored, so nothing loops. A customer
+    listed twice counts once (the first row's ``referred_by``). Each step is one pass over arrays of
+    all customers (their referrer ``depth`` steps up), so the work grows with customers × ``depth``.
     """
-    parent = customers.set_index("customer_id")["referred_by"].dropna()
-    parent = parent[parent.isin(customers["customer_id"])]
-    cycles, broken = _cycles(parent)
-    parent = parent.drop(index=list(broken))
-    children: dict = {}
-    for child, par in parent.items():
-        children.setdefault(par, []).append(child)
-    value = values.reindex(customers["customer_id"]).fillna(0.0).to_dict()
-    rows = []
-    for customer in customers["customer_id"]:
-        frontier, total, count = [customer], 0.0, 0
-        for level in range(1, depth + 1):
-            frontier = [c for f in frontier for c in children.get(f, [])]
-            total += decay**level * float(np.sum([value[c] for c in frontier]))
-            count += len(frontier)
-        if count:
-            rows.append(
-                {
-                    "customer_id": customer,
-                    "referred": count,
-                    "direct": len(children.get(customer, [])),
-                    "referral_value": total,
-                }
-            )
-    out = pd.DataFrame(rows, columns=["customer_id", "referred", "direct", "referral_value"])
-    out = out.sort_values(["referral_value", "customer_id"], ascending=[False, True], kind="stable").reset_index(
-        drop=True
-    )
-    out.attrs["cycles"] = cycles
+    people = customers.drop_duplicates("customer_id")
+    ids = pd.Index(people["customer_id"])
+    up = ids.get_indexer(people["referred_by"])  # each customer's referrer (-1: none, or not a customer)
+    cycles, cut = _cycles(up, ids)
+    up[cut] = -1
+    value = values.reindex(ids).fillna(0.0).to_numpy(float)
+    total, count = np.zeros(len(ids)), np.zeros(len(ids), dtype=np.int64)
+    chain = [np.arange(len(ids))]  # chain[k]: each customer's referrer k steps up (-1: none)
+    for level in range(1, depth + 1):
+        chain.append(np.where(chain[-1] >= 0, up[np.maximum(chain[-1], 0)], -1))
+        sums, referrers, counts = _level_sums(chain, value)
+        total[referrers] += decay**level * sums
+        count[referrers] += counts
+    direct = np.bincount(up[up >= 0], minlength=len(ids))
+    out = pd.DataFrame({"customer_id": ids, "referred": count, "direct": direct, "referral_value": total})
+    out = out[count > 0].sort_values(["referral_value", "customer_id"], ascending=[False, True], kind="stable")
+    out = out.reset_index(drop=True)
+    out.attrs["cycles"] = [ids[cycle].tolist() for cycle in cycles]
     return out
 
 
-def _cycles(parent: pd.Series) -> tuple[list, set]:
-    """Cycles of the referral graph (each a list of customer ids) and one edge per cycle to cut."""
-    parent = parent.to_dict()
-    state: dict = {}
-    cycles, cut = [], set()
-    for start in sorted(parent):
-        path, node = [], start
-        while node in parent and state.get(node) is None:
-            state[node] = start
-            path.append(node)
-            node = parent[node]
-        if state.get(node) == start and node in path:
-            cycle = path[path.index(node) :]
-            cycles.append(cycle)
-            cut.add(cycle[-1])  # drop the edge cycle[-1] → node
-    return cycles, cut
+PAIRWISE_FROM = 8  # numpy sums this many numbers or more pairwise, fewer one after the other
+
+
+def _level_sums(chain: list, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per referrer ``chain[-1]`` levels up: the sum of its referrals' values at that level, the
+    referrer and their number. Added as ``np.sum`` adds the list a breadth-first walk from the
+    referrer meets (by the customers' order at each step down), so the sums are the same to the
+    last bit: short lists one position at a time for all referrers, long ones (rare) by ``np.sum``."""
+    known = chain[-1] >= 0
+    order = np.lexsort(tuple(step[known] for step in chain))
+    referrer, values = chain[-1][known][order], value[known][order]
+    starts = np.flatnonzero(np.r_[True, referrer[1:] != referrer[:-1]]) if len(referrer) else np.zeros(0, int)
+    sizes = np.diff(np.r_[starts, len(referrer)])
+    sums = np.zeros(len(starts))
+    short = sizes < PAIRWISE_FROM
+    for k in range(PAIRWISE_FROM - 1):
+        sums[short & (sizes > k)] += values[starts[short & (sizes > k)] + k]
+    for i in np.flatnonzero(~short):
+        sums[i] = np.sum(values[starts[i] : starts[i] + sizes[i]])
+    return sums, referrer[starts], sizes
+
+
+def _cycles(up: np.ndarray, ids: pd.Index) -> tuple[list[list[int]], list[int]]:
+    """The cycles of the referral graph ``up`` (each customer's referrer, -1 for none) and the
+    customer of each cycle whose referral is cut, as walking up from every referred customer in the
+    order of ``ids`` finds them: a cycle starts where the walk from the first customer leading into
+    it enters it, and the last customer before coming round is cut. Which customers lead into a
+    cycle is found by jumping 2^k steps up at once, so only the cycles are walked one by one."""
+    n = len(up)
+    jump = np.append(np.where(up >= 0, up, n), n)  # n: where a customer without a referrer leads
+    for _ in range(n.bit_length()):
+        jump = jump[jump]
+    end = jump[:n]  # where a long walk up from each customer ends: on a cycle, or at n
+    on_cycle = np.zeros(n + 1, dtype=bool)
+    on_cycle[end] = True
+    on_cycle = on_cycle[:n]
+    label = np.full(n + 1, -1)
+    for node in np.flatnonzero(on_cycle):
+        if label[node] < 0:
+            label[_round(up, node)] = node
+    basin = label[end]  # the cycle each customer's walk leads into (-1: none)
+    by_id = ids.argsort()
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_id] = np.arange(n)
+    leads = np.flatnonzero(basin >= 0)
+    firsts = pd.Series(rank[leads]).groupby(basin[leads]).min()
+    cycles = []
+    for first in sorted(firsts):
+        node = int(by_id[first])
+        while not on_cycle[node]:
+            node = int(up[node])
+        cycles.append(_round(up, node))
+    return cycles, [cycle[-1] for cycle in cycles]
+
+
+def _round(up: np.ndarray, node: int) -> list[int]:
+    """The customers of the cycle through ``node``, from ``node`` on."""
+    cycle = [node]
+    while up[cycle[-1]] != node:
+        cycle.append(int(up[cycle[-1]]))
+    return cycle
 
 
 # --------------------------------------------------------------------------- what notebook 05 says

@@ -300,14 +300,17 @@ class HoldoutCheck:
         return getattr(self, which).melt(id_vars=x, value_vars=["actual", "predicted"])
 
 
-def holdout_check(tx, min_days: int = 365, engine=None) -> HoldoutCheck | None:
+def holdout_check(tx, min_days: int = 365, engine=None, as_of=None) -> HoldoutCheck | None:
     """Split off the last third of the history (``holdout_split``), fit BG/NBD on a weekly summary
     of the rest and compare its predictions with the holdout; None when the history is shorter
-    than ``min_days`` or the calibration data cannot be fitted."""
-    split = holdout_split(tx, min_days)
+    than ``min_days`` or the calibration data cannot be fitted. ``tx``, ``engine`` and ``as_of``
+    (lines after it are not used) as in ``summarize``: three scans on the engine (first and last
+    day, the calibration summary, the purchases per day); the rest works on one row per customer
+    or per day."""
+    split = holdout_split(tx, min_days, engine=engine, as_of=as_of)
     if split is None:
         return None
-    calibration = summarize(tx, calibration_end=split, unit="W", engine=engine)
+    calibration = summarize(tx, as_of=as_of, calibration_end=split, unit="W", engine=engine)
     try:
         model = BetaGeo().fit(calibration)
     except FitError:
@@ -317,18 +320,33 @@ def holdout_check(tx, min_days: int = 365, engine=None) -> HoldoutCheck | None:
         weeks=float(calibration["duration_holdout"].iloc[0]),
         model=model,
         by_frequency=calibration_holdout_check(model, calibration),
-        tracking=cumulative_tracking(model, tx, unit="W"),
+        tracking=cumulative_tracking(model, tx, unit="W", engine=engine, as_of=as_of),
     )
 
 
-def holdout_split(tx: pd.DataFrame, min_days: int = 365):
+def holdout_split(tx, min_days: int = 365, engine=None, as_of=None):
     """A calibration end leaving the last third of the history (whole weeks) for a holdout check;
-    None when the history is shorter than ``min_days``."""
-    first, last = tx["order_date"].min().normalize(), tx["order_date"].max().normalize()
+    None when the history is shorter than ``min_days``. ``tx``, ``engine`` and ``as_of`` as in ``summarize``."""
+    first, last = first_and_last_day(tx, engine, as_of)
+    if first is None:
+        return None
     days = (last - first).days
     if days < min_days:
         return None
     return (last - pd.Timedelta(days=round(days / 3 / 7) * 7)).date()
+
+
+def first_and_last_day(tx, engine=None, as_of=None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The days of the earliest and the latest ``order_date`` up to ``as_of`` (None, None without
+    lines), in one scan."""
+    table, con, _ = scans.source(tx, engine, ("order_date",), "holdout_split")
+    if as_of is not None:
+        table = table.filter(table.order_date.cast("date") <= ibis.literal(pd.Timestamp(as_of).date()))
+    found = scans.fetch(con, table.aggregate(first=table.order_date.min(), last=table.order_date.max()))
+    first, last = found["first"].iloc[0], found["last"].iloc[0]
+    if pd.isna(first):
+        return None, None
+    return pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
 
 
 def holdout_notes(check: HoldoutCheck | None, method: str) -> Notes:

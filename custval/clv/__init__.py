@@ -20,6 +20,7 @@ from custval.clv.value import (
     fit_value_models,
     frequency_recency_matrix,
     markov_clv,
+    purchase_days,
     retention_clv,
 )
 from custval.errors import FitError, NotFittedError
@@ -44,5 +45,6 @@ __all__ = [
     "fit_value_models",
     "frequency_recency_matrix",
     "markov_clv",
+    "purchase_days",
     "retention_clv",
 ]

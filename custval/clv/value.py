@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from custval import units
+from custval import scans, units
 from custval.clv.base import _one_blas_thread
 from custval.clv.beta_geo import BetaGeo
 from custval.clv.gamma_gamma import GammaGamma
@@ -193,10 +195,15 @@ def dwyer_inputs(
     Sorted by group, then year.
     """
     _check_dwyer_arguments(direct_cost_rate, service_cost, acquisition_cost, min_customers)
-    lines, end, returns_only = _acquired_lines(tx, as_of)
+    lines, ids, end, returns_only = _acquired_lines(tx, as_of, by)
     people = _first_purchases(lines, end)
-    people["group"] = _customer_groups(people, lines, by, customers)
-    lines = lines.join(people.set_index("customer_id")[["first", "group"]].add_prefix("_"), on="customer_id")
+    people["group"] = _customer_groups(people, lines, by, customers, ids)
+    labels = _sorted(people["group"].unique())
+    row = np.full(len(ids), -1)
+    row[people["customer_id"].to_numpy()] = np.arange(len(people))
+    row = row[lines["customer_id"].to_numpy()]  # each line's customer in people (every one has a row)
+    group = pd.Index(labels).get_indexer(people["group"])
+    lines = lines.assign(_first=people["first"].to_numpy()[row], _group=group[row])
     lines["_tenure"] = np.maximum(units.whole_years(lines["_first"], lines["_day"]) + 1, 1)
     last = int(people["completed"].max())
     if last < 1:
@@ -204,14 +211,14 @@ def dwyer_inputs(
             f"DWYER: no customer has a complete first tenure year by {end.date()} (first purchases from "
             f"{people['first'].min().date()}): at least a year of history is needed"
         )
-    table = _yearly_estimates(_customer_years(people, lines), _sorted(people["group"].unique()), min_customers, last)
+    table = _yearly_estimates(_customer_years(people, lines), labels, min_customers, last)
     table = table.rename_axis([by, "year"]).reset_index()
     sizes = people.groupby("group", sort=False)["customer_id"].size()
     table.insert(2, "customers", table[by].map(sizes).astype("int64"))
-    rates = _direct_cost_rates(lines, direct_cost_rate)
+    rates = _direct_cost_rates(lines, labels, direct_cost_rate)
     table["direct_cost_rate"] = table[by].map(rates["rate"])
     table["service_cost"] = float(service_cost)
-    costs, cost_source, fallback_groups = _acquisition_costs(people, customers, acquisition_cost)
+    costs, cost_source, fallback_groups = _acquisition_costs(people, customers, acquisition_cost, ids)
     table["acquisition_cost"] = table[by].map(costs)
     table["direct_cost_source"] = table[by].map(rates["source"])
     table = table[
@@ -254,9 +261,11 @@ def _check_dwyer_arguments(direct_cost_rate, service_cost, acquisition_cost, min
             raise ValueError(f"{name} must be 0 or more, got {value!r}")
 
 
-def _acquired_lines(tx: pd.DataFrame, as_of) -> tuple[pd.DataFrame, pd.Timestamp, int]:
-    """The lines up to ``as_of`` of customers with a purchase line, with ``_day`` and ``_purchase``;
-    the day used as ``as_of`` and the number of customers with returns only."""
+def _acquired_lines(tx: pd.DataFrame, as_of, by: str) -> tuple[pd.DataFrame, pd.Index, pd.Timestamp, int]:
+    """The lines up to ``as_of`` of customers with a purchase line, with ``_day`` and ``_purchase``,
+    only the columns DWYER reads and ``customer_id`` as a number (the position of the customer's id
+    in the sorted ids, returned second: grouping by numbers is faster than by text); the day used
+    as ``as_of`` and the number of customers with returns only."""
     missing = [c for c in ("customer_id", "order_date", "amount") if c not in tx.columns]
     if missing:
         raise MissingColumnError(
@@ -274,13 +283,18 @@ def _acquired_lines(tx: pd.DataFrame, as_of) -> tuple[pd.DataFrame, pd.Timestamp
             f"e.g. row(s) {examples(tx.index[empty])}"
         )
     end = pd.Timestamp(as_of).normalize() if as_of is not None else tx["order_date"].max().normalize()
-    lines = tx.assign(_day=tx["order_date"].dt.normalize(), _purchase=tx["amount"] >= 0)
-    lines = lines[lines["_day"] <= end]
-    buyers = lines.loc[lines["_purchase"], "customer_id"].unique()
-    kept = lines["customer_id"].isin(buyers)
-    if not kept.any():
+    read = ["customer_id", "order_date", "amount", *(c for c in ("order_id", "profit", "cost", by) if c in tx.columns)]
+    day = tx["order_date"].dt.normalize()
+    seen = (day <= end).to_numpy()
+    lines = tx.loc[seen, list(dict.fromkeys(read))]
+    codes, ids = pd.factorize(lines["customer_id"], sort=True)
+    lines = lines.assign(customer_id=codes, _day=day[seen].to_numpy(), _purchase=lines["amount"] >= 0)
+    lines.attrs["columns"] = list(tx.columns)  # for messages: the columns a group may come from
+    buyer = np.bincount(codes, weights=lines["_purchase"].to_numpy(float), minlength=len(ids)) > 0
+    if not buyer.any():
         raise DataError(f"DWYER: no purchase line (amount ≥ 0) up to {end.date()}")
-    return lines[kept].reset_index(drop=True), end, int(lines.loc[~kept, "customer_id"].nunique())
+    kept = buyer[codes]
+    return lines[kept].reset_index(drop=True), pd.Index(ids), end, int((~buyer).sum())
 
 
 def _first_purchases(lines: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -291,7 +305,9 @@ def _first_purchases(lines: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     return people
 
 
-def _customer_groups(people: pd.DataFrame, lines: pd.DataFrame, by: str, customers: pd.DataFrame | None) -> pd.Series:
+def _customer_groups(
+    people: pd.DataFrame, lines: pd.DataFrame, by: str, customers: pd.DataFrame | None, ids: pd.Index
+) -> pd.Series:
     """Each customer's group label: cohort year, first purchase line's ``by``, or ``customers[by]``; "—" if empty."""
     if by == "cohort":
         return people["first"].dt.year
@@ -299,20 +315,28 @@ def _customer_groups(people: pd.DataFrame, lines: pd.DataFrame, by: str, custome
         first = lines[lines["_purchase"]].sort_values("order_date", kind="stable").drop_duplicates("customer_id")
         values = people["customer_id"].map(first.set_index("customer_id")[by])
     elif customers is not None and by in customers.columns:
-        values = people["customer_id"].map(_customer_table(customers, people).set_index("customer_id")[by])
+        values = _from_customers(customers, people, ids, by)
     else:
-        own = ", ".join(map(str, lines.columns.drop(["_day", "_purchase"])))
+        own = ", ".join(map(str, lines.attrs["columns"]))
         listed = f"({', '.join(map(str, customers.columns))})" if customers is not None else "(none given)"
         raise DataError(
             f"DWYER: cannot group by {by!r}: it is not 'cohort' nor a column of the transactions "
             f"({own}) or of the customers table {listed}"
         )
     values = values.astype(object)
-    blank = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
+    blank = values.isna().to_numpy() | values.astype("string").str.strip().eq("").fillna(False).to_numpy(bool)
     return values.mask(blank, EMPTY_GROUP)
 
 
-def _customer_table(customers: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+def _from_customers(customers: pd.DataFrame, people: pd.DataFrame, ids: pd.Index, column: str) -> pd.Series:
+    """``column`` of the customers table for each of ``people`` (empty for a customer not in it)."""
+    table = _customer_table(customers, people, ids)
+    found = pd.Index(table["customer_id"]).get_indexer(ids[people["customer_id"].to_numpy()])
+    values = table[column].take(np.maximum(found, 0)).where(found >= 0)
+    return pd.Series(values.to_numpy(), index=people.index, dtype=values.dtype)
+
+
+def _customer_table(customers: pd.DataFrame, people: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     """The customers table checked: a customer_id column, one row per customer, sharing ids with the transactions."""
     if "customer_id" not in customers.columns:
         raise MissingColumnError(
@@ -324,35 +348,45 @@ def _customer_table(customers: pd.DataFrame, people: pd.DataFrame) -> pd.DataFra
             f"DWYER: the customers table must have one row per customer_id; repeated: "
             f"{examples(customers.loc[twice, 'customer_id'])}"
         )
-    if not people["customer_id"].isin(customers["customer_id"]).any():
+    acquired = pd.Series(ids[people["customer_id"].to_numpy()])
+    if not (pd.Index(customers["customer_id"]).get_indexer(acquired) >= 0).any():
         raise DataError(
             f"DWYER: no customer_id of the transactions is in the customers table: transactions "
-            f"{examples(people['customer_id'])}; customers table {examples(customers['customer_id'])}"
+            f"{examples(acquired)}; customers table {examples(customers['customer_id'])}"
         )
     return customers
 
 
 def _customer_years(people: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer and complete tenure year: active, active the year before, orders, net sales."""
-    grid = people.loc[people.index.repeat(people["completed"].clip(lower=0)), ["customer_id", "group"]]
-    grid["year"] = grid.groupby("customer_id").cumcount() + 1
-    buys = lines[lines["_purchase"]]
-    order = buys["order_id"] if "order_id" in buys.columns else buys["_day"]
-    keys = ["customer_id", "_tenure"]
-    orders = (
-        buys.assign(_order=order)
-        .groupby(keys)["_order"]
-        .nunique()
-        .rename("orders")
-        .rename_axis(["customer_id", "year"])
+    """One row per customer and complete tenure year: active, active the year before, orders, net sales.
+    A (customer, year) is one number, customer × span + year, so the groupings are by one integer."""
+    span = int(max(lines["_tenure"].max(), people["completed"].max())) + 1
+    completed = people["completed"].clip(lower=0).to_numpy()
+    row = np.repeat(np.arange(len(people)), completed)
+    grid = pd.DataFrame(
+        {
+            "customer_id": people["customer_id"].to_numpy()[row],
+            "group": people["group"].to_numpy()[row],
+            "year": np.arange(len(row)) - np.repeat(np.cumsum(completed) - completed, completed) + 1,
+        }
     )
-    sales = lines.groupby(keys)["amount"].sum().rename("sales").rename_axis(["customer_id", "year"])
-    grid = grid.join(orders, on=["customer_id", "year"]).join(sales, on=["customer_id", "year"])
-    grid = grid.fillna({"orders": 0, "sales": 0.0})
+    key = grid["customer_id"].to_numpy(np.int64) * span + grid["year"].to_numpy(np.int64)
+    buys = lines[lines["_purchase"]]
+    bought = ibis.memtable(
+        pa.table(
+            {
+                "key": buys["customer_id"].to_numpy(np.int64) * span + buys["_tenure"].to_numpy(np.int64),
+                "order": pa.array(buys["order_id"] if "order_id" in buys.columns else buys["_day"]),
+            }
+        )
+    )
+    counted = scans.fetch(scans.default_engine(), bought.group_by("key").aggregate(orders=bought.order.nunique()))
+    orders = pd.Series(counted["orders"].to_numpy(), index=counted["key"].to_numpy())  # empty orders not counted
+    sales = lines["amount"].groupby(lines["customer_id"].to_numpy(np.int64) * span + lines["_tenure"].to_numpy()).sum()
+    grid["orders"] = orders.reindex(key).fillna(0).to_numpy()
+    grid["sales"] = sales.reindex(key).fillna(0.0).to_numpy()
     grid["active"] = grid["orders"] > 0
-    before = grid.set_index(["customer_id", "year"])["active"]
-    previous = pd.MultiIndex.from_arrays([grid["customer_id"], grid["year"] - 1])
-    grid["previous"] = before.reindex(previous).fillna(False).to_numpy(bool)
+    grid["previous"] = pd.Series(grid["active"].to_numpy(), index=key).reindex(key - 1).fillna(False).to_numpy(bool)
     grid["kept"] = grid["active"] & grid["previous"]
     return grid
 
@@ -400,13 +434,15 @@ def _sorted(labels) -> list:
         return sorted(labels, key=str)
 
 
-def _direct_cost_rates(lines: pd.DataFrame, fallback: float | None) -> pd.DataFrame:
-    """Per group: the direct-cost share of sales and its source (profit, cost, argument or none)."""
-    out = pd.DataFrame({"rate": np.nan, "source": ""}, index=pd.Index(_sorted(lines["_group"].unique())))
+def _direct_cost_rates(lines: pd.DataFrame, labels: list, fallback: float | None) -> pd.DataFrame:
+    """Per group (``labels``; a line's ``_group`` is its position there): the direct-cost share of
+    sales and its source (profit, cost, argument or none)."""
+    out = pd.DataFrame({"rate": np.nan, "source": ""}, index=pd.Index(labels))
     for column in ("profit", "cost"):
         if column in lines.columns:
             known = lines[lines[column].notna()]
-            sums = known.groupby("_group", sort=False)[[column, "amount"]].sum().reindex(out.index)
+            sums = known.groupby("_group", sort=False)[[column, "amount"]].sum().reindex(range(len(labels)))
+            sums.index = out.index
             share = sums[column] / sums["amount"].where(sums["amount"] > 0)
             out["rate"] = 1 - share if column == "profit" else share
             out["source"] = f"data: {column}"
@@ -418,7 +454,7 @@ def _direct_cost_rates(lines: pd.DataFrame, fallback: float | None) -> pd.DataFr
 
 
 def _acquisition_costs(
-    people: pd.DataFrame, customers: pd.DataFrame | None, fallback: float
+    people: pd.DataFrame, customers: pd.DataFrame | None, fallback: float, ids: pd.Index
 ) -> tuple[pd.Series, str, list]:
     """Per group: the mean ``acquisition_cost`` of its customers from the customers table, else
     ``fallback``; the source, and the groups that took ``fallback`` although the table has the
@@ -426,7 +462,7 @@ def _acquisition_costs(
     groups = pd.Index(_sorted(people["group"].unique()))
     if customers is None or "acquisition_cost" not in customers.columns:
         return pd.Series(float(fallback), index=groups), "argument", []
-    cost = people["customer_id"].map(_customer_table(customers, people).set_index("customer_id")["acquisition_cost"])
+    cost = _from_customers(customers, people, ids, "acquisition_cost")
     means = cost.astype(float).groupby(people["group"], sort=False).mean().reindex(groups)
     return means.fillna(float(fallback)), "customers table", [g for g in groups if pd.isna(means[g])]
 
@@ -605,25 +641,53 @@ def calibration_holdout_check(model, summary: pd.DataFrame, max_frequency: int =
     return out.reset_index()
 
 
-def cumulative_tracking(model, tx: pd.DataFrame, unit: str | None = None, step_days: int = 7) -> pd.DataFrame:
+def cumulative_tracking(
+    model, tx, unit: str | None = None, step_days: int = 7, engine=None, as_of=None
+) -> pd.DataFrame:
     """Cumulative repeat purchases over time: actual (same-day merged) against the model's expectation
     for a cohort born on each customer's first purchase day (population-level E[X(t)]).
 
     ``unit`` is the time unit the model was fitted in (D, W or M); None takes the model's ``unit_``.
+    ``tx``, ``engine`` and ``as_of`` (lines after it are not counted) as in ``summarize``: the lines
+    are counted per day on the engine (``purchase_days``), so what follows grows with the days of
+    history, not with customers or lines.
     """
     unit = _model_unit(model, unit)
-    days = tx.loc[tx["amount"] >= 0, ["customer_id", "order_date"]].assign(day=lambda d: d["order_date"].dt.normalize())
-    days = days.drop_duplicates(["customer_id", "day"])
-    first = days.groupby("customer_id")["day"].transform("min")
-    repeats = days.loc[days["day"] > first, "day"]
-    births = days.groupby("customer_id")["day"].min()
-    grid = pd.date_range(births.min(), days["day"].max(), freq=f"{step_days}D")
-    actual = [(repeats <= g).sum() for g in grid]
-    predicted = []
-    for g in grid:
-        age = units.from_days((g - births[births <= g]).dt.days.to_numpy(), unit)
-        predicted.append(float(model.expected_purchases_population(age).sum()))
-    return pd.DataFrame({"date": grid, "actual": actual, "predicted": predicted})
+    days = purchase_days(tx, engine, as_of)
+    if days.empty:
+        return pd.DataFrame({"date": pd.DatetimeIndex([]), "actual": pd.Series(dtype="int64"), "predicted": 0.0})
+    born = days[days["new"] > 0]
+    grid = pd.date_range(born["day"].min(), days["day"].max(), freq=f"{step_days}D")
+    repeats = np.cumsum((days["customers"] - days["new"]).to_numpy())
+    seen = np.searchsorted(days["day"].to_numpy(), grid.to_numpy(), side="right")
+    actual = np.where(seen > 0, repeats[np.maximum(seen - 1, 0)], 0)
+    ages = (grid.to_numpy()[:, None] - born["day"].to_numpy()[None, :]) / pd.Timedelta(days=1)
+    expected = model.expected_purchases_population(units.from_days(np.maximum(ages, 0.0), unit))
+    predicted = np.where(ages >= 0, expected, 0.0) @ born["new"].to_numpy(float)
+    return pd.DataFrame({"date": grid, "actual": actual.astype("int64"), "predicted": predicted})
+
+
+def purchase_days(tx, engine=None, as_of=None) -> pd.DataFrame:
+    """One row per calendar day with a purchase (a line with ``amount`` ≥ 0) up to ``as_of``, sorted:
+    ``customers`` who bought that day and ``new``, those for whom it was their first purchase day.
+    Two groupings of one scan on the engine; ``tx``, ``engine`` and ``as_of`` as in ``summarize``."""
+    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "cumulative_tracking")
+    lines = table.select(customer_id=table.customer_id, day=table.order_date.cast("date"), amount=table.amount)
+    if as_of is not None:
+        lines = lines.filter(lines.day <= ibis.literal(pd.Timestamp(as_of).date()))
+    bought = lines.filter((lines.amount >= 0) & lines.day.notnull())
+    daily = bought.group_by("day").aggregate(customers=bought.customer_id.nunique())
+    first = bought.group_by("customer_id").aggregate(first=bought.day.min())
+    born = first.group_by(day=first["first"]).aggregate(new=first.count())
+    joined = daily.left_join(born, "day").select("day", "customers", new=ibis.coalesce(born.new, 0))
+    found = scans.fetch(con, joined.order_by("day"))
+    return pd.DataFrame(
+        {
+            "day": pd.to_datetime(found["day"]).astype("datetime64[us]"),
+            "customers": found["customers"].astype("int64"),
+            "new": found["new"].astype("int64"),
+        }
+    )
 
 
 def _model_unit(model, unit: str | None) -> str:

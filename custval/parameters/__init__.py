@@ -26,6 +26,7 @@ import yaml
 from custval import allocation, dimensions, grading, market
 from custval.i18n import LANGS
 from custval.segment.clusters import MAX_FIT_ROWS
+from custval.segment.contact import KEEP_LIST_TOP
 from custval.segment.payment import PAYMENT_BANDS, SLOW_BANDS
 from custval.segment.rfm import CENTERS, FREQUENCY_PER, RULE_SETS, SCORE_METHODS
 
@@ -411,6 +412,19 @@ REGISTRY: tuple[Parameter, ...] = (
         details="k-means is fitted on a seeded random sample of at most this many customers, then every "
         "customer is assigned to the nearest centre",
     ),
+    Parameter(
+        name="keep_list_top",
+        default=KEEP_LIST_TOP,
+        type=int,
+        check=_integer(1),
+        hint="an integer ≥ 1, e.g. 500",
+        notebooks=R02,
+        zh="工作簿中每个地区列出的客户数(完整名单在 CSV)",
+        en="customers per region in the workbook (all in the CSV)",
+        details="the keep-list workbook `tables/keep_lists.xlsx` lists the customers of each region with the "
+        "highest revenue up to this many; the complete lists are always written to `tables/keep_lists.csv`, "
+        "and the page says when a region was cut",
+    ),
     # 03_value_dimensions
     _choice(
         name="target",
@@ -584,6 +598,19 @@ REGISTRY: tuple[Parameter, ...] = (
         "customers table has no `acquisition_cost` column (or, in DWYER, for groups none of whose customers "
         "has one there); otherwise not used — 05 names the source of the acquisition cost, and both pages say "
         "when a set value was not used and which DWYER groups took it",
+    ),
+    Parameter(
+        name="key_list_top",
+        default=grading.KEY_LIST_TOP,
+        type=int,
+        check=_integer(1),
+        hint="an integer ≥ 1, e.g. 500",
+        notebooks=R04,
+        zh="工作簿中每个地区列出的客户数(完整名单在 CSV)",
+        en="customers per region in the workbook (all in the CSV)",
+        details="the key-customer workbook `tables/key_customers.xlsx` lists the customers of each region with "
+        "the highest revenue up to this many; the complete lists are always written to "
+        "`tables/key_customers.csv`, and the page says when a region was cut",
     ),
     # 05_resources_retention
     Parameter(
