@@ -16,6 +16,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_io import DATE_FORMATS
 
 from custval import engine_reader, engines, i18n, io
 from custval.errors import DataError
@@ -70,18 +71,7 @@ def assert_same(folder: Path, table: str, path, con=None, **options) -> io.ReadR
 
 ROWS = "甲001,2024-03-05,12.5\n乙002,2024-03-06,7\n"
 DATES = [
-    "2024-03-05",
-    "2024-3-5",
-    "2024/03/05",
-    "2024.03.05",
-    "20240305",
-    "2024年3月5日",
-    "2024年03月05日",
-    "2024-03-05 14:30:00",
-    "2024-03-05T14:30",
-    "45356",
-    "45356.6",
-    "2024/3/5 8:00",
+    *DATE_FORMATS,
     "2000-02-29",
     "0000-02-29",  # pandas reads year 0 (proleptic Gregorian)
 ]

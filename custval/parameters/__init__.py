@@ -182,6 +182,23 @@ def _is_steps(value) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(_is_step(v) for v in value)
 
 
+def _list_top(name: str, default: int, notebooks, what: str, file: str) -> Parameter:
+    """How many customers per region a page's workbook lists; the complete list goes to CSV."""
+    return Parameter(
+        name=name,
+        default=default,
+        type=int,
+        check=_integer(1),
+        hint="an integer ≥ 1, e.g. 500",
+        notebooks=notebooks,
+        zh="工作簿中每个地区列出的客户数(完整名单在 CSV)",
+        en="customers per region in the workbook (all in the CSV)",
+        details=f"the {what} workbook `tables/{file}.xlsx` lists the customers of each region with the highest "
+        f"revenue up to this many; the complete lists are always written to `tables/{file}.csv`, and the page "
+        "says when a region was cut",
+    )
+
+
 def _choice(name, default, allowed, notebooks, zh, en, extra=(), hidden=(), **more) -> Parameter:
     """A parameter whose value is one of the owning module's ``allowed`` values (plus ``extra``, and ``hidden``
     ones accepted without being listed)."""
@@ -412,19 +429,7 @@ REGISTRY: tuple[Parameter, ...] = (
         details="k-means is fitted on a seeded random sample of at most this many customers, then every "
         "customer is assigned to the nearest centre",
     ),
-    Parameter(
-        name="keep_list_top",
-        default=KEEP_LIST_TOP,
-        type=int,
-        check=_integer(1),
-        hint="an integer ≥ 1, e.g. 500",
-        notebooks=R02,
-        zh="工作簿中每个地区列出的客户数(完整名单在 CSV)",
-        en="customers per region in the workbook (all in the CSV)",
-        details="the keep-list workbook `tables/keep_lists.xlsx` lists the customers of each region with the "
-        "highest revenue up to this many; the complete lists are always written to `tables/keep_lists.csv`, "
-        "and the page says when a region was cut",
-    ),
+    _list_top("keep_list_top", KEEP_LIST_TOP, R02, "keep-list", "keep_lists"),
     # 03_value_dimensions
     _choice(
         name="target",
@@ -599,19 +604,7 @@ REGISTRY: tuple[Parameter, ...] = (
         "has one there); otherwise not used — 05 names the source of the acquisition cost, and both pages say "
         "when a set value was not used and which DWYER groups took it",
     ),
-    Parameter(
-        name="key_list_top",
-        default=grading.KEY_LIST_TOP,
-        type=int,
-        check=_integer(1),
-        hint="an integer ≥ 1, e.g. 500",
-        notebooks=R04,
-        zh="工作簿中每个地区列出的客户数(完整名单在 CSV)",
-        en="customers per region in the workbook (all in the CSV)",
-        details="the key-customer workbook `tables/key_customers.xlsx` lists the customers of each region with "
-        "the highest revenue up to this many; the complete lists are always written to "
-        "`tables/key_customers.csv`, and the page says when a region was cut",
-    ),
+    _list_top("key_list_top", grading.KEY_LIST_TOP, R04, "key-customer", "key_customers"),
     # 05_resources_retention
     Parameter(
         name="fit_weights",
