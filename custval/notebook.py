@@ -103,8 +103,9 @@ class NotebookRun(Presenter):
 
     @property
     def lines(self):
-        """All transaction lines for the engine's scans: in a report run the run's clean Parquet
-        file, read out of core (``custval.store``); else the frame read from the inputs."""
+        """All transaction lines for the engine's scans, which take ``as_of`` themselves: in a report
+        run the run's clean Parquet file, read out of core (``custval.store``), so no scan copies the
+        lines from pandas; else the frame read from the inputs."""
         read = self.data.reads["transactions"]
         return read.parquet if read.data is None and read.parquet else read.frame()
 
@@ -113,7 +114,7 @@ class NotebookRun(Presenter):
         """This run's customer valuation and A–F grades (``custval.grading.ValueChain``) with the
         run's parameters: every notebook that grades customers gets the same grades."""
         chain = ValueChain(**chain_parameters(self.data.parameters))
-        return chain.fit(self.transactions, self.summary(), as_of=self.as_of, engine=self.engine)
+        return chain.fit(self.lines, self.summary(), as_of=self.as_of, engine=self.engine)
 
     @cached_property
     def engine(self):

@@ -88,6 +88,19 @@ def test_grades_are_the_same_every_run(sample_tx, sample_chain):
     pd.testing.assert_frame_equal(again, sample_chain.grades_)
 
 
+def test_a_chain_fit_with_as_of_ignores_the_lines_after_it(sample_tx, tmp_path):
+    """Report runs give the chain every line (the run's Parquet file) and ``as_of``."""
+    as_of = "2024-06-30"
+    every_line = tmp_path / "lines.parquet"
+    sample_tx.to_parquet(every_line)
+    cut = sample_tx[sample_tx["order_date"] <= pd.Timestamp(as_of)]
+    on_file = grading.ValueChain().fit(str(every_line), as_of=as_of)
+    on_cut = grading.ValueChain().fit(cut, as_of=as_of)
+    assert sample_tx["order_date"].max() > pd.Timestamp(as_of)
+    pd.testing.assert_frame_equal(on_file.grades_, on_cut.grades_)
+    pd.testing.assert_frame_equal(on_file.windows_, on_cut.windows_)
+
+
 def test_customers_with_only_returns_are_not_fitted_as_one_time_buyers(sample_tx):
     returner = pd.DataFrame(
         {"customer_id": ["Z999"], "order_date": [pd.Timestamp("2024-06-30")], "amount": [-500.0], "cost": [-400.0]}
