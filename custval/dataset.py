@@ -79,12 +79,13 @@ def store_key(config: Config) -> dict:
 
 
 def _read_all(config: Config, folder=None) -> dict[str, io.ReadResult]:
-    """Every input read and checked; with a store ``folder``, the big local tables are checked by
-    the engine straight into it (``custval.engine_reader``), the rest by the Python reader."""
+    """Every input read and checked; with a store ``folder``, local transactions and customers
+    files are checked by DuckDB straight into it (``custval.engine_reader``, also under ``engine:
+    spark``: the lines are on this machine anyway), the rest by the Python reader."""
     engine = _engine_for_inputs(config)
     reads = {}
     for table, spec in config.inputs.items():
-        if folder is not None and config.engine == "duckdb" and engine_reader.engine_readable(table, spec.source):
+        if folder is not None and engine_reader.engine_readable(table, spec.source):
             reads[table] = engine_reader.read_to_parquet(
                 table, spec.path, store.table_file(folder, table), **spec.read_options()
             )

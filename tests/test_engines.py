@@ -112,6 +112,9 @@ def test_report_on_spark_writes_the_same_tables_as_on_duckdb(spark, tmp_path):
         assert (on_spark.folder / "tables" / name).read_bytes() == (on_duckdb.folder / "tables" / name).read_bytes(), (
             name
         )
+    ledger = "rejected_rows.csv"
+    assert (on_spark.folder / ledger).read_bytes() == (on_duckdb.folder / ledger).read_bytes()
+    assert len(pd.read_csv(on_duckdb.folder / ledger)) == 3  # the sample's planted bad lines
 
 
 def scans_on(tx, engine) -> dict:
