@@ -242,6 +242,14 @@ def test_anomalies_table_lists_the_planted_return(english_run):
     assert "returns_exceed_purchases" in set(found["kind"])
 
 
+def test_a_relative_out_folder_gives_the_notebooks_the_runs_clean_tables(project, monkeypatch):
+    """Page 00 checks that it opened the runner's store; kernels start in another folder."""
+    monkeypatch.chdir(project)
+    code = main(["report", "--config", "custval.yml", "--out", "relative", "--name", "r", "--only", "00_data_quality"])
+    assert code == 0
+    assert sorted(p.name for p in (project / "relative").iterdir()) == ["latest", "r"]  # no work folder left
+
+
 def test_anonymized_run_shows_no_customer_id(project):
     assert report(project, "--name", "anon", "--param", "anonymize=true") == 0
     folder = project / "reports" / "anon"

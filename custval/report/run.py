@@ -93,7 +93,7 @@ def run_report(
     run_id = new_run_id(out, name, started)
     with work_folder(out, run_id) as work:
         dataset = load_into(config, work)  # unusable data stops the run here, before any notebook
-        with _kernels_see(STORE_ENV, str(work)):
+        with _kernels_see(STORE_ENV, str(work.resolve())):
             return _run(config, notebooks, dataset, out, run_id, started, timeout, progress, jobs, clean)
 
 
