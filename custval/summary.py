@@ -5,9 +5,10 @@ portable operations, so the same expression runs on the embedded DuckDB engine (
 on a distributed backend such as Ibis's PySpark backend. Everything after it works on one row per
 customer and is done in memory (:func:`summarize`).
 
-On DuckDB, big inputs skip the order and day groupings for the lines that are alone on their
-(customer, day), found by sorting one key per line in memory (:func:`_route`); the result is the
-same, sooner.
+On DuckDB, big inputs are first grouped by customer as if every line were an order and a day of
+its own, and only the lines that share their (customer, day) with another line, found by sorting
+one key per line in memory (:func:`_route`), go through the order and day groupings to correct
+their customers; the result is the same, sooner.
 """
 
 from __future__ import annotations
@@ -156,16 +157,16 @@ def customer_aggregates(
     with an occasion in the calibration period (or with nothing but returns) are kept.
 
     ``shared_days`` (a table with a ``day_key`` column, see :func:`_route`) lists the
-    (customer, day) keys that may hold several lines; a line whose key is not listed is alone on
-    its day, so it is its own order and its own day and skips those two groupings. The result is
-    the same with or without it, as long as every key of a day with several lines is listed.
+    (customer, day) keys that may hold several lines. Then every line is first counted as its own
+    order and day, in one grouping by customer, and only the listed lines go through the order and
+    day groupings, to correct their customers' counts and first value. The result is the same with
+    or without it, as long as every key of a day with several lines is listed.
     """
     lines = _lines(table, as_of)
-    has_order = "order_key" in lines.columns
-    occasions = _mark_occasions(_occasions(lines, merge_same_day, shared_days), calibration_end)
-    if not merge_same_day:
-        occasions = occasions.mutate(first_rank=_first_rank(occasions, has_order))
-    customers = occasions.group_by("customer_id").aggregate(**_aggregates(occasions, merge_same_day))
+    if shared_days is None or not _groups_lines(lines, merge_same_day):
+        customers = _per_customer(_occasions(lines, merge_same_day), calibration_end, merge_same_day)
+    else:
+        customers = _corrected(table, as_of, calibration_end, merge_same_day, shared_days)
     if calibration_end is None:
         return customers
     only_returns = (customers.occasions == 0) & (customers.holdout_occasions == 0)
@@ -173,8 +174,9 @@ def customer_aggregates(
     return customers.filter(kept | customers.customer_id.isnull())
 
 
-def _lines(table: ir.Table, as_of) -> ir.Table:
-    """The columns the summary needs, typed: days instead of times, amounts as scaled integers."""
+def _lines(table: ir.Table, as_of, keyed: bool = False) -> ir.Table:
+    """The columns the summary needs, typed: days instead of times, amounts as scaled integers;
+    with ``keyed`` also each line's ``day_key`` (:func:`_day_key`)."""
     columns = table.columns
     amount = table.amount.cast("float64")
     fields = {
@@ -190,22 +192,86 @@ def _lines(table: ir.Table, as_of) -> ir.Table:
     elif "cost" in columns:
         fields["profit"] = scaled(amount - table.cost.cast("float64"))
     lines = table.select(**fields)
+    if keyed:
+        lines = lines.mutate(day_key=_day_key(lines))
     if as_of is not None:
         lines = lines.filter(lines.day <= ibis.literal(as_of, "date"))
     return lines
 
 
-def _occasions(lines: ir.Table, merge_same_day: bool, shared_days) -> ir.Table:
+def _occasions(lines: ir.Table, merge_same_day: bool) -> ir.Table:
     """The rows the customer aggregation counts: days (``merge_same_day``), else orders."""
     if not _groups_lines(lines, merge_same_day):
         return lines  # every line is an occasion
-    if shared_days is None:
-        return _group_lines(lines, merge_same_day)
-    keyed = lines.mutate(day_key=_day_key(lines))
-    shared = keyed.day_key.isin(shared_days.day_key).fill_null(False)
-    grouped = _group_lines(keyed.filter(shared).drop("day_key"), merge_same_day)
-    alone = keyed.filter(~shared).select(*grouped.columns)
-    return alone.union(grouped)
+    return _group_lines(lines, merge_same_day)
+
+
+def _per_customer(occasions: ir.Table, calibration_end, merge_same_day: bool, extra=None) -> ir.Table:
+    """The customer aggregation over occasion rows (lines, orders or days); ``extra`` adds the
+    aggregates it returns for the marked occasions."""
+    occasions = _mark_occasions(occasions, calibration_end)
+    if not merge_same_day:
+        occasions = occasions.mutate(first_rank=_first_rank(occasions, "order_key" in occasions.columns))
+    aggregates = _aggregates(occasions, merge_same_day)
+    if extra is not None:
+        aggregates |= extra(occasions)
+    return occasions.group_by("customer_id").aggregate(**aggregates)
+
+
+# Customer aggregates that add up over occasions; the others come out the same whether a day's
+# lines are grouped first or not (sums over lines, first and last days), except first_value.
+ADDITIVE = ("occasions", "occasion_value", "n_orders", "holdout_occasions", "holdout_value")
+
+
+def _corrected(table: ir.Table, as_of, calibration_end, merge_same_day: bool, shared_days) -> ir.Table:
+    """:func:`customer_aggregates` as one grouping of the lines by customer, corrected by the
+    lines of the ``shared_days``.
+
+    Counting each line as an occasion of its own is exact for a line alone on its (customer, day).
+    The lines of the shared days go through the order and day groupings too, carrying what they
+    counted one by one; the difference is added, and the first value is taken from the grouping
+    when a customer's first occasion is on a shared day.
+    """
+    one_by_one = _per_customer(_lines(table, as_of), calibration_end, True)
+    keyed = _lines(table, as_of, keyed=True)
+    shared = keyed.semi_join(shared_days, keyed.day_key == shared_days.day_key).drop("day_key")
+    shared = shared.mutate(line_buys=shared.buy, line_value=shared.cents * shared.buy)
+    grouped = _per_customer(_group_lines(shared, merge_same_day), calibration_end, merge_same_day, _line_counts)
+    fix = grouped.select(
+        fix_customer_id=grouped.customer_id,
+        fix_first_day=grouped.first_day,
+        fix_first_value=grouped.first_value,
+        **{
+            f"fix_{name}": grouped[name].fill_null(0) - grouped[f"line_{name}"].fill_null(0)
+            for name in ADDITIVE
+            if name in grouped.columns
+        },
+    )
+    out = one_by_one.left_join(fix, one_by_one.customer_id == fix.fix_customer_id)
+    fields = {}
+    for name in one_by_one.columns:
+        value = out[name]
+        if name in ADDITIVE:
+            value = value + out[f"fix_{name}"].fill_null(0)
+        elif name == "first_value":
+            value = ibis.ifelse(out.fix_first_day == out.first_day, out.fix_first_value, value)
+        fields[name] = value
+    return out.select(**fields)
+
+
+def _line_counts(occ: ir.Table) -> dict:
+    """The additive aggregates as if every purchase line were an occasion of its own, from the
+    ``line_buys`` and ``line_value`` the groupings carried."""
+    in_period = occ.in_period if "in_period" in occ.columns else None
+    counts = {
+        "line_occasions": occ.line_buys.sum(where=in_period),
+        "line_occasion_value": occ.line_value.sum(where=in_period),
+    }
+    counts["line_n_orders"] = counts["line_occasions"]
+    if in_period is not None:
+        counts["line_holdout_occasions"] = occ.line_buys.sum(where=~in_period)
+        counts["line_holdout_value"] = occ.line_value.sum(where=~in_period)
+    return counts
 
 
 def _groups_lines(lines: ir.Table, merge_same_day: bool) -> bool:
@@ -221,8 +287,9 @@ def _group_lines(lines: ir.Table, merge_same_day: bool) -> ir.Table:
 def _sums(table: ir.Table) -> dict:
     """Money aggregates that add up unchanged from lines to orders to days."""
     sums = {"cents": table.cents.sum()}
-    if "profit" in table.columns:
-        sums["profit"] = table.profit.sum()
+    for name in ("profit", "line_buys", "line_value"):
+        if name in table.columns:
+            sums[name] = table[name].sum()
     return sums
 
 
@@ -292,11 +359,11 @@ def _route(table: ir.Table, con, as_of, merge_same_day: bool, n_lines: int):
     None to group every line.
 
     Grouping lines by (customer, day, order) and then by (customer, day) costs a hash table of
-    nearly one entry per line; sorting one column of 64-bit keys in memory finds the few days that
-    need it for a fraction of that (10 million lines: 0.7 s instead of about 3 s). Only on DuckDB
-    (on Spark every key would travel to the driver), only for inputs big enough for the saving to
-    show (``ROUTE_MIN_LINES``), and only while at most ``ROUTE_MAX_SHARED`` of the lines share
-    their day with another line (multi-line baskets make the grouping necessary anyway).
+    nearly one entry per line; sorting one column of 32-bit keys in memory finds the few days that
+    need it for a fraction of that. Only on DuckDB (on Spark every key would travel to the
+    driver), only for inputs big enough for the saving to show (``ROUTE_MIN_LINES``), and only
+    while at most ``ROUTE_MAX_SHARED`` of the lines share their day with another line (multi-line
+    baskets make the grouping necessary anyway).
     """
     lines = _lines(table, as_of)
     if con.name != "duckdb" or n_lines < ROUTE_MIN_LINES or not _groups_lines(lines, merge_same_day):
@@ -307,16 +374,17 @@ def _route(table: ir.Table, con, as_of, merge_same_day: bool, n_lines: int):
         shared, share = _repeated(con.to_pyarrow(probe).column("day_key").to_numpy())
         if share > ROUTE_MAX_SHARED:
             return None
-    return ibis.memtable(pa.table({"day_key": pa.array(shared, pa.int64())}))
+    return ibis.memtable(pa.table({"day_key": pa.array(shared)}))
 
 
 def _day_key(lines: ir.Table) -> ir.IntegerValue:
-    """A 64-bit key of a line's (customer, day), equal for one customer's lines of one day.
+    """A 31-bit key of a line's (customer, day), equal for one customer's lines of one day.
 
-    Two different (customer, day) pairs share a key only when their customers' hashes agree but
-    for the low bits; that sends their lines through the exact grouping too, which is harmless.
+    Different (customer, day) pairs may share a key (some 20,000 of 10 million do); that sends
+    their lines through the exact grouping too, which is harmless, and 32-bit integers sort in a
+    fifth of the time of 64-bit ones.
     """
-    return lines.customer_id.hash() ^ lines.day.epoch_days()
+    return ((lines.customer_id.hash() ^ lines.day.epoch_days()) & 0x7FFFFFFF).cast("int32")
 
 
 def _repeated(keys: np.ndarray) -> tuple[np.ndarray, float]:
@@ -327,7 +395,10 @@ def _repeated(keys: np.ndarray) -> tuple[np.ndarray, float]:
     in_group = np.zeros(len(keys), dtype=bool)
     in_group[1:] = repeated
     in_group[:-1] |= repeated
-    return np.unique(keys[1:][repeated]), float(in_group.mean()) if len(keys) else 0.0
+    twice = keys[1:][repeated]  # sorted: a value's copies are neighbours
+    first = np.ones(len(twice), dtype=bool)
+    first[1:] = twice[1:] != twice[:-1]
+    return twice[first], float(in_group.mean()) if len(keys) else 0.0
 
 
 # --------------------------------------------------------------------------- inputs

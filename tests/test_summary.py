@@ -406,11 +406,13 @@ def test_expression_compiles_for_pyspark(monkeypatch):
         "cost": "float64",
     }
     table = ibis.table(schema, name="tx")
+    shared_days = ibis.table({"day_key": "int32"}, name="shared")  # Spark has no unsigned integers
     for merge in (True, False):
         for calibration_end in (None, dt.date(2024, 1, 7)):
-            expr = customer_aggregates(table, dt.date(2024, 1, 15), calibration_end, merge)
-            sql = ibis.to_sql(expr.order_by("customer_id"), dialect="pyspark")
-            assert "GROUP BY" in sql
+            for shared in (None, shared_days):
+                expr = customer_aggregates(table, dt.date(2024, 1, 15), calibration_end, merge, shared)
+                sql = ibis.to_sql(expr.order_by("customer_id"), dialect="pyspark")
+                assert "GROUP BY" in sql
 
 
 # --------------------------------------------------------------------------- properties
@@ -539,6 +541,40 @@ def test_routing_gives_the_same_table(tx, merge_same_day, calibration_end, with_
         calibration_end = None
     options = {"merge_same_day": merge_same_day, "calibration_end": calibration_end}
     pd.testing.assert_frame_equal(routed(tx, **options), summarize(tx, **options), check_exact=True)
+
+
+@pytest.mark.parametrize("merge_same_day", [True, False])
+@pytest.mark.parametrize("calibration_end", [None, "2024-01-07"])
+def test_routing_corrects_the_shared_days(merge_same_day, calibration_end):
+    # Routed, A's lines are first counted one by one: Jan 1 (two orders, 10 and 5) as two occasions
+    # and Jan 4 (20 and its -5 return) as one of 20. The grouped shared days correct that: Jan 1 is
+    # one occasion of 15 merged, or two orders with A1 (10) first; Jan 4 is 15.
+    options = {"as_of": AS_OF, "merge_same_day": merge_same_day, "calibration_end": calibration_end}
+    got = routed(TX, **options)
+    pd.testing.assert_frame_equal(got, summarize(TX, **options), check_exact=True)
+    a = row(got, "A")
+    if calibration_end is None:
+        assert (a.frequency, a.n_orders) == ((2, 4) if merge_same_day else (3, 4))
+        assert a.monetary == pytest.approx(22.5 if merge_same_day else 50 / 3)
+    else:
+        assert (a.frequency, a.n_orders, a.frequency_holdout, a.monetary_holdout) == (
+            (1, 3, 1, 30.0) if merge_same_day else (2, 3, 1, 30.0)
+        )
+
+
+@pytest.mark.parametrize("merge_same_day", [True, False])
+def test_routing_on_many_customers_with_baskets(merge_same_day):
+    # Baskets of several lines (shared orders and days), same-day returns and a holdout period,
+    # over 3,000 customers: the routed table is the grouped one to the last bit.
+    tx = random_transactions(60_000, 3_000, seed=7).drop(columns="profit")
+    rng = np.random.default_rng(8)
+    tx["order_id"] = pd.array([f"O{i}" for i in rng.integers(0, 40_000, len(tx))], dtype="string")
+    tx["cost"] = np.round(rng.gamma(2.0, 10.0, len(tx)), 2)
+    options = {"merge_same_day": merge_same_day, "calibration_end": "2023-10-31"}
+    pd.testing.assert_frame_equal(routed(tx, **options), summarize(tx, **options), check_exact=True)
+    pd.testing.assert_frame_equal(
+        routed(tx, merge_same_day=merge_same_day), summarize(tx, merge_same_day=merge_same_day), check_exact=True
+    )
 
 
 def aggregated(table, merge_same_day: bool, shared_days=None) -> pa.Table:
