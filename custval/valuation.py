@@ -16,12 +16,11 @@ from custval import scans, units
 from custval.clv import (
     BetaGeo,
     calibration_holdout_check,
-    cumulative_tracking,
     fit_value_models,
     frequency_recency_matrix,
 )
 from custval.clv.migration import RecencyMigration
-from custval.clv.value import discounted, period_purchases
+from custval.clv.value import discounted, model_unit, period_purchases
 from custval.errors import FitError
 from custval.i18n import Notes
 from custval.summary import summarize
@@ -355,3 +354,52 @@ def holdout_notes(check: HoldoutCheck | None, method: str) -> Notes:
     if check is not None:
         return [("vg_holdout", {"calibration_end": check.split, "weeks": check.weeks})]
     return [("vg_holdout_skipped" if method == "models" else "vg_holdout_not_models", {})]
+
+
+def cumulative_tracking(
+    model, tx, unit: str | None = None, step_days: int = 7, engine=None, as_of=None
+) -> pd.DataFrame:
+    """Cumulative repeat purchases over time: actual (same-day merged) against the model's expectation
+    for a cohort born on each customer's first purchase day (population-level E[X(t)]).
+
+    ``unit`` is the time unit the model was fitted in (D, W or M); None takes the model's ``unit_``.
+    ``tx``, ``engine`` and ``as_of`` (lines after it are not counted) as in ``summarize``: the lines
+    are counted per day on the engine (``purchase_days``), so what follows grows with the days of
+    history, not with customers or lines.
+    """
+    unit = model_unit(model, unit)
+    days = purchase_days(tx, engine, as_of)
+    if days.empty:
+        return pd.DataFrame({"date": pd.DatetimeIndex([]), "actual": pd.Series(dtype="int64"), "predicted": 0.0})
+    born = days[days["new"] > 0]
+    grid = pd.date_range(born["day"].min(), days["day"].max(), freq=f"{step_days}D")
+    repeats = np.cumsum((days["customers"] - days["new"]).to_numpy())
+    seen = np.searchsorted(days["day"].to_numpy(), grid.to_numpy(), side="right")
+    actual = np.where(seen > 0, repeats[np.maximum(seen - 1, 0)], 0)
+    ages = (grid.to_numpy()[:, None] - born["day"].to_numpy()[None, :]) / pd.Timedelta(days=1)
+    expected = model.expected_purchases_population(units.from_days(np.maximum(ages, 0.0), unit))
+    predicted = np.where(ages >= 0, expected, 0.0) @ born["new"].to_numpy(float)
+    return pd.DataFrame({"date": grid, "actual": actual.astype("int64"), "predicted": predicted})
+
+
+def purchase_days(tx, engine=None, as_of=None) -> pd.DataFrame:
+    """One row per calendar day with a purchase (a line with ``amount`` ≥ 0) up to ``as_of``, sorted:
+    ``customers`` who bought that day and ``new``, those for whom it was their first purchase day.
+    Two groupings of one scan on the engine; ``tx``, ``engine`` and ``as_of`` as in ``summarize``."""
+    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "cumulative_tracking")
+    lines = table.select(customer_id=table.customer_id, day=table.order_date.cast("date"), amount=table.amount)
+    if as_of is not None:
+        lines = lines.filter(lines.day <= ibis.literal(pd.Timestamp(as_of).date()))
+    bought = lines.filter((lines.amount >= 0) & lines.day.notnull())
+    daily = bought.group_by("day").aggregate(customers=bought.customer_id.nunique())
+    first = bought.group_by("customer_id").aggregate(first=bought.day.min())
+    born = first.group_by(day=first["first"]).aggregate(new=first.count())
+    joined = daily.left_join(born, "day").select("day", "customers", new=ibis.coalesce(born.new, 0))
+    found = scans.fetch(con, joined.order_by("day"))
+    return pd.DataFrame(
+        {
+            "day": pd.to_datetime(found["day"]).astype("datetime64[us]"),
+            "customers": found["customers"].astype("int64"),
+            "new": found["new"].astype("int64"),
+        }
+    )

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import custval as cv
-from custval import clv
+from custval import clv, valuation
 from custval.datasets import read_cdnow
 
 
@@ -109,12 +109,12 @@ def test_clv_values_purchases_in_yearly_steps(cdnow, bgnbd):
 
 def test_cumulative_tracking_takes_the_unit_the_model_was_fitted_in(bgnbd):
     tx = read_cdnow()
-    weekly = clv.cumulative_tracking(bgnbd, tx, unit="W")
-    pd.testing.assert_frame_equal(clv.cumulative_tracking(with_unit(bgnbd, "W"), tx), weekly)
+    weekly = valuation.cumulative_tracking(bgnbd, tx, unit="W")
+    pd.testing.assert_frame_equal(valuation.cumulative_tracking(with_unit(bgnbd, "W"), tx), weekly)
     with pytest.raises(ValueError, match="time unit is unknown"):
-        clv.cumulative_tracking(with_unit(bgnbd, None), tx)
+        valuation.cumulative_tracking(with_unit(bgnbd, None), tx)
     with pytest.raises(ValueError, match=r"unit='W' but the model was fitted in unit 'D'"):
-        clv.cumulative_tracking(with_unit(bgnbd, "D"), tx, unit="W")
+        valuation.cumulative_tracking(with_unit(bgnbd, "D"), tx, unit="W")
 
 
 def test_retention_clv_follows_methods_end_of_period_timing():
@@ -469,7 +469,7 @@ def test_markov_clv_equals_a_monte_carlo_simulation():
 
 def test_cumulative_tracking_follows_the_cdnow_repeat_purchases(bgnbd):
     tx = read_cdnow()
-    tracking = clv.cumulative_tracking(bgnbd, tx, unit="W")
+    tracking = valuation.cumulative_tracking(bgnbd, tx, unit="W")
     assert tracking["date"].iloc[0] == pd.Timestamp("1997-01-01") and tracking["actual"].iloc[0] == 0
     assert tracking["actual"].is_monotonic_increasing and tracking["predicted"].is_monotonic_increasing
     # actual: repeat purchase days up to each date, counted directly from the transactions

@@ -48,7 +48,7 @@ def test_tracking_from_a_parquet_file_equals_the_line_by_line_count(sample_tx, t
     model = clv.BetaGeo().fit(calibration)
     path = tmp_path / "lines.parquet"
     sample_tx.to_parquet(path)
-    tracking = clv.cumulative_tracking(model, path, unit="W")
+    tracking = valuation.cumulative_tracking(model, path, unit="W")
     expected = tracking_line_by_line(model, sample_tx, "W")
     assert tracking["date"].tolist() == expected["date"].tolist()
     assert tracking["actual"].tolist() == expected["actual"].tolist()
@@ -67,16 +67,16 @@ def test_tracking_on_a_hand_made_case():
     )
     model = clv.BetaGeo()
     model.params_, model.unit_ = {"r": 0.5, "alpha": 2.0, "a": 0.7, "b": 3.0}, "D"
-    days = clv.purchase_days(tx)
+    days = valuation.purchase_days(tx)
     assert days["day"].tolist() == list(day + pd.to_timedelta([0, 7, 21], unit="D"))
     assert days["customers"].tolist() == [1, 2, 1] and days["new"].tolist() == [1, 1, 0]
-    tracking = clv.cumulative_tracking(model, tx)
+    tracking = valuation.cumulative_tracking(model, tx)
     assert tracking["date"].tolist() == list(day + pd.to_timedelta([0, 7, 14, 21], unit="D"))
     assert tracking["actual"].tolist() == [0, 1, 1, 2]  # a's day 7, then b's day 21
     e = model.expected_purchases_population
     expected = [e(0.0), e(7.0) + e(0.0), e(14.0) + e(7.0), e(21.0) + e(14.0)]
     np.testing.assert_allclose(tracking["predicted"], expected, rtol=1e-12)
-    later = clv.cumulative_tracking(model, tx, as_of="2024-01-10")
+    later = valuation.cumulative_tracking(model, tx, as_of="2024-01-10")
     assert later["actual"].tolist() == [0, 1]
 
 

@@ -13,14 +13,12 @@ from custval.clv.sbg import ShiftedBetaGeometric
 from custval.clv.value import (
     calibration_holdout_check,
     clv,
-    cumulative_tracking,
     dwyer_inputs,
     dwyer_table,
     event_value,
     fit_value_models,
     frequency_recency_matrix,
     markov_clv,
-    purchase_days,
     retention_clv,
 )
 from custval.errors import FitError, NotFittedError
@@ -38,13 +36,11 @@ __all__ = [
     "ShiftedBetaGeometric",
     "calibration_holdout_check",
     "clv",
-    "cumulative_tracking",
     "dwyer_inputs",
     "dwyer_table",
     "event_value",
     "fit_value_models",
     "frequency_recency_matrix",
     "markov_clv",
-    "purchase_days",
     "retention_clv",
 ]

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import ibis
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from custval import scans, units
+from custval import units
 from custval.clv.base import _one_blas_thread
 from custval.clv.beta_geo import BetaGeo
 from custval.clv.gamma_gamma import GammaGamma
@@ -372,16 +370,15 @@ def _customer_years(people: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     )
     key = grid["customer_id"].to_numpy(np.int64) * span + grid["year"].to_numpy(np.int64)
     buys = lines[lines["_purchase"]]
-    bought = ibis.memtable(
-        pa.table(
-            {
-                "key": buys["customer_id"].to_numpy(np.int64) * span + buys["_tenure"].to_numpy(np.int64),
-                "order": pa.array(buys["order_id"] if "order_id" in buys.columns else buys["_day"]),
-            }
-        )
+    order = buys["order_id"] if "order_id" in buys.columns else buys["_day"]
+    pairs = pd.DataFrame(
+        {
+            "key": buys["customer_id"].to_numpy(np.int64) * span + buys["_tenure"].to_numpy(np.int64),
+            "order": pd.factorize(order, use_na_sentinel=True)[0],
+        }
     )
-    counted = scans.fetch(scans.default_engine(), bought.group_by("key").aggregate(orders=bought.order.nunique()))
-    orders = pd.Series(counted["orders"].to_numpy(), index=counted["key"].to_numpy())  # empty orders not counted
+    pairs = pairs[pairs["order"] >= 0].drop_duplicates()  # empty orders not counted
+    orders = pairs.groupby("key").size()
     sales = lines["amount"].groupby(lines["customer_id"].to_numpy(np.int64) * span + lines["_tenure"].to_numpy()).sum()
     grid["orders"] = orders.reindex(key).fillna(0).to_numpy()
     grid["sales"] = sales.reindex(key).fillna(0.0).to_numpy()
@@ -641,56 +638,7 @@ def calibration_holdout_check(model, summary: pd.DataFrame, max_frequency: int =
     return out.reset_index()
 
 
-def cumulative_tracking(
-    model, tx, unit: str | None = None, step_days: int = 7, engine=None, as_of=None
-) -> pd.DataFrame:
-    """Cumulative repeat purchases over time: actual (same-day merged) against the model's expectation
-    for a cohort born on each customer's first purchase day (population-level E[X(t)]).
-
-    ``unit`` is the time unit the model was fitted in (D, W or M); None takes the model's ``unit_``.
-    ``tx``, ``engine`` and ``as_of`` (lines after it are not counted) as in ``summarize``: the lines
-    are counted per day on the engine (``purchase_days``), so what follows grows with the days of
-    history, not with customers or lines.
-    """
-    unit = _model_unit(model, unit)
-    days = purchase_days(tx, engine, as_of)
-    if days.empty:
-        return pd.DataFrame({"date": pd.DatetimeIndex([]), "actual": pd.Series(dtype="int64"), "predicted": 0.0})
-    born = days[days["new"] > 0]
-    grid = pd.date_range(born["day"].min(), days["day"].max(), freq=f"{step_days}D")
-    repeats = np.cumsum((days["customers"] - days["new"]).to_numpy())
-    seen = np.searchsorted(days["day"].to_numpy(), grid.to_numpy(), side="right")
-    actual = np.where(seen > 0, repeats[np.maximum(seen - 1, 0)], 0)
-    ages = (grid.to_numpy()[:, None] - born["day"].to_numpy()[None, :]) / pd.Timedelta(days=1)
-    expected = model.expected_purchases_population(units.from_days(np.maximum(ages, 0.0), unit))
-    predicted = np.where(ages >= 0, expected, 0.0) @ born["new"].to_numpy(float)
-    return pd.DataFrame({"date": grid, "actual": actual.astype("int64"), "predicted": predicted})
-
-
-def purchase_days(tx, engine=None, as_of=None) -> pd.DataFrame:
-    """One row per calendar day with a purchase (a line with ``amount`` ≥ 0) up to ``as_of``, sorted:
-    ``customers`` who bought that day and ``new``, those for whom it was their first purchase day.
-    Two groupings of one scan on the engine; ``tx``, ``engine`` and ``as_of`` as in ``summarize``."""
-    table, con, _ = scans.source(tx, engine, ("customer_id", "order_date", "amount"), "cumulative_tracking")
-    lines = table.select(customer_id=table.customer_id, day=table.order_date.cast("date"), amount=table.amount)
-    if as_of is not None:
-        lines = lines.filter(lines.day <= ibis.literal(pd.Timestamp(as_of).date()))
-    bought = lines.filter((lines.amount >= 0) & lines.day.notnull())
-    daily = bought.group_by("day").aggregate(customers=bought.customer_id.nunique())
-    first = bought.group_by("customer_id").aggregate(first=bought.day.min())
-    born = first.group_by(day=first["first"]).aggregate(new=first.count())
-    joined = daily.left_join(born, "day").select("day", "customers", new=ibis.coalesce(born.new, 0))
-    found = scans.fetch(con, joined.order_by("day"))
-    return pd.DataFrame(
-        {
-            "day": pd.to_datetime(found["day"]).astype("datetime64[us]"),
-            "customers": found["customers"].astype("int64"),
-            "new": found["new"].astype("int64"),
-        }
-    )
-
-
-def _model_unit(model, unit: str | None) -> str:
+def model_unit(model, unit: str | None) -> str:
     """The model's time unit: ``unit`` or the model's ``unit_``, which must agree when both are known."""
     fitted = getattr(model, "unit_", None)
     if unit is None and fitted is None:
