@@ -370,15 +370,11 @@ def _customer_years(people: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     )
     key = grid["customer_id"].to_numpy(np.int64) * span + grid["year"].to_numpy(np.int64)
     buys = lines[lines["_purchase"]]
-    order = buys["order_id"] if "order_id" in buys.columns else buys["_day"]
-    pairs = pd.DataFrame(
-        {
-            "key": buys["customer_id"].to_numpy(np.int64) * span + buys["_tenure"].to_numpy(np.int64),
-            "order": pd.factorize(order, use_na_sentinel=True)[0],
-        }
-    )
-    pairs = pairs[pairs["order"] >= 0].drop_duplicates()  # empty orders not counted
-    orders = pairs.groupby("key").size()
+    codes, labels = pd.factorize(buys["order_id"] if "order_id" in buys.columns else buys["_day"])
+    named = codes >= 0  # empty orders not counted
+    bought = (buys["customer_id"].to_numpy(np.int64) * span + buys["_tenure"].to_numpy(np.int64))[named]
+    width = len(labels) + 1  # one integer per (customer-year, order): hashing it beats a two-column distinct
+    orders = pd.Series(pd.unique(bought * width + codes[named]) // width).value_counts(sort=False)
     sales = lines["amount"].groupby(lines["customer_id"].to_numpy(np.int64) * span + lines["_tenure"].to_numpy()).sum()
     grid["orders"] = orders.reindex(key).fillna(0).to_numpy()
     grid["sales"] = sales.reindex(key).fillna(0.0).to_numpy()
