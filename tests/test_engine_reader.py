@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -372,33 +368,3 @@ def test_generated_messy_files_read_the_same(
     dayfirst = {"none": None, "same": day_first, "other": not day_first}[setting]
     assert_same(folder, "transactions", write(folder, text, encoding=encoding), con=con, dayfirst=dayfirst)
     assert not fallbacks
-
-
-# --------------------------------------------------------------------------- timings (printed, not asserted)
-
-
-TIMED = """
-import resource, sys, time
-from custval import engine_reader, io
-which, path, out = sys.argv[1:]
-start = time.perf_counter()
-if which == "engine":
-    engine_reader.read_to_parquet("transactions", path, out)
-else:
-    io.read_table("transactions", path)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-print(f"{which:6} {path}: {time.perf_counter() - start:.1f} s, peak RSS {peak:.2f} GB")
-"""
-
-
-@pytest.mark.skipif(not os.environ.get("CUSTVAL_ENGINE_TIMINGS"), reason="set CUSTVAL_ENGINE_TIMINGS=1 to time")
-def test_print_timings(tmp_path):
-    """Engine vs Python reader, each in a fresh process: 10 M typed Parquet lines and a 1 M-line CSV."""
-    csv = Path("/tmp/big1/h1/transactions.csv")
-    if not csv.exists() and Path("/tmp/big1/transactions.parquet").exists():
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        duckdb.sql(f"COPY (FROM '/tmp/big1/transactions.parquet') TO '{csv}' (HEADER, DELIMITER ',')")
-    for path in (Path("/tmp/big10/transactions.parquet"), csv):
-        for which in ("engine", "python") if path.exists() else ():
-            command = [sys.executable, "-c", TIMED, which, str(path), str(tmp_path / "t.parquet")]
-            print(subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip())
